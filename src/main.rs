@@ -1,0 +1,3 @@
+//! The `glexia` binary.
+
+fn main() {}

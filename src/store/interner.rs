@@ -1,0 +1,74 @@
+//! String interning for field names and values.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// An interned string: an index into an [`Interner`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(u32);
+
+impl Sym {
+    /// The symbol's index in its interner.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Stores each distinct string once and hands out [`Sym`]s for it.
+#[derive(Debug, Default)]
+pub struct Interner {
+    lookup: HashMap<Arc<str>, Sym>,
+    strings: Vec<Arc<str>>,
+}
+
+impl Interner {
+    /// Returns the symbol for `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&sym) = self.lookup.get(s) {
+            return sym;
+        }
+        // More than u32::MAX distinct strings cannot be addressed; saturating keeps this total.
+        let sym = Sym(u32::try_from(self.strings.len()).unwrap_or(u32::MAX));
+        let owned: Arc<str> = Arc::from(s);
+        self.strings.push(Arc::clone(&owned));
+        self.lookup.insert(owned, sym);
+        sym
+    }
+
+    /// Returns the symbol for `s` if it was interned.
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        self.lookup.get(s).copied()
+    }
+
+    /// Returns the string behind `sym`, or "" for a symbol from another interner.
+    pub fn resolve(&self, sym: Sym) -> &str {
+        self.strings.get(sym.index()).map_or("", |s| s)
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Whether nothing has been interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intern_returns_same_symbol() {
+        let mut strings = Interner::default();
+        let a = strings.intern("process.name");
+        let b = strings.intern("process.name");
+        let c = strings.intern("host.name");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(strings.resolve(c), "host.name");
+        assert_eq!(strings.len(), 2);
+    }
+}

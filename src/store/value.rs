@@ -1,0 +1,84 @@
+//! Field values as stored and as read back.
+
+use super::{Interner, PendingValue, Sym};
+
+/// A field value inside the store: strings are interned symbols.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoredValue {
+    /// An interned string.
+    Str(Sym),
+    /// A whole number.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A list, such as `event.category`.
+    List(Box<[StoredValue]>),
+}
+
+impl StoredValue {
+    pub(super) fn intern(value: PendingValue, strings: &mut Interner) -> StoredValue {
+        match value {
+            PendingValue::Str(s) => StoredValue::Str(strings.intern(&s)),
+            PendingValue::Int(n) => StoredValue::Int(n),
+            PendingValue::Float(x) => StoredValue::Float(x),
+            PendingValue::Bool(b) => StoredValue::Bool(b),
+            PendingValue::List(items) => StoredValue::List(
+                items
+                    .into_iter()
+                    .map(|v| StoredValue::intern(v, strings))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Resolves interned strings against `strings`.
+    pub fn resolve<'a>(&self, strings: &'a Interner) -> ValueRef<'a> {
+        match self {
+            StoredValue::Str(sym) => ValueRef::Str(strings.resolve(*sym)),
+            StoredValue::Int(n) => ValueRef::Int(*n),
+            StoredValue::Float(x) => ValueRef::Float(*x),
+            StoredValue::Bool(b) => ValueRef::Bool(*b),
+            StoredValue::List(items) => {
+                ValueRef::List(items.iter().map(|v| v.resolve(strings)).collect())
+            }
+        }
+    }
+}
+
+/// A field value borrowed from the store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A whole number.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A list.
+    List(Vec<ValueRef<'a>>),
+}
+
+impl std::fmt::Display for ValueRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueRef::Str(s) => f.write_str(s),
+            ValueRef::Int(n) => write!(f, "{n}"),
+            ValueRef::Float(x) => write!(f, "{x}"),
+            ValueRef::Bool(b) => write!(f, "{b}"),
+            ValueRef::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
