@@ -1,10 +1,11 @@
 //! Glexia: a terminal workbench for investigating security event logs with ATT&CK analytics.
 //!
-//! Layers, each importing only those below it: [`tui`] and [`cli`] on top; [`engine`];
-//! [`analytics`] and [`eql`]; [`ingest`] and [`catalog`]; [`store`] at the bottom.
+//! Layers, each importing only those below it: the TUI and the command line on top; `engine`;
+//! `analytics` and `eql`; `ingest` and `catalog`; `store` at the bottom.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod engine;
 pub mod eql;
 pub mod store;
