@@ -4,6 +4,10 @@
 //! A **finding** is one analytic that matched; a **chain** is one match: the ordered events that
 //! satisfied the query's steps, with the join keys that tied them together.
 
+mod run;
+
+pub use run::{run_all, run_analytic, Frequencies, RunError, StoreDocument, FREQUENCY_PREFIX};
+
 use std::sync::Arc;
 
 use crate::store::{EventStore, Timestamp};

@@ -1,0 +1,88 @@
+//! The command line: `glexia [PATHS…]` opens the TUI, `glexia scan` runs headless.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Investigate security event logs in a terminal with ATT&CK analytics.
+#[derive(Debug, Parser)]
+#[command(name = "glexia", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Log files or folders to open in the TUI; folders are walked recursively. With none, the
+    /// bundled samples open, marked SAMPLE DATA.
+    pub paths: Vec<PathBuf>,
+
+    /// Extra folders or files of executable analytics (*.toml); a file replaces the built-in
+    /// analytic with the same id.
+    #[arg(long = "analytics", value_name = "PATH", global = true)]
+    pub analytics: Vec<PathBuf>,
+
+    /// A normalized ATT&CK catalog (JSON) to use instead of the built-in one.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub catalog: Option<PathBuf>,
+
+    /// A theme file (TOML) for the TUI.
+    #[arg(long, value_name = "FILE")]
+    pub theme: Option<PathBuf>,
+
+    /// Write the log to this file instead of the default in the system's temporary folder.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub log_file: Option<PathBuf>,
+
+    /// The subcommand; none opens the TUI.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load logs, run every executable analytic and print the findings.
+    ///
+    /// Exit status: 0 when something was found, 1 when nothing was, 2 when a file, a record or
+    /// an analytic failed (the rest still ran and was printed).
+    Scan {
+        /// Log files or folders; folders are walked recursively.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Output formats of `glexia scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Table,
+    /// One JSON document with `files`, `findings` and `errors`.
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn scan_requires_paths() {
+        assert!(Cli::try_parse_from(["glexia", "scan"]).is_err());
+        let cli = Cli::try_parse_from(["glexia", "scan", "a.evtx", "--format", "json"])
+            .expect("valid scan");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Scan {
+                format: Format::Json,
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,224 @@
+//! Runs analytics over the store.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::analytics::Analytic;
+use crate::eql::{self, Document, Value};
+use crate::store::{EventStore, ValueRef};
+
+use super::{Chain, ChainStep, Finding, JoinKey};
+
+/// Prefix of the computed fields that count how often a value occurs in the loaded data.
+///
+/// `glexia.frequency.process.name` is the number of loaded events whose `process.name` equals
+/// this event's, ignoring ASCII case. Analytics use it where ATT&CK says "rare" or "uncommon".
+pub const FREQUENCY_PREFIX: &str = "glexia.frequency.";
+
+/// Why one analytic could not run.
+#[derive(Debug, thiserror::Error)]
+#[error("analytic {analytic} failed: {message}")]
+pub struct RunError {
+    /// The analytic id.
+    pub analytic: String,
+    /// The evaluator's message.
+    pub message: String,
+}
+
+/// Value counts for the frequency fields the analytics read, keyed by field then lowercase value.
+#[derive(Debug, Default)]
+pub struct Frequencies {
+    counts: HashMap<String, HashMap<String, u64>>,
+}
+
+impl Frequencies {
+    /// Counts, over every event in `store`, the values of each field that `analytics` read
+    /// through a `glexia.frequency.` field.
+    pub fn compute(store: &EventStore, analytics: &[Analytic]) -> Frequencies {
+        let mut counts: HashMap<String, HashMap<String, u64>> = HashMap::new();
+        for analytic in analytics {
+            for field in analytic.query.fields() {
+                if let Some(base) = field.strip_prefix(FREQUENCY_PREFIX) {
+                    counts.entry(base.to_owned()).or_default();
+                }
+            }
+        }
+        for (field, table) in &mut counts {
+            let Some(sym) = store.strings.get(field) else {
+                continue;
+            };
+            for event in store.events() {
+                if let Some(value) = event.get(sym) {
+                    let key = value.resolve(&store.strings).to_string().to_ascii_lowercase();
+                    *table.entry(key).or_default() += 1;
+                }
+            }
+        }
+        Frequencies { counts }
+    }
+
+    fn count(&self, field: &str, value: &ValueRef<'_>) -> Option<u64> {
+        let table = self.counts.get(field)?;
+        Some(
+            table
+                .get(&value.to_string().to_ascii_lowercase())
+                .copied()
+                .unwrap_or(0),
+        )
+    }
+}
+
+/// One stored event seen through the EQL [`Document`] trait.
+#[derive(Clone, Copy)]
+pub struct StoreDocument<'s> {
+    store: &'s EventStore,
+    frequencies: &'s Frequencies,
+    index: usize,
+}
+
+impl<'s> StoreDocument<'s> {
+    /// Wraps event `index` of `store`.
+    pub fn new(store: &'s EventStore, frequencies: &'s Frequencies, index: usize) -> Self {
+        StoreDocument {
+            store,
+            frequencies,
+            index,
+        }
+    }
+}
+
+fn to_eql(value: ValueRef<'_>) -> Value<'_> {
+    match value {
+        ValueRef::Str(s) => Value::Str(s.into()),
+        ValueRef::Int(n) => Value::Int(n),
+        ValueRef::Float(x) => Value::Float(x),
+        ValueRef::Bool(b) => Value::Bool(b),
+        ValueRef::List(items) => Value::List(items.into_iter().map(to_eql).collect()),
+    }
+}
+
+impl Document for StoreDocument<'_> {
+    fn field(&self, dotted: &str) -> Option<Value<'_>> {
+        if let Some(base) = dotted.strip_prefix(FREQUENCY_PREFIX) {
+            let value = self.store.field(self.index, base)?;
+            let count = self.frequencies.count(base, &value)?;
+            return Some(Value::Int(i64::try_from(count).unwrap_or(i64::MAX)));
+        }
+        if dotted == "log.source" {
+            return Some(Value::Str(self.store.log_source(self.index).into()));
+        }
+        if dotted == "@timestamp" {
+            return Some(Value::Int(self.timestamp()));
+        }
+        self.store.field(self.index, dotted).map(to_eql)
+    }
+
+    fn timestamp(&self) -> i64 {
+        self.store
+            .events()
+            .get(self.index)
+            .map_or(0, |e| e.timestamp)
+    }
+}
+
+/// Runs one analytic over the events it reads and returns its chains.
+pub fn run_analytic(
+    store: &EventStore,
+    frequencies: &Frequencies,
+    analytic: &Analytic,
+    options: &eql::Options,
+) -> Result<Vec<Chain>, RunError> {
+    let code_sym = store.strings.get("event.code");
+    let selected: Vec<usize> = (0..store.len())
+        .filter(|&i| {
+            let code = code_sym
+                .and_then(|sym| store.events()[i].get(sym))
+                .map(|v| v.resolve(&store.strings).to_string());
+            analytic.reads_event(store.log_source(i), code.as_deref())
+        })
+        .collect();
+    let documents: Vec<StoreDocument<'_>> = selected
+        .iter()
+        .map(|&i| StoreDocument::new(store, frequencies, i))
+        .collect();
+    let matches = eql::execute(&analytic.query, &documents, options).map_err(|e| RunError {
+        analytic: analytic.id.clone(),
+        message: e.to_string(),
+    })?;
+    let join_fields = analytic.query.join_fields();
+    let chains = matches
+        .into_iter()
+        .map(|m| Chain {
+            join_keys: join_fields
+                .iter()
+                .zip(m.join_keys.iter())
+                .map(|(field, value)| JoinKey {
+                    field: field.clone(),
+                    value: render(value),
+                })
+                .collect(),
+            steps: m
+                .events
+                .iter()
+                .enumerate()
+                .filter_map(|(step, &doc)| {
+                    selected.get(doc).map(|&event| ChainStep { step, event })
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(chains)
+}
+
+fn render(value: &Value<'_>) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(n) => n.to_string(),
+        Value::Float(x) => x.to_string(),
+        Value::Str(s) => s.to_string(),
+        Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(render).collect();
+            format!("[{}]", parts.join(", "))
+        }
+    }
+}
+
+/// Runs every analytic, in parallel, and returns the findings of those that matched plus the
+/// errors of those that failed. Stops early, returning what it has, when `cancel` is set.
+pub fn run_all(
+    store: &EventStore,
+    analytics: &[Analytic],
+    options: &eql::Options,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+) -> (Vec<Finding>, Vec<RunError>) {
+    use rayon::prelude::*;
+
+    let frequencies = Frequencies::compute(store, analytics);
+    let total = analytics.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let results: Vec<Result<Finding, RunError>> = analytics
+        .par_iter()
+        .filter(|_| !cancel.load(Ordering::Relaxed))
+        .map(|analytic| {
+            let chains = run_analytic(store, &frequencies, analytic, options)?;
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(&analytic.id, n, total);
+            Ok(Finding {
+                analytic: analytic.id.clone(),
+                chains,
+            })
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(finding) if !finding.chains.is_empty() => findings.push(finding),
+            Ok(_) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+    (findings, errors)
+}
