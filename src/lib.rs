@@ -7,4 +7,5 @@
 #![deny(missing_docs)]
 
 pub mod eql;
+pub mod ingest;
 pub mod store;
