@@ -210,3 +210,76 @@ fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, V
     }
     (report, events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = concat!(
+        r#"{"Event":{"System":{"EventID":4688,"EventRecordID":7,"#,
+        r##""TimeCreated":{"#attributes":{"SystemTime":"2020-01-01T00:00:00Z"}},"##,
+        r#""Channel":"Security","Computer":"host"},"#,
+        r#""EventData":{"NewProcessName":"C:\\Windows\\cmd.exe","NewProcessId":"0x1f4"}}}"#
+    );
+
+    fn write_samples(dir: &Path) {
+        std::fs::write(dir.join("a.jsonl"), format!("{RECORD}\nnot json\n")).unwrap();
+        std::fs::write(dir.join("b.txt"), "plain text").unwrap();
+    }
+
+    #[test]
+    fn load_reports_skipped_and_bad_records() {
+        let dir = tempfile::tempdir().unwrap();
+        write_samples(dir.path());
+
+        let (store, report) = load(
+            &[dir.path().to_path_buf()],
+            &|_| {},
+            &AtomicBool::new(false),
+        );
+
+        assert_eq!(store.len(), 1);
+        assert_eq!(
+            store.field(0, "process.pid"),
+            Some(crate::store::ValueRef::Int(500))
+        );
+        assert_eq!(report.files.len(), 2);
+        assert_eq!(report.files[0].status, FileStatus::Loaded);
+        assert_eq!(report.files[0].records_read, 2);
+        assert_eq!(report.files[0].records_skipped, 1);
+        assert_eq!(report.files[1].status, FileStatus::Skipped);
+        assert_eq!(report.files[1].format, Format::Unknown);
+        assert_eq!(report.totals.files_skipped, 1);
+        assert_eq!(report.totals.errors, 2);
+        assert!(!report.cancelled);
+    }
+
+    #[test]
+    fn load_stops_when_cancelled() {
+        let dir = tempfile::tempdir().unwrap();
+        write_samples(dir.path());
+
+        let (store, report) = load(&[dir.path().to_path_buf()], &|_| {}, &AtomicBool::new(true));
+
+        assert!(store.is_empty());
+        assert!(report.cancelled);
+        assert_eq!(report.files[0].status, FileStatus::Cancelled);
+    }
+
+    #[test]
+    fn load_report_serializes_to_json() {
+        let dir = tempfile::tempdir().unwrap();
+        write_samples(dir.path());
+
+        let (_, report) = load(
+            &[dir.path().to_path_buf()],
+            &|_| {},
+            &AtomicBool::new(false),
+        );
+        let json = serde_json::to_value(&report).unwrap();
+
+        assert_eq!(json["files"][0]["format"], "evtx-json");
+        assert_eq!(json["files"][0]["errors"][0]["location"]["kind"], "line");
+        assert_eq!(json["files"][0]["errors"][0]["location"]["line"], 2);
+    }
+}
