@@ -44,8 +44,8 @@ enum Candidate {
 /// Loads every file under `paths` into a new, time-sorted [`EventStore`].
 ///
 /// `progress` is called from worker threads after each file. Setting `cancel` stops the load
-/// between records; the store then contains what was parsed so far and the report says
-/// `cancelled`.
+/// between records; the store then contains what was parsed so far and the report has
+/// `cancelled` set.
 pub fn load(
     paths: &[PathBuf],
     progress: &(dyn Fn(Progress) + Sync),
