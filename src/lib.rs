@@ -8,4 +8,5 @@
 
 pub mod engine;
 pub mod eql;
+pub mod ingest;
 pub mod store;

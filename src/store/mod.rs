@@ -223,6 +223,16 @@ impl EventBuilder {
         self
     }
 
+    /// Where the record came from, as given to [`EventBuilder::new`].
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// The event's time, as given to [`EventBuilder::new`].
+    pub fn timestamp(&self) -> Timestamp {
+        self.timestamp
+    }
+
     /// The fields added so far, in insertion order.
     pub fn pending_fields(&self) -> &[(String, PendingValue)] {
         &self.fields

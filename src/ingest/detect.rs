@@ -1,0 +1,125 @@
+//! Format detection from a file's first bytes.
+//!
+//! Detection looks at content, not the extension, because collections are often renamed or
+//! exported without one. A new format gets a [`Format`] variant, a check in [`detect`] and a
+//! parser arm in the loader.
+
+use serde::Serialize;
+
+/// How many bytes of a file [`detect`] needs to see.
+pub const DETECT_PREFIX_LEN: usize = 4096;
+
+/// The magic bytes at the start of every EVTX file header.
+const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
+
+/// A file format, as detected from content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Windows XML event log (binary EVTX).
+    Evtx,
+    /// EVTX records rendered as JSON by `evtx_dump -o json` or `-o jsonl`: one object per
+    /// record with an `Event` key, as JSON lines, concatenated documents, `Record N` blocks
+    /// or a JSON array.
+    EvtxJson,
+    /// JSON in some other shape (Winlogbeat, ECS, flat exports); no parser reads it yet.
+    Json,
+    /// A format no detector recognizes.
+    Unknown,
+}
+
+impl Format {
+    /// Returns the format's short name, as stored in [`crate::store::SourceFile::format`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Evtx => "evtx",
+            Format::EvtxJson => "evtx-json",
+            Format::Json => "json",
+            Format::Unknown => "unknown",
+        }
+    }
+
+    /// Returns whether a parser reads this format.
+    pub fn is_supported(self) -> bool {
+        matches!(self, Format::Evtx | Format::EvtxJson)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Detects the format of a file from its first bytes (up to [`DETECT_PREFIX_LEN`]).
+pub fn detect(prefix: &[u8]) -> Format {
+    if prefix.starts_with(EVTX_MAGIC) {
+        return Format::Evtx;
+    }
+    let text = skip_whitespace(strip_bom(prefix));
+    if let Some(rest) = text.strip_prefix(b"Record ") {
+        // evtx_dump's default output puts `Record <id>` on its own line before each record.
+        if rest.first().is_some_and(u8::is_ascii_digit) {
+            return Format::EvtxJson;
+        }
+        return Format::Unknown;
+    }
+    let object = match text.first() {
+        Some(b'{') => &text[1..],
+        Some(b'[') => match skip_whitespace(&text[1..]).split_first() {
+            Some((b'{', rest)) => rest,
+            // An empty array or an array of scalars is JSON, but not records we can read.
+            _ => return Format::Json,
+        },
+        _ => return Format::Unknown,
+    };
+    // evtx_dump writes `Event` as the first key of every record.
+    if skip_whitespace(object).starts_with(b"\"Event\"") {
+        Format::EvtxJson
+    } else {
+        Format::Json
+    }
+}
+
+/// Strips a UTF-8 byte order mark, which Windows tools often write.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn skip_whitespace(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_formats_by_content() {
+        let cases: &[(&[u8], Format)] = &[
+            (b"ElfFile\0rest", Format::Evtx),
+            (b"{\"Event\":{}}\n", Format::EvtxJson),
+            (b"\xEF\xBB\xBF  {\n  \"Event\": {", Format::EvtxJson),
+            (b"[\n {\"Event\": {}}]", Format::EvtxJson),
+            (b"Record 12\n{\n", Format::EvtxJson),
+            (b"{\"EventID\": 4624}", Format::Json),
+            (b"[]", Format::Json),
+            (b"Record x", Format::Unknown),
+            (b"", Format::Unknown),
+            (b"<Event xmlns=", Format::Unknown),
+            (b"ElfFil", Format::Unknown),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(
+                detect(bytes),
+                *expected,
+                "input {:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Reading one raw record back from its file, for the detail view.
+
+use std::io::{BufReader, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use evtx::EvtxParser;
+
+use super::Format;
+use super::evtx_file::{error_chain, settings};
+use crate::store::Origin;
+
+/// Failure to read a raw record back from its file.
+#[derive(Debug, thiserror::Error)]
+pub enum RawError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The EVTX file could not be parsed.
+    #[error("cannot parse EVTX file {path}: {message}")]
+    Evtx {
+        /// The file.
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// No record with the origin's record number was found.
+    #[error("record {record} not found in {path}; the file may have changed since it was loaded")]
+    NotFound {
+        /// The file.
+        path: String,
+        /// The record number searched for.
+        record: u64,
+    },
+    /// The text at the origin's offset is not a JSON document.
+    #[error("invalid JSON at byte {offset} of {path}: {source}")]
+    Json {
+        /// The file.
+        path: String,
+        /// The byte offset read from.
+        offset: u64,
+        /// The parser's error.
+        source: serde_json::Error,
+    },
+    /// The offset is at or past the end of the file.
+    #[error("no JSON document at byte {offset} of {path}; the file may have changed")]
+    NoDocument {
+        /// The file.
+        path: String,
+        /// The byte offset read from.
+        offset: u64,
+    },
+    /// The origin has no byte offset, which line formats need.
+    #[error("origin of record {record} has no byte offset")]
+    MissingOffset {
+        /// The record number.
+        record: u64,
+    },
+    /// No reader for this format.
+    #[error("cannot read raw records of format {0}")]
+    UnsupportedFormat(Format),
+}
+
+/// Reads the record at `origin` back from `path` as text: EVTX records as the XML the `evtx`
+/// crate renders, JSON records pretty-printed.
+pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, RawError> {
+    match format {
+        Format::Evtx => read_evtx_record(path, origin.record),
+        Format::EvtxJson => {
+            let offset = origin.offset.ok_or(RawError::MissingOffset {
+                record: origin.record,
+            })?;
+            read_json_document(path, offset)
+        }
+        Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
+    }
+}
+
+fn read_evtx_record(path: &Path, record_id: u64) -> Result<String, RawError> {
+    let display = path.display().to_string();
+    let evtx_error = |err: &dyn std::error::Error| RawError::Evtx {
+        path: display.clone(),
+        message: error_chain(err),
+    };
+    let mut parser = EvtxParser::from_path(path)
+        .map_err(|e| evtx_error(&e))?
+        .with_configuration(settings());
+    let settings = Arc::new(settings());
+
+    // Chunk headers name their record id range, so only the chunk that contains the record is
+    // parsed. Chunks that fail to read are skipped here: loading already reported them.
+    for chunk in parser.chunks() {
+        let Ok(mut chunk) = chunk else { continue };
+        let header = &chunk.header;
+        if record_id < header.first_event_record_id || record_id > header.last_event_record_id {
+            continue;
+        }
+        let Ok(mut parsed) = chunk.parse(Arc::clone(&settings)) else {
+            continue;
+        };
+        for record in parsed.iter().flatten() {
+            if record.event_record_id == record_id {
+                let xml = record.into_xml().map_err(|e| evtx_error(&e))?;
+                return Ok(xml.data);
+            }
+        }
+    }
+    Err(RawError::NotFound {
+        path: display,
+        record: record_id,
+    })
+}
+
+fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
+    let display = path.display().to_string();
+    let io_error = |source| RawError::Io {
+        path: display.clone(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    file.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+    let mut documents = serde_json::Deserializer::from_reader(BufReader::new(file))
+        .into_iter::<serde_json::Value>();
+    let json_error = |source| RawError::Json {
+        path: display.clone(),
+        offset,
+        source,
+    };
+    match documents.next() {
+        Some(Ok(value)) => serde_json::to_string_pretty(&value).map_err(json_error),
+        Some(Err(err)) => Err(json_error(err)),
+        None => Err(RawError::NoDocument {
+            path: display.clone(),
+            offset,
+        }),
+    }
+}
