@@ -6,5 +6,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod catalog;
 pub mod eql;
 pub mod store;
