@@ -345,7 +345,7 @@ fn missing_optional_fields_tolerated() {
 #[test]
 fn unknown_object_types_ignored() {
     let mut objects = full_objects();
-    objects.push(json!({ "type": "intrusion-set", "id": "intrusion-set--1", "name": "G1" }));
+    objects.push(json!({ "type": "intrusion-set", "id": "intrusion-set--1", "revoked": true }));
     objects.push(json!({ "type": "marking-definition", "id": "marking-definition--1" }));
     objects.push(json!({ "type": "identity", "id": "identity--1" }));
     objects.push(relationship(
@@ -359,6 +359,7 @@ fn unknown_object_types_ignored() {
     assert_eq!(report.ignored.get("intrusion-set"), Some(&1));
     assert_eq!(report.ignored.get("marking-definition"), Some(&1));
     assert_eq!(report.ignored.get("identity"), Some(&1));
+    assert!(report.revoked.is_empty(), "{:?}", report.revoked);
 }
 
 #[test]
