@@ -8,8 +8,10 @@
 //! only events from those sources, so the declaration is enforced rather than advisory, and the
 //! catalog check compares it with the log sources ATT&CK names for the analytic.
 
+mod check;
 mod tunable;
 
+pub use check::{check, event_codes, CheckError};
 pub use tunable::{Tunable, TunableKind, TunableValue};
 
 use std::collections::BTreeMap;

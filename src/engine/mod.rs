@@ -5,8 +5,11 @@
 //! satisfied the query's steps, with the join keys that tied them together.
 
 mod run;
+mod session;
 
 pub use run::{run_all, run_analytic, Frequencies, RunError, StoreDocument, FREQUENCY_PREFIX};
+
+pub use session::{load_summary, run_in_background, scan, ScanResult, Setup};
 
 use std::sync::Arc;
 

@@ -1,0 +1,229 @@
+//! One investigation session: the catalog, the executable analytics, and the background job that
+//! loads logs and correlates them.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::analytics::{self, Analytic};
+use crate::catalog::{Catalog, CatalogError};
+use crate::eql;
+use crate::ingest::{self, LoadReport};
+use crate::store::EventStore;
+
+use super::{AnalyticSummary, ExecutableSummary, Finding, LoadSummary, RunError, Update};
+
+/// The catalog and the analytics that passed their checks, plus what failed to load or check.
+#[derive(Debug)]
+pub struct Setup {
+    /// The ATT&CK catalog.
+    pub catalog: Catalog,
+    /// Executable analytics that resolved and agree with the catalog.
+    pub analytics: Vec<Analytic>,
+    /// One message per analytic file that failed to load or disagrees with the catalog; those
+    /// analytics do not run.
+    pub problems: Vec<String>,
+    /// Query options shared by every analytic.
+    pub options: eql::Options,
+}
+
+impl Setup {
+    /// Loads the catalog (the built-in one unless `catalog_path` is given) and the analytics
+    /// (built-in plus `analytics_paths`), and checks each analytic against the catalog.
+    pub fn load(
+        catalog_path: Option<&Path>,
+        analytics_paths: &[PathBuf],
+    ) -> Result<Setup, CatalogError> {
+        let catalog = match catalog_path {
+            Some(path) => Catalog::from_file(path)?,
+            None => Catalog::embedded()?,
+        };
+        let (loaded, load_errors) = analytics::load(analytics_paths);
+        let mut problems: Vec<String> = load_errors.iter().map(ToString::to_string).collect();
+        let check_errors = analytics::check(&loaded, &catalog);
+        let failed: HashSet<&Path> = check_errors.iter().map(|e| e.path.as_path()).collect();
+        problems.extend(check_errors.iter().map(ToString::to_string));
+        let analytics = loaded
+            .iter()
+            .filter(|a| !failed.contains(a.path.as_path()))
+            .cloned()
+            .collect();
+        Ok(Setup {
+            catalog,
+            analytics,
+            problems,
+            options: eql::Options::default(),
+        })
+    }
+
+    /// Looks up an executable analytic by id.
+    pub fn analytic(&self, id: &str) -> Option<&Analytic> {
+        self.analytics.iter().find(|a| a.id == id)
+    }
+
+    /// One summary per catalog analytic, executable ones first by id, then the rest by id.
+    ///
+    /// `store` decides whether each analytic's log sources are present in the loaded data.
+    pub fn summaries(&self, store: Option<&EventStore>) -> Vec<AnalyticSummary> {
+        let present: HashSet<String> = store
+            .map(|s| (0..s.len()).map(|i| s.log_source(i).to_owned()).collect())
+            .unwrap_or_default();
+        let mut summaries: Vec<AnalyticSummary> = self
+            .catalog
+            .analytics()
+            .iter()
+            .map(|entry| {
+                let executable = self.analytic(&entry.id).map(executable_summary);
+                let mut tactics: Vec<String> = Vec::new();
+                for technique in &entry.techniques {
+                    for tactic in &technique.tactics {
+                        if !tactics.contains(&tactic.name) {
+                            tactics.push(tactic.name.clone());
+                        }
+                    }
+                }
+                AnalyticSummary {
+                    id: entry.id.clone(),
+                    description: entry.description.clone(),
+                    platforms: entry.platforms.clone(),
+                    techniques: entry
+                        .techniques
+                        .iter()
+                        .map(|t| (t.id.clone(), t.name.clone()))
+                        .collect(),
+                    tactics,
+                    strategy: entry.strategy.as_ref().map(|s| (s.id.clone(), s.name.clone())),
+                    log_sources: entry
+                        .log_sources
+                        .iter()
+                        .map(|l| format!("{} ({})", l.name, l.channel))
+                        .collect(),
+                    data_present: entry.log_sources.iter().any(|l| present.contains(&l.name)),
+                    executable,
+                }
+            })
+            .collect();
+        summaries.sort_by(|a, b| {
+            b.executable
+                .is_some()
+                .cmp(&a.executable.is_some())
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        summaries
+    }
+}
+
+fn executable_summary(analytic: &Analytic) -> ExecutableSummary {
+    ExecutableSummary {
+        path: analytic.path.display().to_string(),
+        severity: analytic.severity.clone(),
+        query: analytic.query_text.clone(),
+        tunables: analytic
+            .tunables
+            .iter()
+            .map(|t| (t.name.clone(), t.value.to_text(), t.help.clone()))
+            .collect(),
+    }
+}
+
+/// Maximum number of problem lines kept for the UI; the counts still cover every problem.
+const MAX_PROBLEMS: usize = 2000;
+
+/// Condenses a load report into the totals and problem lines the UI shows.
+pub fn load_summary(report: &LoadReport) -> LoadSummary {
+    let mut problems = Vec::new();
+    for file in &report.files {
+        for error in &file.errors {
+            if problems.len() < MAX_PROBLEMS {
+                problems.push(format!(
+                    "{}: {}: {}",
+                    file.path.display(),
+                    error.location,
+                    error.message
+                ));
+            }
+        }
+    }
+    let totals = &report.totals;
+    LoadSummary {
+        files: usize::try_from(totals.files).unwrap_or(usize::MAX),
+        events: usize::try_from(totals.events_loaded).unwrap_or(usize::MAX),
+        skipped: usize::try_from(totals.records_skipped).unwrap_or(usize::MAX),
+        failed_files: usize::try_from(totals.files_failed + totals.files_skipped)
+            .unwrap_or(usize::MAX),
+        problems,
+    }
+}
+
+/// The results of one headless run.
+#[derive(Debug)]
+pub struct ScanResult {
+    /// The loaded events.
+    pub store: EventStore,
+    /// What each file yielded.
+    pub report: LoadReport,
+    /// Analytics that matched.
+    pub findings: Vec<Finding>,
+    /// Analytics that failed while running.
+    pub errors: Vec<RunError>,
+}
+
+/// Loads `paths` and runs every analytic, without progress reports.
+pub fn scan(setup: &Setup, paths: &[PathBuf]) -> ScanResult {
+    let cancel = AtomicBool::new(false);
+    let (store, report) = ingest::load(paths, &|_| {}, &cancel);
+    let (findings, errors) =
+        super::run_all(&store, &setup.analytics, &setup.options, &cancel, &|_, _, _| {});
+    ScanResult {
+        store,
+        report,
+        findings,
+        errors,
+    }
+}
+
+/// Loads `paths` and runs every analytic, sending progress and results to `updates`.
+///
+/// Meant for a background thread: it blocks until done or until `cancel` is set. Send errors
+/// mean the UI has gone away, so they end the job quietly.
+pub fn run_in_background(
+    setup: &Setup,
+    paths: &[PathBuf],
+    updates: &tokio::sync::mpsc::UnboundedSender<Update>,
+    cancel: &AtomicBool,
+) {
+    let progress = |p: ingest::Progress| {
+        let _ = updates.send(Update::Progress {
+            stage: "loading".to_owned(),
+            done: p.files_done as u64,
+            total: Some(p.files_total as u64),
+        });
+    };
+    let (store, report) = ingest::load(paths, &progress, cancel);
+    let summary = load_summary(&report);
+    let store = Arc::new(store);
+    let _ = updates.send(Update::Analytics(setup.summaries(Some(&store))));
+    let _ = updates.send(Update::Loaded {
+        store: Arc::clone(&store),
+        summary,
+    });
+    let correlate_progress = |id: &str, done: u64, total: u64| {
+        let _ = updates.send(Update::Progress {
+            stage: id.to_owned(),
+            done,
+            total: Some(total),
+        });
+    };
+    let (findings, errors) = super::run_all(
+        &store,
+        &setup.analytics,
+        &setup.options,
+        cancel,
+        &correlate_progress,
+    );
+    for error in &errors {
+        tracing::warn!(analytic = %error.analytic, "{}", error.message);
+    }
+    let _ = updates.send(Update::Findings(findings));
+}

@@ -1,0 +1,267 @@
+//! What `glexia scan` prints: an aligned table for people or one JSON document for scripts.
+
+use std::io::Write;
+
+use serde_json::{Map, Value, json};
+
+use crate::engine::{Chain, ScanResult, Setup};
+use crate::store::{EventStore, Timestamp, ValueRef};
+
+/// Formats nanoseconds since the epoch as RFC 3339 UTC with microseconds.
+pub fn format_time(timestamp: Timestamp) -> String {
+    chrono::DateTime::from_timestamp_nanos(timestamp)
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+fn value_json(value: &ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Str(s) => Value::String((*s).to_owned()),
+        ValueRef::Int(n) => json!(n),
+        ValueRef::Float(x) => json!(x),
+        ValueRef::Bool(b) => json!(b),
+        ValueRef::List(items) => Value::Array(items.iter().map(value_json).collect()),
+    }
+}
+
+/// One event as JSON: its normalized fields, log source, platform and origin.
+pub fn event_json(store: &EventStore, index: usize) -> Value {
+    let Some(event) = store.events().get(index) else {
+        return Value::Null;
+    };
+    let mut fields = Map::new();
+    for (name, value) in event.fields() {
+        fields.insert(
+            store.strings.resolve(*name).to_owned(),
+            value_json(&value.resolve(&store.strings)),
+        );
+    }
+    json!({
+        "@timestamp": format_time(event.timestamp),
+        "log.source": store.log_source(index),
+        "platform": event.platform.attack_name(),
+        "origin": {
+            "path": store.file_path(event.origin.file).map(|p| p.display().to_string()),
+            "record": event.origin.record,
+            "offset": event.origin.offset,
+        },
+        "fields": fields,
+    })
+}
+
+fn chain_json(store: &EventStore, chain: &Chain) -> Value {
+    let join_keys: Map<String, Value> = chain
+        .join_keys
+        .iter()
+        .map(|k| (k.field.clone(), Value::String(k.value.clone())))
+        .collect();
+    json!({
+        "join_keys": join_keys,
+        "first": chain.first_time(store).map(format_time),
+        "last": chain.last_time(store).map(format_time),
+        "steps": chain.steps.iter().map(|s| json!({
+            "step": s.step,
+            "event": event_json(store, s.event),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Writes the whole scan as one JSON document.
+pub fn write_json(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> std::io::Result<()> {
+    let findings: Vec<Value> = result
+        .findings
+        .iter()
+        .map(|finding| {
+            let analytic = setup.analytic(&finding.analytic);
+            let entry = setup.catalog.analytic(&finding.analytic);
+            json!({
+                "analytic": finding.analytic,
+                "title": analytic.map(|a| a.title.as_str()),
+                "technique": analytic.map(|a| a.technique.as_str()),
+                "technique_name": entry
+                    .and_then(|e| e.techniques.first())
+                    .map(|t| t.name.as_str()),
+                "platform": analytic.map(|a| a.platform.as_str()),
+                "severity": analytic.map(|a| a.severity.as_str()),
+                "chains": finding
+                    .chains
+                    .iter()
+                    .map(|c| chain_json(&result.store, c))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let document = json!({
+        "attack_version": setup.catalog.attack_version(),
+        "files": result.report.files,
+        "totals": result.report.totals,
+        "findings": findings,
+        "analytic_errors": result
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .chain(setup.problems.iter().cloned())
+            .collect::<Vec<_>>(),
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+/// Formats a gap between two events as `+1m02s`, `+350ms` or `+2h05m`.
+pub fn format_delta(nanos: i64) -> String {
+    let sign = if nanos < 0 { "-" } else { "+" };
+    let millis = nanos.unsigned_abs() / 1_000_000;
+    let seconds = millis / 1000;
+    if seconds == 0 {
+        format!("{sign}{millis}ms")
+    } else if seconds < 60 {
+        format!("{sign}{seconds}.{:03}s", millis % 1000)
+    } else if seconds < 3600 {
+        format!("{sign}{}m{:02}s", seconds / 60, seconds % 60)
+    } else {
+        format!("{sign}{}h{:02}m", seconds / 3600, (seconds % 3600) / 60)
+    }
+}
+
+/// The most telling value of an event for a one-line summary: its process, registry path,
+/// file, destination or logon source.
+pub fn event_subject(store: &EventStore, index: usize) -> String {
+    const FIELDS: [&str; 6] = [
+        "registry.path",
+        "file.path",
+        "process.command_line",
+        "process.executable",
+        "destination.ip",
+        "source.ip",
+    ];
+    for field in FIELDS {
+        if let Some(value) = store.field(index, field) {
+            return format!("{field}={value}");
+        }
+    }
+    String::new()
+}
+
+fn text(store: &EventStore, index: usize, field: &str) -> String {
+    store
+        .field(index, field)
+        .map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+/// Writes findings and file totals as aligned text.
+pub fn write_table(
+    out: &mut dyn Write,
+    setup: &Setup,
+    result: &ScanResult,
+) -> std::io::Result<()> {
+    let store = &result.store;
+    for finding in &result.findings {
+        let analytic = setup.analytic(&finding.analytic);
+        writeln!(
+            out,
+            "{}  {}  {}  {}  ({} chain{})",
+            finding.analytic,
+            analytic.map_or("", |a| a.technique.as_str()),
+            analytic.map_or("", |a| a.severity.as_str()),
+            analytic.map_or("", |a| a.title.as_str()),
+            finding.chains.len(),
+            if finding.chains.len() == 1 { "" } else { "s" },
+        )?;
+        for (n, chain) in finding.chains.iter().enumerate() {
+            let keys: Vec<String> = chain
+                .join_keys
+                .iter()
+                .map(|k| format!("{}={}", k.field, k.value))
+                .collect();
+            writeln!(out, "  chain {}  {}", n + 1, keys.join("  "))?;
+            let mut previous: Option<Timestamp> = None;
+            for step in &chain.steps {
+                let Some(event) = store.events().get(step.event) else {
+                    continue;
+                };
+                let delta = previous.map_or_else(String::new, |p| format_delta(event.timestamp - p));
+                previous = Some(event.timestamp);
+                writeln!(
+                    out,
+                    "    {}  {:>9}  {} {}  {}  {}  {}",
+                    format_time(event.timestamp),
+                    delta,
+                    store.log_source(step.event),
+                    text(store, step.event, "event.code"),
+                    text(store, step.event, "host.name"),
+                    text(store, step.event, "user.name"),
+                    event_subject(store, step.event),
+                )?;
+                writeln!(
+                    out,
+                    "      from {} record {}",
+                    store
+                        .file_path(event.origin.file)
+                        .map_or_else(String::new, |p| p.display().to_string()),
+                    event.origin.record
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+    if result.findings.is_empty() {
+        writeln!(out, "no analytic matched")?;
+    }
+    let totals = &result.report.totals;
+    writeln!(
+        out,
+        "{} files ({} loaded, {} skipped, {} failed), {} records read, {} events loaded, {} records skipped",
+        totals.files,
+        totals.files_loaded,
+        totals.files_skipped,
+        totals.files_failed,
+        totals.records_read,
+        totals.events_loaded,
+        totals.records_skipped,
+    )?;
+    for file in &result.report.files {
+        for error in &file.errors {
+            writeln!(
+                out,
+                "error: {}: {}: {}",
+                file.path.display(),
+                error.location,
+                error.message
+            )?;
+        }
+        if file.errors_omitted > 0 {
+            writeln!(
+                out,
+                "error: {}: {} more errors not listed",
+                file.path.display(),
+                file.errors_omitted
+            )?;
+        }
+    }
+    for error in &result.errors {
+        writeln!(out, "error: {error}")?;
+    }
+    for problem in &setup.problems {
+        writeln!(out, "error: {problem}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delta_formats() {
+        assert_eq!(format_delta(350_000_000), "+350ms");
+        assert_eq!(format_delta(3_250_000_000), "+3.250s");
+        assert_eq!(format_delta(62_000_000_000), "+1m02s");
+        assert_eq!(format_delta(7_500_000_000_000), "+2h05m");
+        assert_eq!(format_delta(-2_000_000), "-2ms");
+    }
+
+    #[test]
+    fn time_formats_as_utc() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00.000000Z");
+    }
+}
