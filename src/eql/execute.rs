@@ -203,3 +203,265 @@ fn sort_matches<D: Document>(
     });
     keyed.into_iter().map(|(_, found)| found).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value as Json, json};
+
+    use super::*;
+    use crate::eql::{Value, parse};
+
+    /// Builds events `{"event.category": category, "id": id, "timestamp": seconds}` plus extras.
+    fn event(category: &str, id: i64, seconds: i64, extra: Json) -> Json {
+        let mut event = json!({
+            "event": {"category": category},
+            "id": id,
+            "timestamp": seconds * 1_000_000_000,
+        });
+        if let (Some(target), Some(source)) = (event.as_object_mut(), extra.as_object()) {
+            target.extend(source.clone());
+        }
+        event
+    }
+
+    fn ids(source: &str, events: &[Json], options: &Options) -> Vec<i64> {
+        let query = parse(source).unwrap();
+        execute(&query, events, options)
+            .unwrap()
+            .iter()
+            .flat_map(|found| found.events.clone())
+            .map(|index| events[index]["id"].as_i64().unwrap())
+            .collect()
+    }
+
+    fn processes(count: i64) -> Vec<Json> {
+        (1..=count)
+            .map(|id| event("process", id, id, json!({})))
+            .collect()
+    }
+
+    #[test]
+    fn category_matches_value_or_list() {
+        let events = vec![
+            event("Process", 1, 1, json!({})),
+            event("file", 2, 2, json!({})),
+            json!({"event": {"category": ["network", "process"]}, "id": 3}),
+        ];
+        let options = Options::default();
+        assert_eq!(ids("process where true", &events, &options), vec![1, 3]);
+        assert_eq!(ids("any where true", &events, &options), vec![1, 2, 3]);
+        assert_eq!(
+            ids("registry where true", &events, &options),
+            Vec::<i64>::new()
+        );
+    }
+
+    #[test]
+    fn equality_case_follows_options() {
+        let events = vec![event("process", 1, 1, json!({"name": "CMD.EXE"}))];
+        let insensitive = Options::default();
+        let sensitive = Options {
+            case_sensitive_equals: true,
+            ..Options::default()
+        };
+        let source = "process where name == \"cmd.exe\"";
+        assert_eq!(ids(source, &events, &insensitive), vec![1]);
+        assert_eq!(ids(source, &events, &sensitive), Vec::<i64>::new());
+        assert_eq!(
+            ids("process where name : \"cmd.*\"", &events, &sensitive),
+            vec![1]
+        );
+        assert_eq!(
+            ids("process where name like \"cmd.*\"", &events, &insensitive),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            ids(
+                "process where name regex~ \"c.d\\\\.exe\"",
+                &events,
+                &sensitive
+            ),
+            vec![1]
+        );
+    }
+
+    #[test]
+    fn missing_field_comparisons_are_null() {
+        let events = vec![
+            event("process", 1, 1, json!({})),
+            event("process", 2, 2, json!({"code": 0})),
+        ];
+        let options = Options::default();
+        assert_eq!(ids("process where code >= 0", &events, &options), vec![2]);
+        assert_eq!(
+            ids("process where not (code > 0)", &events, &options),
+            vec![2]
+        );
+        assert_eq!(
+            ids("process where code == null", &events, &options),
+            vec![1]
+        );
+        assert_eq!(ids("process where code != 5", &events, &options), vec![2]);
+    }
+
+    #[test]
+    fn sequence_newer_partial_replaces_older() {
+        let source = "sequence [process where id < 5] [process where id == 5]";
+        assert_eq!(ids(source, &processes(6), &Options::default()), vec![4, 5]);
+    }
+
+    #[test]
+    fn sequence_event_can_fill_several_steps() {
+        let source = "sequence [process where id <= 3] [process where true] [process where true]";
+        assert_eq!(
+            ids(source, &processes(6), &Options::default()),
+            vec![1, 2, 3, 2, 3, 4, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn sequence_joins_on_keys_ignoring_case() {
+        let events = vec![
+            event("process", 1, 1, json!({"host": "A"})),
+            event("process", 2, 2, json!({"host": "b"})),
+            event("file", 3, 3, json!({"host": "a"})),
+        ];
+        let query = parse("sequence by host [process where true] [file where true]").unwrap();
+        let matches = execute(&query, &events, &Options::default()).unwrap();
+        assert_eq!(matches.len(), 1);
+        assert_eq!(matches[0].events, vec![0, 2]);
+        assert_eq!(matches[0].join_keys, vec![Value::Str("A".into())]);
+    }
+
+    #[test]
+    fn sequence_until_drops_pending() {
+        let events = vec![
+            event("process", 1, 1, json!({"pid": 7})),
+            event("network", 2, 2, json!({"pid": 7})),
+            event("file", 3, 3, json!({"pid": 7})),
+            event("process", 4, 4, json!({"pid": 8})),
+            event("network", 5, 5, json!({"pid": 7})),
+            event("file", 6, 6, json!({"pid": 8})),
+        ];
+        let source =
+            "sequence by pid [process where true] [file where true] until [network where true]";
+        assert_eq!(ids(source, &events, &Options::default()), vec![4, 6]);
+    }
+
+    #[test]
+    fn sequence_maxspan_counts_from_first_event() {
+        let events = vec![
+            event("process", 1, 0, json!({})),
+            event("file", 2, 30, json!({})),
+            event("file", 3, 61, json!({})),
+        ];
+        let options = Options::default();
+        let within =
+            "sequence with maxspan=1m [process where true] [file where true] [file where true]";
+        assert_eq!(ids(within, &events, &options), Vec::<i64>::new());
+        let wider =
+            "sequence with maxspan=2m [process where true] [file where true] [file where true]";
+        assert_eq!(ids(wider, &events, &options), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn sequence_runs_repeat_step() {
+        let single = parse("sequence [process where true] with runs=3").unwrap();
+        assert_eq!(single.step_count(), 3);
+        let source = "sequence [process where id == 1] [process where true] with runs=2";
+        assert_eq!(
+            ids(source, &processes(4), &Options::default()),
+            vec![1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn pipes_run_in_order() {
+        let events: Vec<Json> = (1..=6)
+            .map(|id| {
+                event(
+                    "process",
+                    id,
+                    id,
+                    json!({"name": if id % 2 == 0 { "even" } else { "odd" }}),
+                )
+            })
+            .collect();
+        let options = Options::default();
+        assert_eq!(
+            ids("process where true | head 4 | tail 2", &events, &options),
+            vec![3, 4]
+        );
+        assert_eq!(
+            ids("process where true | unique name", &events, &options),
+            vec![1, 2]
+        );
+        assert_eq!(
+            ids("process where true | sort name | head 3", &events, &options),
+            vec![2, 4, 6]
+        );
+        assert_eq!(
+            ids("process where true | filter id > 4", &events, &options),
+            vec![5, 6]
+        );
+        let sequence =
+            "sequence [process where true] [process where true] | filter events[1].id == 4";
+        assert_eq!(ids(sequence, &events, &options), vec![3, 4]);
+    }
+
+    #[test]
+    fn array_functions_walk_objects() {
+        let events = vec![event(
+            "network",
+            1,
+            1,
+            json!({"items": [{"a": "x-1"}, {"a": "y-2"}], "tags": ["En-US", "fr"]}),
+        )];
+        let options = Options::default();
+        assert_eq!(
+            ids(
+                "network where arraySearch(items, i, i.a : \"y*\")",
+                &events,
+                &options
+            ),
+            vec![1]
+        );
+        assert_eq!(
+            ids(
+                "network where arrayCount(items, i, true) == 2",
+                &events,
+                &options
+            ),
+            vec![1]
+        );
+        assert_eq!(
+            ids(
+                "network where arrayContains(tags, \"en-us\")",
+                &events,
+                &options
+            ),
+            vec![1]
+        );
+        assert_eq!(
+            ids("network where tags[-1] == \"FR\"", &events, &options),
+            vec![1]
+        );
+    }
+
+    #[test]
+    fn unsupported_features_fail_cleanly() {
+        let events = processes(2);
+        for source in [
+            "join [process where true] [process where true]",
+            "process where child of [process where true]",
+            "process where true | count",
+            "process where nosuch(1)",
+        ] {
+            let query = parse(source).unwrap();
+            assert!(
+                execute(&query, &events, &Options::default()).is_err(),
+                "{source}"
+            );
+        }
+    }
+}
