@@ -16,7 +16,7 @@ pub enum QueryBody {
     Event(EventQuery),
     /// `sequence ...`.
     Sequence(Sequence),
-    /// `join ...`: like a sequence but in any order; parsed, not yet run.
+    /// `join ...`: like a sequence, but its steps may match in any order.
     Join(Join),
 }
 

@@ -7,7 +7,7 @@ use super::compile::{Compiler, Node};
 use super::error::EvalError;
 use super::eval::Evaluator;
 use super::functions::sort_order;
-use super::sequence::{Step, category_matches, key_text, run_sequence};
+use super::sequence::{Step, category_matches, key_text, run_join, run_sequence};
 use super::{Document, Match, Options};
 
 /// A pipe with its expressions compiled.
@@ -25,7 +25,7 @@ enum CompiledPipe {
 ///
 /// Returns an [`EvalError`] before reading any event when the query calls an unknown function,
 /// passes a wrong number of arguments, holds an invalid regular expression, or uses a feature
-/// this evaluator does not run yet (`join`, `child of`, `count`, `unique_count`).
+/// this evaluator does not run yet (`child of`, `count`, `unique_count`).
 pub fn execute<D: Document>(
     query: &Query,
     events: &[D],
@@ -48,11 +48,16 @@ pub fn execute<D: Document>(
             };
             run_sequence(&steps, until.as_ref(), sequence.maxspan, events, options)
         }
-        QueryBody::Join(_) => {
-            return Err(EvalError::Unsupported(
-                "'join' queries are not implemented; use 'sequence' where order is known"
-                    .to_string(),
-            ));
+        QueryBody::Join(join) => {
+            let mut steps = Vec::with_capacity(join.steps.len());
+            for step in &join.steps {
+                steps.push(compile_sequence_step(step, &join.by)?);
+            }
+            let until = match &join.until {
+                Some(until) => Some(compile_sequence_step(until, &join.by)?),
+                None => None,
+            };
+            run_join(&steps, until.as_ref(), events, options)
         }
     };
     Ok(apply_pipes(&pipes, matches, events, options))
@@ -449,10 +454,21 @@ mod tests {
     }
 
     #[test]
+    fn join_matches_steps_in_any_order() {
+        let events = vec![
+            event("file", 1, 1, json!({"pid": 1})),
+            event("file", 2, 2, json!({"pid": 2})),
+            event("process", 3, 3, json!({"pid": 2})),
+            event("process", 4, 4, json!({"pid": 1})),
+        ];
+        let source = "join by pid [process where true] [file where true]";
+        assert_eq!(ids(source, &events, &Options::default()), vec![3, 2, 4, 1]);
+    }
+
+    #[test]
     fn unsupported_features_fail_cleanly() {
         let events = processes(2);
         for source in [
-            "join [process where true] [process where true]",
             "process where child of [process where true]",
             "process where true | count",
             "process where nosuch(1)",

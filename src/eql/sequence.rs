@@ -104,6 +104,47 @@ pub(crate) fn run_sequence<D: Document>(
     matches
 }
 
+/// Runs a compiled `join`: like a sequence, but its steps may match in any order.
+///
+/// For each join key the first event to match each step is kept. When every step has an
+/// event, the match is output in step order and that key starts over; an `until` match drops
+/// the key's kept events. This mirrors the reference implementation's results on its
+/// conformance suite.
+pub(crate) fn run_join<D: Document>(
+    steps: &[Step],
+    until: Option<&Step>,
+    events: &[D],
+    options: &Options,
+) -> Vec<Match> {
+    let mut pending: HashMap<String, (Vec<Option<usize>>, Vec<Value<'static>>)> = HashMap::new();
+    let mut matches = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        if let Some((key, _)) = until.and_then(|until| step_key(until, event, options)) {
+            pending.remove(&key);
+        }
+        for (position, step) in steps.iter().enumerate() {
+            let Some((key, values)) = step_key(step, event, options) else {
+                continue;
+            };
+            let (slots, _) = pending
+                .entry(key.clone())
+                .or_insert_with(|| (vec![None; steps.len()], values));
+            if let Some(slot @ None) = slots.get_mut(position) {
+                *slot = Some(index);
+            }
+            if slots.iter().all(Option::is_some) {
+                if let Some((slots, keys)) = pending.remove(&key) {
+                    matches.push(Match {
+                        events: slots.into_iter().flatten().collect(),
+                        join_keys: keys,
+                    });
+                }
+            }
+        }
+    }
+    matches
+}
+
 /// Tests `event` against `step`, returning its join key (as lookup text and as values) when
 /// it matches.
 fn step_key<D: Document>(
