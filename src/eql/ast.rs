@@ -3,7 +3,7 @@
 /// A parsed query: an event query, a sequence or a join, followed by pipes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
-    /// What the query matches before any pipe runs.
+    /// The event query, sequence or join that produces results for the pipes.
     pub body: QueryBody,
     /// The pipes, in the order they run.
     pub pipes: Vec<Pipe>,
@@ -34,7 +34,7 @@ pub struct EventQuery {
 pub struct Sequence {
     /// Join keys shared by every step (`sequence by ...`).
     pub by: Vec<Expr>,
-    /// The longest time from the first to the last event of a match, in nanoseconds.
+    /// The maximum time from the first to the last event of a match, in nanoseconds.
     pub maxspan: Option<i64>,
     /// The steps, with `runs=N` steps already repeated N times.
     pub steps: Vec<SequenceStep>,
@@ -108,14 +108,14 @@ pub enum Expr {
         list: Vec<Expr>,
         /// `not in`.
         negated: bool,
-        /// `in~`: compare strings ignoring ASCII case whatever the options say.
+        /// `in~`: compare strings ignoring letter case, overriding the options.
         case_insensitive: bool,
     },
     /// `EXPR : pattern`, `like`, `like~`, `regex`, `regex~`, each with one or a list of patterns.
     Match {
         /// The value tested.
         subject: Box<Expr>,
-        /// Which kind of pattern.
+        /// The pattern kind.
         kind: MatchKind,
         /// The patterns; the match succeeds if any pattern matches.
         patterns: Vec<Expr>,

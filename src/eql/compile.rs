@@ -59,7 +59,7 @@ const FUNCTIONS: [(&str, Function, usize, usize); 18] = [
     ("subtract", Function::Subtract, 2, 2),
 ];
 
-/// Which array function an [`Node::ArrayLoop`] computes.
+/// The array function an [`Node::ArrayLoop`] computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ArrayLoop {
     /// `arraySearch`: true if any element satisfies the predicate.
@@ -77,7 +77,7 @@ pub(crate) struct FieldRef {
     pub rest: Vec<PathPart>,
 }
 
-/// Where a field path starts.
+/// The value a field path starts from.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum FieldSource {
     /// The current event (for a sequence in a pipe, its first event).

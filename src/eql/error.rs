@@ -7,13 +7,13 @@ use super::lexer::Position;
 /// A query that failed to parse, with where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
-    /// Where the offending token starts.
+    /// The start of the offending token.
     pub position: Position,
     /// The offending token as written, or a description such as "end of query".
     pub found: String,
-    /// What the parser expected at that point.
+    /// The tokens or constructs the parser expected at that point.
     pub expected: String,
-    /// The full text of the line that holds the offending token, for the caret display.
+    /// The full text of the line that contains the offending token, for the caret display.
     pub line_text: String,
 }
 
@@ -77,7 +77,7 @@ pub enum EvalError {
     InvalidArgument {
         /// The function or operator name.
         name: String,
-        /// What is wrong with the argument.
+        /// The reason the argument is invalid.
         reason: String,
     },
     /// A regular expression in the query failed to compile.

@@ -33,7 +33,7 @@ impl<'a, D: Document> Evaluator<'a, D> {
         truth(&self.eval(node)) == Some(true)
     }
 
-    /// Whether string comparisons ignore case, given an operator's own setting.
+    /// Tests whether string comparisons ignore case, given an operator's own setting.
     pub fn insensitive(&self, forced: bool) -> bool {
         forced || !self.options.case_sensitive_equals
     }

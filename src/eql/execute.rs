@@ -24,7 +24,7 @@ enum CompiledPipe {
 /// # Errors
 ///
 /// Returns an [`EvalError`] before reading any event when the query calls an unknown function,
-/// passes a wrong number of arguments, holds an invalid regular expression, or uses a feature
+/// passes a wrong number of arguments, contains an invalid regular expression, or uses a feature
 /// this evaluator does not run yet (`child of`, `count`, `unique_count`).
 pub fn execute<D: Document>(
     query: &Query,
@@ -463,6 +463,61 @@ mod tests {
         ];
         let source = "join by pid [process where true] [file where true]";
         assert_eq!(ids(source, &events, &Options::default()), vec![3, 2, 4, 1]);
+    }
+
+    #[test]
+    fn nesting_at_depth_cap_runs() {
+        let events = processes(1);
+        let depth = crate::eql::MAX_DEPTH - 4;
+        let sources = [
+            format!(
+                "process where {}id{} == 1",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            ),
+            format!("process where {}true", "not not ".repeat(depth / 2)),
+            format!("process where id == 1{}", " and true".repeat(depth)),
+            format!(
+                "process where length(concat({}\"x\"{})) == 1",
+                "string(".repeat(depth / 2),
+                ")".repeat(depth / 2)
+            ),
+        ];
+        for source in sources {
+            assert_eq!(
+                ids(&source, &events, &Options::default()),
+                vec![1],
+                "{source}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_values_do_not_panic() {
+        let events = vec![event(
+            "process",
+            1,
+            1,
+            json!({"n": i64::MIN, "s": "\u{1F600}é", "big": 1e308}),
+        )];
+        let options = Options::default();
+        for source in [
+            "process where n - 1 == 0",
+            "process where -n == 0",
+            "process where n / -1 == 0",
+            "process where n % -1 == 0",
+            "process where big * big == 0",
+            "process where substring(s, -9223372036854775807, 9223372036854775807) == s",
+            "process where indexOf(s, \"\", 9223372036854775807) == 0",
+            "process where between(s, \"\", \"\", true) == \"\"",
+            "process where s[9223372036854775807] == 1 or s[-9223372036854775807] == 1",
+            "process where number(\"-9223372036854775808\") == 0",
+            "process where cidrMatch(s, \"::/200\", \"1.2.3.4/-1\")",
+            "process where s : \"*?*?*?*?*?*?*?\"",
+        ] {
+            let query = parse(source).unwrap();
+            assert!(execute(&query, &events, &options).is_ok(), "{source}");
+        }
     }
 
     #[test]

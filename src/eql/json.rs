@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use super::{Document, Value};
 
 /// Reads fields by dotted path from nested objects: `a.b.c` finds `{"a": {"b": {"c": 1}}}`,
-/// and a key that itself holds dots (`{"a.b": {"c": 1}}`) is found too. Array steps are
+/// and a key that itself contains dots (`{"a.b": {"c": 1}}`) is found too. Array steps are
 /// written `a.list[0]`.
 ///
 /// The timestamp is the integer field `timestamp`, in nanoseconds since the Unix epoch, or

@@ -115,9 +115,9 @@ impl TokenKind {
 /// A token and where it starts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
-    /// What the token is.
+    /// The token's kind and value.
     pub kind: TokenKind,
-    /// Where its first character sits.
+    /// The position of its first character.
     pub position: Position,
     /// Its length in characters, so an error caret can underline it.
     pub width: usize,

@@ -110,7 +110,7 @@ pub struct Match {
     /// Indexes into the events passed to [`execute`]: one for an event query, one per step
     /// in step order for a sequence.
     pub events: Vec<usize>,
-    /// The values of the sequence's join keys (shared `by` keys first, then the step's own),
-    /// as read from the first event; empty for an event query.
+    /// The values of the join keys, shared `by` keys first and then the step's own. They are
+    /// read from the first event, and an event query has none.
     pub join_keys: Vec<Value<'static>>,
 }
