@@ -3,8 +3,33 @@
 //!
 //! The evaluator knows nothing about file formats or the event store: it reads events through
 //! the [`Document`] trait, which the store's events and plain JSON values both implement.
+//!
+//! [`parse`] turns query text into a [`Query`]; [`execute`] runs it over events given in time
+//! order and returns one [`Match`] per result.
+
+mod ast;
+mod compile;
+mod error;
+mod eval;
+mod execute;
+mod functions;
+mod json;
+mod lexer;
+mod parser;
+mod query;
+mod sequence;
+mod wildcard;
 
 use std::borrow::Cow;
+
+pub use ast::{
+    ArithmeticOp, CompareOp, EventQuery, Expr, FieldPath, Join, Literal, MatchKind, PathPart, Pipe,
+    Query, QueryBody, Sequence, SequenceStep,
+};
+pub use error::{EvalError, ParseError};
+pub use execute::execute;
+pub use lexer::Position;
+pub use parser::{MAX_DEPTH, parse};
 
 /// A value read from an event or computed by an expression.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +46,29 @@ pub enum Value<'a> {
     Str(Cow<'a, str>),
     /// An array.
     List(Vec<Value<'a>>),
+    /// A nested object, as key and value pairs in document order. Flat documents never return
+    /// one; nested JSON does, so `arraySearch` can read `item.key` from arrays of objects.
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
+}
+
+impl Value<'_> {
+    /// Copies any borrowed text, so the value outlives the document it came from.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(value) => Value::Bool(value),
+            Value::Int(value) => Value::Int(value),
+            Value::Float(value) => Value::Float(value),
+            Value::Str(text) => Value::Str(Cow::Owned(text.into_owned())),
+            Value::List(items) => Value::List(items.into_iter().map(Value::into_owned).collect()),
+            Value::Object(entries) => Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (Cow::Owned(key.into_owned()), value.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// An event as the evaluator sees it.
@@ -31,4 +79,38 @@ pub trait Document {
 
     /// The event's time, nanoseconds since the Unix epoch; sequences order and window by it.
     fn timestamp(&self) -> i64;
+}
+
+/// Settings that change how a query matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The field holding an event's category. An event matches `process where` when this
+    /// field equals `process`, or is a list containing it, ignoring ASCII case.
+    pub category_field: String,
+    /// Whether `==`, `!=`, `in`, ordering comparisons, `unique`, `sort` and the string
+    /// functions compare strings with letter case. The default, `false`, mirrors the
+    /// reference implementation (eql 0.9 and later), where `"CMD.EXE" == "cmd.exe"`.
+    /// Operators that fix their own case rule (`:`, `like`, `like~`, `regex`, `regex~`,
+    /// `in~` and `name~()` calls) ignore this setting.
+    pub case_sensitive_equals: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            category_field: "event.category".to_string(),
+            case_sensitive_equals: false,
+        }
+    }
+}
+
+/// One result of a query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Match {
+    /// Indexes into the events passed to [`execute`]: one for an event query, one per step
+    /// in step order for a sequence.
+    pub events: Vec<usize>,
+    /// The values of the join keys, shared `by` keys first and then the step's own. They are
+    /// read from the first event, and an event query has none.
+    pub join_keys: Vec<Value<'static>>,
 }
