@@ -6,8 +6,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod analytics;
+pub mod app;
 pub mod catalog;
+pub mod cli;
 pub mod engine;
 pub mod eql;
 pub mod ingest;
+pub mod output;
 pub mod store;

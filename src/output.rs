@@ -136,7 +136,11 @@ pub fn event_subject(store: &EventStore, index: usize) -> String {
     ];
     for field in FIELDS {
         if let Some(value) = store.field(index, field) {
-            return format!("{field}={value}");
+            let value = value.to_string();
+            // Windows writes "-" for an empty value, which says nothing in a summary.
+            if value != "-" {
+                return format!("{field}={value}");
+            }
         }
     }
     String::new()
@@ -149,11 +153,7 @@ fn text(store: &EventStore, index: usize, field: &str) -> String {
 }
 
 /// Writes findings and file totals as aligned text.
-pub fn write_table(
-    out: &mut dyn Write,
-    setup: &Setup,
-    result: &ScanResult,
-) -> std::io::Result<()> {
+pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> std::io::Result<()> {
     let store = &result.store;
     for finding in &result.findings {
         let analytic = setup.analytic(&finding.analytic);
@@ -179,7 +179,8 @@ pub fn write_table(
                 let Some(event) = store.events().get(step.event) else {
                     continue;
                 };
-                let delta = previous.map_or_else(String::new, |p| format_delta(event.timestamp - p));
+                let delta =
+                    previous.map_or_else(String::new, |p| format_delta(event.timestamp - p));
                 previous = Some(event.timestamp);
                 writeln!(
                     out,

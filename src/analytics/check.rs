@@ -117,7 +117,11 @@ fn check_one(analytic: &Analytic, catalog: &Catalog) -> Vec<CheckError> {
     }
 
     for tunable in &analytic.tunables {
-        if !entry.mutable_elements.iter().any(|m| m.field == tunable.name) {
+        if !entry
+            .mutable_elements
+            .iter()
+            .any(|m| m.field == tunable.name)
+        {
             let listed: Vec<&str> = entry
                 .mutable_elements
                 .iter()
@@ -186,7 +190,8 @@ mod tests {
 
     #[test]
     fn unlisted_event_code_is_reported() {
-        let errors = with(|s| s.replace(r#"event_codes = ["1", "3"]"#, r#"event_codes = ["1", "8"]"#));
+        let errors =
+            with(|s| s.replace(r#"event_codes = ["1", "3"]"#, r#"event_codes = ["1", "8"]"#));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].field, "reads[1].event_codes");
         assert!(errors[0].message.contains("'8'"), "{}", errors[0].message);

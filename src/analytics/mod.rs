@@ -11,7 +11,7 @@
 mod check;
 mod tunable;
 
-pub use check::{check, event_codes, CheckError};
+pub use check::{CheckError, check, event_codes};
 pub use tunable::{Tunable, TunableKind, TunableValue};
 
 use std::collections::BTreeMap;
@@ -187,13 +187,20 @@ impl Analytic {
         if !is_analytic_id(&file.id) {
             return Err(field_error(
                 "id",
-                format!("'{}' is not an ATT&CK analytic id such as 'AN0750'", file.id),
+                format!(
+                    "'{}' is not an ATT&CK analytic id such as 'AN0750'",
+                    file.id
+                ),
             ));
         }
         if !SEVERITIES.contains(&file.severity.as_str()) {
             return Err(field_error(
                 "severity",
-                format!("'{}' is not one of {}", file.severity, SEVERITIES.join(", ")),
+                format!(
+                    "'{}' is not one of {}",
+                    file.severity,
+                    SEVERITIES.join(", ")
+                ),
             ));
         }
         if file.reads.is_empty() {
@@ -241,7 +248,10 @@ impl Analytic {
         };
         let mut tunables = self.tunables.clone();
         let Some(tunable) = tunables.iter_mut().find(|t| t.name == name) else {
-            return Err(field_error(format!("'{name}' is not a tunable of {}", self.id)));
+            return Err(field_error(format!(
+                "'{name}' is not a tunable of {}",
+                self.id
+            )));
         };
         tunable.value = TunableValue::parse(tunable.kind, text).map_err(field_error)?;
         let query_text =
@@ -305,7 +315,12 @@ pub fn load(dirs: &[PathBuf]) -> (Vec<Analytic>, Vec<AnalyticError>) {
 /// Directory depth past which analytics folders are not searched; it also stops symlink loops.
 const MAX_DEPTH: usize = 16;
 
-fn collect_toml(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<AnalyticError>, depth: usize) {
+fn collect_toml(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<AnalyticError>,
+    depth: usize,
+) {
     if dir.is_file() {
         files.push(dir.to_owned());
         return;
@@ -364,7 +379,13 @@ mod tests {
             .expect_err("'soon' is no duration");
         assert!(error.to_string().contains("tunables.TimeWindow"), "{error}");
         assert_eq!(an0750.query_text, before);
-        an0750.set_tunable("TimeWindow", "90s").expect("90s is a duration");
-        assert!(an0750.query_text.contains("maxspan=90s"), "{}", an0750.query_text);
+        an0750
+            .set_tunable("TimeWindow", "90s")
+            .expect("90s is a duration");
+        assert!(
+            an0750.query_text.contains("maxspan=90s"),
+            "{}",
+            an0750.query_text
+        );
     }
 }

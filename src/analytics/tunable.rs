@@ -86,9 +86,7 @@ impl Tunable {
                     match item {
                         toml::Value::String(s) => list.push(s.clone()),
                         other => {
-                            return Err(format!(
-                                "list items must be strings, found '{other}'"
-                            ));
+                            return Err(format!("list items must be strings, found '{other}'"));
                         }
                     }
                 }

@@ -7,9 +7,9 @@
 mod run;
 mod session;
 
-pub use run::{run_all, run_analytic, Frequencies, RunError, StoreDocument, FREQUENCY_PREFIX};
+pub use run::{FREQUENCY_PREFIX, Frequencies, RunError, StoreDocument, run_all, run_analytic};
 
-pub use session::{load_summary, run_in_background, scan, ScanResult, Setup};
+pub use session::{ScanResult, Setup, load_summary, run_in_background, scan};
 
 use std::sync::Arc;
 

@@ -49,7 +49,10 @@ impl Frequencies {
             };
             for event in store.events() {
                 if let Some(value) = event.get(sym) {
-                    let key = value.resolve(&store.strings).to_string().to_ascii_lowercase();
+                    let key = value
+                        .resolve(&store.strings)
+                        .to_string()
+                        .to_ascii_lowercase();
                     *table.entry(key).or_default() += 1;
                 }
             }
@@ -180,6 +183,13 @@ fn render(value: &Value<'_>) -> String {
         Value::List(items) => {
             let parts: Vec<String> = items.iter().map(render).collect();
             format!("[{}]", parts.join(", "))
+        }
+        Value::Object(entries) => {
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(key, value)| format!("{key}: {}", render(value)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
         }
     }
 }

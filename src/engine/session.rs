@@ -93,7 +93,10 @@ impl Setup {
                         .map(|t| (t.id.clone(), t.name.clone()))
                         .collect(),
                     tactics,
-                    strategy: entry.strategy.as_ref().map(|s| (s.id.clone(), s.name.clone())),
+                    strategy: entry
+                        .strategy
+                        .as_ref()
+                        .map(|s| (s.id.clone(), s.name.clone())),
                     log_sources: entry
                         .log_sources
                         .iter()
@@ -173,8 +176,13 @@ pub struct ScanResult {
 pub fn scan(setup: &Setup, paths: &[PathBuf]) -> ScanResult {
     let cancel = AtomicBool::new(false);
     let (store, report) = ingest::load(paths, &|_| {}, &cancel);
-    let (findings, errors) =
-        super::run_all(&store, &setup.analytics, &setup.options, &cancel, &|_, _, _| {});
+    let (findings, errors) = super::run_all(
+        &store,
+        &setup.analytics,
+        &setup.options,
+        &cancel,
+        &|_, _, _| {},
+    );
     ScanResult {
         store,
         report,

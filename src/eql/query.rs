@@ -48,6 +48,29 @@ impl Query {
         categories
     }
 
+    /// Names of the join keys of a sequence or join, in the order of [`Match::join_keys`]:
+    /// the shared `by` keys, then the first step's own keys. A key that is not a plain field
+    /// is named by its position (`key 2`). Event queries have none.
+    ///
+    /// [`Match::join_keys`]: super::Match::join_keys
+    pub fn join_fields(&self) -> Vec<String> {
+        let (shared, steps) = match &self.body {
+            QueryBody::Sequence(sequence) => (sequence.by.as_slice(), sequence.steps.as_slice()),
+            QueryBody::Join(join) => (join.by.as_slice(), join.steps.as_slice()),
+            QueryBody::Event(_) => return Vec::new(),
+        };
+        let own = steps.first().map_or(&[][..], |step| step.by.as_slice());
+        shared
+            .iter()
+            .chain(own)
+            .enumerate()
+            .map(|(i, key)| match key {
+                Expr::Field(path) => path.dotted(),
+                _ => format!("key {}", i + 1),
+            })
+            .collect()
+    }
+
     /// The dotted names of the event fields the query reads, sorted and without repeats.
     /// Paths with array indexes are cut before the first index (`a.b[0].c` reads `a.b`), and
     /// the event category field, which the caller sets in the options, is not included.

@@ -1,0 +1,97 @@
+//! The program's top: dispatches the command line to the TUI or to a headless scan.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, Format};
+use crate::engine::{self, Setup};
+use crate::output;
+
+/// Exit status when the scan found something and nothing failed.
+pub const EXIT_FOUND: u8 = 0;
+/// Exit status when the scan ran cleanly and found nothing.
+pub const EXIT_NOTHING_FOUND: u8 = 1;
+/// Exit status when a file, a record or an analytic failed, or the command could not run.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("glexia: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
+    match cli.command {
+        Some(Command::Scan { paths, format }) => scan(&setup, &paths, format),
+        None => {
+            let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
+            init_logging(&log_path);
+            open_tui(setup, &cli, &log_path)
+        }
+    }
+}
+
+fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> {
+    let result = engine::scan(setup, paths);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Table => output::write_table(&mut out, setup, &result)?,
+        Format::Json => output::write_json(&mut out, setup, &result)?,
+    }
+    out.flush()?;
+    let totals = &result.report.totals;
+    let failed = totals.files_failed > 0
+        || totals.records_skipped > 0
+        || totals.errors > 0
+        || !result.errors.is_empty()
+        || !setup.problems.is_empty();
+    Ok(if failed {
+        EXIT_ERROR
+    } else if result.findings.is_empty() {
+        EXIT_NOTHING_FOUND
+    } else {
+        EXIT_FOUND
+    })
+}
+
+/// The bundled samples folder: beside the executable's source tree when run through Cargo.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn default_log_path() -> PathBuf {
+    std::env::temp_dir().join("glexia.log")
+}
+
+/// Sends `tracing` output to `path`; the level comes from `GLEXIA_LOG` (default `info`).
+fn init_logging(path: &Path) {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GLEXIA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}
+
+fn open_tui(_setup: Setup, _cli: &Cli, _log_path: &Path) -> anyhow::Result<u8> {
+    anyhow::bail!("the TUI is not built into this binary yet")
+}
