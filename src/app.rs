@@ -15,6 +15,8 @@ pub const EXIT_FOUND: u8 = 0;
 /// Exit status when the scan ran cleanly and found nothing.
 pub const EXIT_NOTHING_FOUND: u8 = 1;
 /// Exit status when a file, a record or an analytic failed, or the command could not run.
+///
+/// A file of an unsupported format is skipped and reported, but is not a failure.
 pub const EXIT_ERROR: u8 = 2;
 
 /// Parses the command line and runs it.
@@ -51,9 +53,10 @@ fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> 
     }
     out.flush()?;
     let totals = &result.report.totals;
+    // Files of an unsupported format are listed as skipped but do not fail the scan, since a
+    // collection folder usually holds notes and tool output beside the logs.
     let failed = totals.files_failed > 0
         || totals.records_skipped > 0
-        || totals.errors > 0
         || !result.errors.is_empty()
         || !setup.problems.is_empty();
     Ok(if failed {

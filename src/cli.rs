@@ -41,7 +41,8 @@ pub enum Command {
     /// Load logs, run every executable analytic and print the findings.
     ///
     /// Exit status: 0 when something was found, 1 when nothing was, 2 when a file, a record or
-    /// an analytic failed (the rest still ran and was printed).
+    /// an analytic failed (the rest still ran and was printed). Files of an unsupported format
+    /// are listed as skipped and do not change the status.
     Scan {
         /// Log files or folders; folders are walked recursively.
         #[arg(required = true)]
