@@ -9,3 +9,4 @@
 pub mod engine;
 pub mod eql;
 pub mod store;
+pub mod tui;

@@ -1,0 +1,66 @@
+//! The terminal UI: views over the catalog, findings, chains and events.
+//!
+//! [`run`] owns the terminal until the user quits. Background work reports through the
+//! [`Update`] channel; the UI never blocks on it and draws its first frame before any update.
+//!
+//! The parts: [`app`] holds the state and changes it, [`views`] draws it without changing it,
+//! [`keymap`] is the one key table, and the terminal loop lives in `terminal`.
+
+pub mod app;
+pub mod cursor;
+pub mod format;
+pub mod keymap;
+pub mod model;
+pub mod sanitize;
+mod terminal;
+pub mod theme;
+pub mod views;
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::engine::Update;
+use crate::store::EventStore;
+
+pub use theme::Theme;
+
+/// Reads the raw record of one event back from its file: the store and the event index in,
+/// the record's text or a message saying why it could not be read out.
+pub type RawReader = Arc<dyn Fn(&EventStore, usize) -> Result<String, String> + Send + Sync>;
+
+/// What the TUI needs besides the update channel.
+#[derive(Clone)]
+pub struct TuiOptions {
+    /// Whether the loaded data are the bundled samples; the header then shows SAMPLE DATA.
+    pub sample_data: bool,
+    /// What was opened, such as the paths, shown in the header.
+    pub title: String,
+    /// Reads an event's raw record when the event view opens.
+    pub raw_reader: RawReader,
+    /// Styles per role; `NO_COLOR` is applied on top by [`run`].
+    pub theme: Theme,
+}
+
+impl std::fmt::Debug for TuiOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TuiOptions")
+            .field("sample_data", &self.sample_data)
+            .field("title", &self.title)
+            .field("theme", &self.theme)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs the TUI until the user quits.
+///
+/// Takes over the terminal (raw mode, alternate screen) and restores it on return, on error and
+/// from a panic hook. Draws the first frame at once, then merges key presses and `updates` into
+/// one queue, applying every queued message before drawing once, at most 30 frames a second.
+/// Nothing is written to stdout or stderr meanwhile; errors are logged through `tracing`.
+///
+/// Must not be called from inside an async task, because it blocks the calling thread; call it
+/// from `main` or through `tokio::task::spawn_blocking`.
+pub fn run(options: TuiOptions, updates: UnboundedReceiver<Update>) -> anyhow::Result<()> {
+    terminal::run(options, updates)
+}
