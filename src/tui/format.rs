@@ -16,6 +16,14 @@ pub fn time(timestamp: Timestamp) -> String {
     }
 }
 
+/// Formats the time of day of a timestamp as `HH:MM:SS` in UTC, or `?` when it is out of
+/// chrono's range.
+pub fn clock(timestamp: Timestamp) -> String {
+    time(timestamp)
+        .split_once(' ')
+        .map_or_else(|| "?".to_owned(), |(_, clock)| clock.to_owned())
+}
+
 /// Formats the time from `earlier` to `later` with a sign and the two largest units, such as
 /// `+1m02s`, `+3h04m` or `+2d05h`; steps less than a second apart show as `+0s`.
 pub fn delta(earlier: Timestamp, later: Timestamp) -> String {
@@ -71,6 +79,11 @@ mod tests {
             time(1_700_000_000 * NANOS_PER_SECOND),
             "2023-11-14 22:13:20"
         );
+    }
+
+    #[test]
+    fn clock_drops_date() {
+        assert_eq!(clock(1_700_000_000 * NANOS_PER_SECOND), "22:13:20");
     }
 
     #[test]

@@ -16,6 +16,9 @@ mod terminal;
 pub mod theme;
 pub mod views;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;

@@ -12,6 +12,9 @@ use super::super::sanitize::sanitize;
 use super::{pane, row_style};
 use crate::store::EventStore;
 
+/// Pane width below which the steps table uses its compact columns.
+const COMPACT_BELOW: u16 = 100;
+
 /// Fields tried in order for the step's process column.
 const PROCESS_FIELDS: [&str; 3] = ["process.name", "process.executable", "process.command_line"];
 
@@ -74,6 +77,16 @@ pub fn draw(
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(Line::from(keys)), keys_area);
 
+    // Narrow panes drop the date, which the header's time range and the first step show, and
+    // narrow the text columns so the process column keeps some room.
+    let compact = table_area.width < COMPACT_BELOW;
+    let time = |timestamp| {
+        if compact {
+            format::clock(timestamp)
+        } else {
+            format::time(timestamp)
+        }
+    };
     // One row goes to the column header.
     let height = usize::from(table_area.height.saturating_sub(1));
     let start = cursor.window_start(found.steps.len(), height);
@@ -92,8 +105,9 @@ pub fn draw(
             let delta = previous
                 .map(|p| format::delta(p.timestamp, event.timestamp))
                 .unwrap_or_default();
+            // The code goes first so that truncation cuts the long log source name instead.
             let source = match store.field(step.event, "event.code") {
-                Some(code) => format!("{} {code}", store.log_source(step.event)),
+                Some(code) => format!("{code} {}", store.log_source(step.event)),
                 None => store.log_source(step.event).to_owned(),
             };
             let mut what = first_field(store, step.event, &PROCESS_FIELDS);
@@ -107,7 +121,7 @@ pub fn draw(
             let text = |value: String| Cell::from(sanitize(&value).into_owned());
             Some(
                 Row::new(vec![
-                    Cell::from(format::time(event.timestamp)),
+                    Cell::from(time(event.timestamp)),
                     Cell::from(Line::from(Span::styled(delta, theme.hits)).right_aligned()),
                     text(source),
                     text(first_field(store, step.event, &["host.name"])),
@@ -117,18 +131,16 @@ pub fn draw(
                 .style(row_style(app, index == cursor.selected, focused)),
             )
         });
-    let widths = [
-        Constraint::Length(19),
-        Constraint::Length(7),
-        Constraint::Length(22),
-        Constraint::Length(12),
-        Constraint::Length(12),
-        Constraint::Min(0),
-    ];
+    let widths = if compact {
+        [8, 7, 16, 10, 10].map(Constraint::Length)
+    } else {
+        [19, 7, 22, 12, 12].map(Constraint::Length)
+    };
+    let widths = widths.into_iter().chain([Constraint::Min(0)]);
     let header = Row::new([
         "time",
         "delta",
-        "source event",
+        "event source",
         "host",
         "user",
         "process → target",

@@ -46,7 +46,7 @@ fn draw_body(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
     let depth = app.path.len();
     match current {
         View::Analytics(cursor) => {
