@@ -28,7 +28,7 @@ pub enum Inbound {
     Update(Update),
     /// Time passed; advances the spinner.
     Tick,
-    /// Reading terminal input failed; the message says why.
+    /// Reading terminal input failed, with the error message.
     InputFailed(String),
 }
 
@@ -71,7 +71,7 @@ impl FilterKind {
         FilterKind::Technique,
     ];
 
-    /// The kind's label.
+    /// Returns the kind's label.
     pub fn label(self) -> &'static str {
         match self {
             FilterKind::Host => "host",
@@ -153,7 +153,7 @@ const CHROME_ROWS: u16 = 7;
 pub struct App {
     /// Whether the loaded data are the bundled samples.
     pub sample_data: bool,
-    /// What was opened, such as the paths.
+    /// Label of what was opened, such as the paths.
     pub title: String,
     /// Styles per role.
     pub theme: Theme,
@@ -234,23 +234,23 @@ impl App {
         }
     }
 
-    /// Whether the user asked to quit.
+    /// Returns whether the user requested to quit.
     pub fn should_quit(&self) -> bool {
         self.quit
     }
 
-    /// Whether background work is still running, so the loop keeps the spinner turning.
+    /// Returns whether background work is still running, so the loop keeps the spinner turning.
     pub fn is_busy(&self) -> bool {
         matches!(self.work, Work::Starting | Work::Running { .. })
     }
 
-    /// The innermost view.
+    /// Returns the innermost view.
     pub fn current(&self) -> &View {
         // The path is never empty: `back` keeps the root view.
         self.path.last().unwrap_or(&ROOT)
     }
 
-    /// The finding of an analytic, if it matched.
+    /// Returns the finding of an analytic, if it matched.
     pub fn finding(&self, analytic: usize) -> Option<&Finding> {
         let summary = self.analytics.get(analytic)?;
         self.findings.get(&summary.id)
@@ -270,7 +270,7 @@ impl App {
             .collect()
     }
 
-    /// A chain by analytic and chain index.
+    /// Looks up a chain by analytic and chain index.
     pub fn chain(&self, analytic: usize, chain: usize) -> Option<&Chain> {
         self.finding(analytic)?.chains.get(chain)
     }

@@ -51,7 +51,7 @@ impl ListCursor {
         }
     }
 
-    /// The first row to draw in a window of `height` rows over `len` rows.
+    /// Computes the first row to draw in a window of `height` rows over `len` rows.
     ///
     /// The stored offset was computed for the viewport the app last knew, and a pane may be
     /// smaller (a split layout), so this corrects it without changing the cursor.

@@ -25,7 +25,7 @@ pub fn clock(timestamp: Timestamp) -> String {
 }
 
 /// Formats the time from `earlier` to `later` with a sign and the two largest units, such as
-/// `+1m02s`, `+3h04m` or `+2d05h`; steps less than a second apart show as `+0s`.
+/// `+1m02s`, `+3h04m` or `+2d05h`. Steps less than a second apart show as `+0s`.
 pub fn delta(earlier: Timestamp, later: Timestamp) -> String {
     let nanos = i128::from(later) - i128::from(earlier);
     let sign = if nanos < 0 { '-' } else { '+' };
@@ -53,19 +53,6 @@ pub fn count(n: usize) -> String {
         }
         out.push(c);
     }
-    out
-}
-
-/// Shortens `text` to at most `max` characters, ending with `…` when something was cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out: String = text.chars().take(max - 1).collect();
-    out.push('…');
     out
 }
 
@@ -114,12 +101,5 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1_000), "1,000");
         assert_eq!(count(1_234_567), "1,234,567");
-    }
-
-    #[test]
-    fn truncate_marks_cut() {
-        assert_eq!(truncate("abcdef", 4), "abc…");
-        assert_eq!(truncate("abc", 4), "abc");
-        assert_eq!(truncate("abc", 0), "");
     }
 }

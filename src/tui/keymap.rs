@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-/// What a key asks the app to do.
+/// A command that a key sends to the app.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Leave the program.
@@ -49,7 +49,7 @@ pub enum Action {
     DeleteChar,
 }
 
-/// Where a binding applies.
+/// The context in which a binding applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     /// Always, except while typing a search.
@@ -69,7 +69,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// A heading for the help overlay.
+    /// Returns the heading of the scope's section in the help overlay.
     pub fn title(self) -> &'static str {
         match self {
             Scope::Everywhere => "Everywhere",
@@ -122,9 +122,9 @@ pub struct Binding {
     /// Modifiers that must be held; Shift is ignored for character keys because it is already
     /// part of the character.
     pub modifiers: KeyModifiers,
-    /// Where the binding applies.
+    /// The context in which the binding applies.
     pub scope: Scope,
-    /// What the key does.
+    /// The command the key sends.
     pub action: Action,
     /// One line for the help overlay.
     pub description: &'static str,
@@ -300,8 +300,10 @@ pub const SCOPES: [Scope; 7] = [
     Scope::SearchInput,
 ];
 
-/// Finds the action bound to `key` in `context`; key releases and repeats of other kinds are
-/// ignored so that terminals reporting both presses and releases act once per press.
+/// Finds the action bound to `key` in `context`.
+///
+/// Key releases are ignored, because some terminals report both presses and releases and a key
+/// should act once per press.
 pub fn lookup(key: &KeyEvent, context: KeyContext) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;

@@ -28,16 +28,16 @@ use crate::store::EventStore;
 
 pub use theme::Theme;
 
-/// Reads the raw record of one event back from its file: the store and the event index in,
-/// the record's text or a message saying why it could not be read out.
+/// Callback that reads the raw record of one event back from its file. It takes the store and
+/// the event index, and returns the record's text or an error message.
 pub type RawReader = Arc<dyn Fn(&EventStore, usize) -> Result<String, String> + Send + Sync>;
 
-/// What the TUI needs besides the update channel.
+/// Settings of the TUI, passed next to the update channel.
 #[derive(Clone)]
 pub struct TuiOptions {
     /// Whether the loaded data are the bundled samples; the header then shows SAMPLE DATA.
     pub sample_data: bool,
-    /// What was opened, such as the paths, shown in the header.
+    /// Label of what was opened, such as the paths, shown in the header.
     pub title: String,
     /// Reads an event's raw record when the event view opens.
     pub raw_reader: RawReader,

@@ -22,7 +22,7 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// Whether any filter is set.
+    /// Returns whether any filter is set.
     pub fn is_active(&self) -> bool {
         self.host.is_some() || self.platform.is_some() || self.technique.is_some()
     }
@@ -39,9 +39,11 @@ pub struct PickerEntry {
     pub count: usize,
 }
 
-/// Indices of the analytics that pass the platform and technique filters and the search, in
-/// display order: by search score when searching, otherwise analytics with hits first (most hits
-/// first), then other executable analytics, then the rest, each group by id.
+/// Selects the analytics that pass the platform and technique filters and the search.
+///
+/// Returns their indices in display order. A search orders them by score. Without one, analytics
+/// with hits come first (most hits first), then other executable analytics, then the rest, and
+/// each group is ordered by id.
 pub fn visible_analytics(
     analytics: &[AnalyticSummary],
     hits: &[Option<usize>],
@@ -92,7 +94,7 @@ pub fn visible_analytics(
     indices
 }
 
-/// The text the fuzzy search matches: id, technique ids and names, and description.
+/// Joins the text the fuzzy search matches: id, technique ids and names, and description.
 fn search_text(analytic: &AnalyticSummary) -> String {
     let mut text = analytic.id.clone();
     for (id, name) in &analytic.techniques {

@@ -20,7 +20,7 @@ use crate::store::{EventBuilder, EventStore, Origin, Platform, SourceFile};
 const SECOND: i64 = 1_000_000_000;
 /// 2024-03-01 10:00:00 UTC.
 const START: i64 = 1_709_287_200 * SECOND;
-/// Number of catalog entries in ATT&CK v18, used to size the list like the real catalog.
+/// Number of analytics in the catalog the UI is built for, so that scrolling is tested at scale.
 const CATALOG_SIZE: usize = 1739;
 
 fn event(store: &mut EventStore, offset_seconds: i64, fields: &[(&str, &str)], record: u64) {
@@ -116,7 +116,8 @@ fn analytic(id: &str, technique: &str, platform: &str, executable: bool) -> Anal
     }
 }
 
-/// A catalog the size of the real one: two executable analytics, one with hits, and filler.
+/// Builds a catalog the size of the real one: two executable analytics, one with hits, and
+/// filler.
 fn catalog() -> Vec<AnalyticSummary> {
     let mut analytics = vec![
         analytic("AN0900", "T1003", "Linux", false),
@@ -171,7 +172,7 @@ fn options() -> TuiOptions {
     }
 }
 
-/// An app that has received the catalog, the store and the findings.
+/// Builds an app that has received the catalog, the store and the findings.
 fn loaded_app() -> App {
     let mut app = App::new(&options());
     app.handle(Inbound::Resize(80, 24));
@@ -501,7 +502,7 @@ fn host_filter_narrows_chains() {
     let picker = draw(&app, 80, 24);
     assert!(picker.contains("SRV02"), "{picker}");
     assert!(picker.contains("[host]"), "{picker}");
-    // Both hosts have two events, so they sort by name: SRV02 is row 2 after "any".
+    // Both hosts have two events, so they sort by name: row 1 is SRV02 and row 2 is WS01.
     press(&mut app, &[Down, Down, Enter]);
     assert_eq!(app.filters.host.as_deref(), Some("WS01"));
     assert!(app.overlay.is_none());

@@ -34,6 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, cursor: &ListCursor, area: Rect, focus
         frame.render_widget(empty, area);
         return;
     }
+
     // One row goes to the column header.
     let height = usize::from(area.height.saturating_sub(3));
     let start = cursor.window_start(app.visible.len(), height);
@@ -74,6 +75,7 @@ pub fn draw(frame: &mut Frame, app: &App, cursor: &ListCursor, area: Rect, focus
                 .style(style),
             )
         });
+
     let header = Row::new(["", "id", "technique", "hits", "description"]).style(app.theme.dim);
     let widths = [
         Constraint::Length(2),

@@ -149,7 +149,7 @@ pub fn draw(
     frame.render_widget(Table::new(rows, widths).header(header), table_area);
 }
 
-/// The first of `fields` the event carries, as text, or an empty string.
+/// Returns the first of `fields` that the event carries, as text, or an empty string.
 fn first_field(store: &EventStore, event: usize, fields: &[&str]) -> String {
     fields
         .iter()

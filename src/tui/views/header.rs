@@ -164,8 +164,8 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The name of the first key the keymap binds to `action` without a modifier, so that quitting
-/// shows `q` rather than `Ctrl-c`.
+/// Names the first key the keymap binds to `action` without a modifier, so that quitting shows
+/// `q` rather than `Ctrl-c`.
 fn key_for(action: Action) -> String {
     KEYMAP
         .iter()

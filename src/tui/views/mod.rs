@@ -1,8 +1,8 @@
 //! Drawing: every function here reads the [`App`] and changes nothing.
 //!
 //! The screen is a header, a filter bar, the body and a status line. The body shows the innermost
-//! view of the navigation path; from [`WIDE_COLUMNS`] columns on it also shows the view one level
-//! up (or, at the top, a preview of the selected analytic) beside it.
+//! view of the navigation path. From [`WIDE_COLUMNS`] columns on, it also shows the view one level
+//! up beside it, or a preview of the selected analytic when the analytics list is innermost.
 
 pub mod analytics;
 pub mod chain;
@@ -85,7 +85,7 @@ fn draw_view(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: boo
     }
 }
 
-/// A bordered pane whose border shows whether it has the keyboard.
+/// Builds a bordered pane whose border shows whether it has the keyboard.
 fn pane<'a>(app: &App, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     let border = if focused {
         app.theme.accent
@@ -104,7 +104,7 @@ fn spinner(app: &App) -> char {
     SPINNER[app.spinner % SPINNER.len()]
 }
 
-/// A `label: value` line with the label dimmed.
+/// Builds a `label: value` line with the label dimmed.
 fn labeled<'a>(app: &App, label: &'a str, value: impl Into<String>) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{label}: "), app.theme.dim),
@@ -112,7 +112,8 @@ fn labeled<'a>(app: &App, label: &'a str, value: impl Into<String>) -> Line<'a> 
     ])
 }
 
-/// The style of a row: reversed when it is the focused selection.
+/// Returns the style of a row: reversed when selected, and also dimmed when the pane has no
+/// focus.
 fn row_style(app: &App, selected: bool, focused: bool) -> Style {
     if selected && focused {
         app.theme.selected

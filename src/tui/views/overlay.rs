@@ -38,7 +38,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(shown).block(pane(app, title, true)), area);
 }
 
-/// A rectangle of `percent_x` by `percent_y` of `area`, centered.
+/// Returns a rectangle of `percent_x` by `percent_y` percent of `area`, centered in it.
 fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     let width = u16::try_from(u32::from(area.width) * u32::from(percent_x) / 100).unwrap_or(0);
     let height = u16::try_from(u32::from(area.height) * u32::from(percent_y) / 100).unwrap_or(0);
@@ -50,7 +50,7 @@ fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     }
 }
 
-/// Every binding grouped by scope; built from the same table that dispatches keys.
+/// Lists every binding grouped by scope, from the same table that dispatches keys.
 fn help_lines(app: &App) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for scope in SCOPES {
