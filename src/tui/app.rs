@@ -61,14 +61,17 @@ pub enum FilterKind {
     Platform,
     /// An ATT&CK technique of the analytic.
     Technique,
+    /// An ATT&CK tactic of the analytic's techniques.
+    Tactic,
 }
 
 impl FilterKind {
     /// Every kind, in the order the picker cycles through them.
-    pub const ALL: [FilterKind; 3] = [
+    pub const ALL: [FilterKind; 4] = [
         FilterKind::Host,
         FilterKind::Platform,
         FilterKind::Technique,
+        FilterKind::Tactic,
     ];
 
     /// Returns the kind's label.
@@ -77,6 +80,7 @@ impl FilterKind {
             FilterKind::Host => "host",
             FilterKind::Platform => "platform",
             FilterKind::Technique => "technique",
+            FilterKind::Tactic => "tactic",
         }
     }
 
@@ -187,6 +191,7 @@ pub struct App {
     pub hits: Vec<Option<usize>>,
     platform_counts: Vec<PickerEntry>,
     technique_counts: Vec<PickerEntry>,
+    tactic_counts: Vec<PickerEntry>,
     /// The navigation path; the first view is always the analytics list.
     pub path: Vec<View>,
     /// The open overlay, if any.
@@ -224,6 +229,7 @@ impl App {
             hits: Vec::new(),
             platform_counts: Vec::new(),
             technique_counts: Vec::new(),
+            tactic_counts: Vec::new(),
             path: vec![View::Analytics(ListCursor::default())],
             overlay: None,
             spinner: 0,
@@ -281,6 +287,7 @@ impl App {
             FilterKind::Host => &self.hosts,
             FilterKind::Platform => &self.platform_counts,
             FilterKind::Technique => &self.technique_counts,
+            FilterKind::Tactic => &self.tactic_counts,
         }
     }
 
@@ -362,6 +369,7 @@ impl App {
             Update::Analytics(analytics) => {
                 self.platform_counts = model::platform_entries(&analytics);
                 self.technique_counts = model::technique_entries(&analytics);
+                self.tactic_counts = model::tactic_entries(&analytics);
                 self.analytics = analytics;
                 self.analytics_loaded = true;
                 // Indices into the old catalog mean nothing in the new one.
@@ -493,7 +501,9 @@ impl App {
     fn handle_overlay(&mut self, action: Action) {
         let page = self.page;
         let problems = self.summary.as_ref().map_or(0, |s| s.problems.len());
-        let help = keymap::KEYMAP.len() + keymap::SCOPES.len() * 2;
+        // The help scrolls by its first line, which can go no further than a page from the end.
+        let help_lines = keymap::KEYMAP.len() + keymap::SCOPES.len() * 2;
+        let help = help_lines.saturating_sub(page) + 1;
         let picker_len = match &self.overlay {
             Some(Overlay::Picker { kind, .. }) => self.picker_entries(*kind).len() + 1,
             _ => 0,
@@ -542,6 +552,7 @@ impl App {
             FilterKind::Host => &mut self.filters.host,
             FilterKind::Platform => &mut self.filters.platform,
             FilterKind::Technique => &mut self.filters.technique,
+            FilterKind::Tactic => &mut self.filters.tactic,
         };
         *slot = value;
         if let Some(View::Analytics(cursor)) = self.path.first_mut() {
@@ -653,9 +664,9 @@ impl App {
                     selected: *scroll,
                     offset: *scroll,
                 };
-                // Scrolling a document moves its first line, so a page of one row keeps the
-                // cursor and the offset equal.
-                cursor.apply(action, len, page);
+                // The scroll is the first line shown, which can go no further than a page from
+                // the end.
+                cursor.apply(action, len.saturating_sub(page) + 1, page);
                 *scroll = cursor.selected;
             }
             None => {}

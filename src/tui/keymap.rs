@@ -250,7 +250,7 @@ pub const KEYMAP: &[Binding] = &[
         'f',
         Scope::Views,
         Action::FilterPicker,
-        "filter by host, platform or technique",
+        "filter by host, platform, technique or tactic",
     ),
     ch(
         'F',

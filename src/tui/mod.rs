@@ -60,7 +60,8 @@ impl std::fmt::Debug for TuiOptions {
 /// Takes over the terminal (raw mode, alternate screen) and restores it on return, on error and
 /// from a panic hook. Draws the first frame at once, then merges key presses and `updates` into
 /// one queue, applying every queued message before drawing once, at most 30 frames a second.
-/// Nothing is written to stdout or stderr meanwhile; errors are logged through `tracing`.
+/// Nothing is written to stdout or stderr meanwhile; errors are logged through `tracing`, so
+/// the caller must install a subscriber that writes to a file, or none, but not to the terminal.
 ///
 /// Must not be called from inside an async task, because it blocks the calling thread; call it
 /// from `main` or through `tokio::task::spawn_blocking`.

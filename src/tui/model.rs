@@ -19,12 +19,17 @@ pub struct Filters {
     pub platform: Option<String>,
     /// Keep analytics for this technique id.
     pub technique: Option<String>,
+    /// Keep analytics for this tactic name.
+    pub tactic: Option<String>,
 }
 
 impl Filters {
     /// Returns whether any filter is set.
     pub fn is_active(&self) -> bool {
-        self.host.is_some() || self.platform.is_some() || self.technique.is_some()
+        self.host.is_some()
+            || self.platform.is_some()
+            || self.technique.is_some()
+            || self.tactic.is_some()
     }
 }
 
@@ -39,7 +44,7 @@ pub struct PickerEntry {
     pub count: usize,
 }
 
-/// Selects the analytics that pass the platform and technique filters and the search.
+/// Selects the analytics that pass the platform, technique and tactic filters and the search.
 ///
 /// Returns their indices in display order. A search orders them by score. Without one, analytics
 /// with hits come first (most hits first), then other executable analytics, then the rest, and
@@ -59,7 +64,11 @@ pub fn visible_analytics(
             .technique
             .as_ref()
             .is_none_or(|t| analytic.techniques.iter().any(|(id, _)| id == t));
-        platform && technique
+        let tactic = filters
+            .tactic
+            .as_ref()
+            .is_none_or(|t| analytic.tactics.iter().any(|u| u == t));
+        platform && technique && tactic
     };
     let candidates = analytics
         .iter()
@@ -119,6 +128,21 @@ pub fn platform_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
     ranked(counts.into_iter().map(|(platform, count)| PickerEntry {
         value: platform.to_owned(),
         label: platform.to_owned(),
+        count,
+    }))
+}
+
+/// Tactics with the number of analytics for each, most first.
+pub fn tactic_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for analytic in analytics {
+        for tactic in &analytic.tactics {
+            *counts.entry(tactic).or_default() += 1;
+        }
+    }
+    ranked(counts.into_iter().map(|(tactic, count)| PickerEntry {
+        value: tactic.to_owned(),
+        label: tactic.to_owned(),
         count,
     }))
 }

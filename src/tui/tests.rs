@@ -520,7 +520,7 @@ fn host_filter_narrows_chains() {
 }
 
 #[test]
-fn picker_filters_platform_and_technique() {
+fn picker_filters_analytics() {
     let mut app = loaded_app();
     press(&mut app, &[Char('f'), KeyCode::Tab]);
     let screen = draw(&app, 80, 24);
@@ -532,9 +532,23 @@ fn picker_filters_platform_and_technique() {
     assert_eq!(app.visible.len(), CATALOG_SIZE - 3);
     press(&mut app, &[Char('f'), KeyCode::Tab, Char('x'), Esc]);
     assert_eq!(app.filters.platform, None);
-    press(&mut app, &[Char('f'), KeyCode::BackTab, Down, Down, Enter]);
+    press(&mut app, &[Char('f'), KeyCode::BackTab, KeyCode::BackTab]);
+    assert!(draw(&app, 80, 24).contains("[technique]"));
+    press(&mut app, &[Down, Down, Enter]);
     assert!(app.filters.technique.is_some());
     assert!(app.visible.len() < CATALOG_SIZE);
+    press(
+        &mut app,
+        &[Char('f'), KeyCode::Left, KeyCode::Left, Char('x')],
+    );
+    assert_eq!(app.filters.technique, None);
+    press(&mut app, &[KeyCode::Right]);
+    assert!(draw(&app, 80, 24).contains("[tactic]"));
+    press(&mut app, &[Down, Enter]);
+    assert_eq!(app.filters.tactic.as_deref(), Some("Execution"));
+    assert!(draw(&app, 80, 24).contains("tactic=Execution"));
+    press(&mut app, &[Char('f'), Down, Enter]);
+    assert!(app.filters.host.is_some());
     press(&mut app, &[Char('F')]);
     assert!(!app.filters.is_active());
     assert_eq!(app.visible.len(), CATALOG_SIZE);
@@ -585,6 +599,22 @@ fn help_lists_keymap() {
     assert!(screen.contains("next chain of this analytic"), "{screen}");
     press(&mut app, &[Char('?')]);
     assert!(app.overlay.is_none());
+}
+
+#[test]
+fn help_scrolls_to_end() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('?')]);
+    assert!(!draw(&app, 80, 24).contains("Typing a search"));
+    press(&mut app, &[End]);
+    assert!(draw(&app, 80, 24).contains("Typing a search"));
+    press(&mut app, &[Up]);
+    assert!(
+        draw(&app, 80, 24).contains("Typing a search"),
+        "one line up still shows the end"
+    );
+    press(&mut app, &[Home]);
+    assert!(draw(&app, 80, 24).contains("Everywhere"));
 }
 
 #[test]

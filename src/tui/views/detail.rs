@@ -12,6 +12,9 @@ use super::super::sanitize::{sanitize, sanitize_lines};
 use super::{labeled, pane, row_style, spinner};
 use crate::engine::AnalyticSummary;
 
+/// Rows above the chains: the heading with the chain count and the column header.
+const CHAIN_CHROME_ROWS: usize = 2;
+
 /// Draws the detail of analytic `index`: its description and facts on top, its chains below.
 pub fn draw(
     frame: &mut Frame,
@@ -31,10 +34,21 @@ pub fn draw(
     frame.render_widget(block, area);
 
     let info = info_lines(app, analytic);
-    // The facts get at most half the pane so the chains stay visible on a small screen.
-    let info_height = u16::try_from(info.len())
-        .unwrap_or(u16::MAX)
-        .min(inner.height / 2);
+    // Wrapped lines take more than one row each, so the facts' height is counted in rows.
+    let width = usize::from(inner.width.max(1));
+    let info_rows: usize = info
+        .iter()
+        .map(|line| line.width().div_ceil(width).max(1))
+        .sum();
+    // The chains keep the rows they need, but the facts always get at least half the pane.
+    let chain_rows = if analytic.executable.is_some() {
+        app.visible_chains(index).len() + CHAIN_CHROME_ROWS
+    } else {
+        1
+    };
+    let rows = usize::from(inner.height);
+    let info_limit = rows.saturating_sub(chain_rows).max(rows / 2);
+    let info_height = u16::try_from(info_rows.min(info_limit)).unwrap_or(u16::MAX);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(info_height), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }), top);
@@ -149,8 +163,7 @@ fn draw_chains(
         frame.render_widget(Paragraph::new(heading).style(theme.dim), area);
         return;
     };
-    // Two rows go to the heading and the column header.
-    let height = usize::from(area.height.saturating_sub(2));
+    let height = usize::from(area.height).saturating_sub(CHAIN_CHROME_ROWS);
     let start = cursor.window_start(chains.len(), height);
     let rows = chains
         .iter()

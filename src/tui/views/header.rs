@@ -85,6 +85,7 @@ pub(super) fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
         ("host", &app.filters.host),
         ("platform", &app.filters.platform),
         ("technique", &app.filters.technique),
+        ("tactic", &app.filters.tactic),
     ];
     for (name, value) in filters {
         if let Some(value) = value {

@@ -32,7 +32,11 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ),
     };
     let height = usize::from(area.height.saturating_sub(2));
-    let start = cursor.window_start(lines.len(), height);
+    // The help has no selection, so its cursor is the first line shown.
+    let start = match overlay {
+        Overlay::Help(_) => cursor.selected.min(lines.len().saturating_sub(height)),
+        _ => cursor.window_start(lines.len(), height),
+    };
     let shown: Vec<Line> = lines.into_iter().skip(start).take(height.max(1)).collect();
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(shown).block(pane(app, title, true)), area);
@@ -104,6 +108,7 @@ fn picker_lines(app: &App, kind: FilterKind, cursor: &ListCursor) -> Vec<Line<'s
         FilterKind::Host => &app.filters.host,
         FilterKind::Platform => &app.filters.platform,
         FilterKind::Technique => &app.filters.technique,
+        FilterKind::Tactic => &app.filters.tactic,
     };
     let mut lines = vec![Line::styled(
         format!("  (any {})", kind.label()),
