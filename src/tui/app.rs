@@ -1,4 +1,5 @@
-//! The app state and the one function that changes it: [`App::handle`].
+//! The app state and the two functions that change it: [`App::handle`] applies one message and
+//! [`App::settle`] rebuilds the lists derived from the state.
 //!
 //! Nothing here touches the terminal, so tests drive the app with key sequences and engine
 //! updates and then inspect the state or draw it on a test backend.
@@ -146,6 +147,10 @@ pub enum Overlay {
         kind: FilterKind,
         /// The cursor over the values; row 0 removes the filter.
         cursor: ListCursor,
+        /// Text that the listed values must contain, ignoring case.
+        query: String,
+        /// Whether keys are typed into `query`.
+        typing: bool,
     },
 }
 
@@ -291,6 +296,15 @@ impl App {
         }
     }
 
+    /// Lists the picker's values for a filter kind whose label contains `query`, ignoring case.
+    pub fn picker_rows(&self, kind: FilterKind, query: &str) -> Vec<&PickerEntry> {
+        let query = query.to_lowercase();
+        self.picker_entries(kind)
+            .iter()
+            .filter(|entry| entry.label.to_lowercase().contains(&query))
+            .collect()
+    }
+
     fn chain_passes(&self, chain: &Chain) -> bool {
         let Some(host) = &self.filters.host else {
             return true;
@@ -408,7 +422,7 @@ impl App {
             event_view: matches!(self.current(), View::Event { .. }),
             overlay: self.overlay.is_some(),
             picker: matches!(self.overlay, Some(Overlay::Picker { .. })),
-            typing: self.typing,
+            typing: self.typing || self.picker_typing(),
         }
     }
 
@@ -417,7 +431,7 @@ impl App {
             return;
         }
         let action = keymap::lookup(&key, self.key_context());
-        if self.typing {
+        if self.typing || self.picker_typing() {
             self.handle_typing(key, action);
             return;
         }
@@ -443,6 +457,8 @@ impl App {
                 self.overlay = Some(Overlay::Picker {
                     kind: FilterKind::Host,
                     cursor: ListCursor::default(),
+                    query: String::new(),
+                    typing: false,
                 });
             }
             Action::ClearFilters => {
@@ -468,30 +484,35 @@ impl App {
         }
     }
 
+    fn picker_typing(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::Picker { typing: true, .. }))
+    }
+
     fn handle_typing(&mut self, key: KeyEvent, action: Option<Action>) {
-        match action {
-            Some(Action::Quit) => self.quit = true,
-            Some(Action::Open) => self.typing = false,
-            Some(Action::Back) => {
-                self.typing = false;
-                self.search.clear();
-                self.dirty = true;
-            }
-            Some(Action::DeleteChar) => {
-                self.search.pop();
-                self.dirty = true;
-            }
-            _ => {
-                let plain = key.modifiers - KeyModifiers::SHIFT == KeyModifiers::NONE;
-                if let (KeyCode::Char(c), true) = (key.code, plain) {
-                    if !c.is_control() {
-                        self.search.push(c);
-                        self.dirty = true;
-                    }
-                }
-            }
+        if action == Some(Action::Quit) {
+            self.quit = true;
+            return;
         }
-        if self.dirty {
+        if let Some(Overlay::Picker {
+            cursor,
+            query,
+            typing: typing @ true,
+            ..
+        }) = &mut self.overlay
+        {
+            match edit_text(query, key, action) {
+                TextEdit::Done | TextEdit::Cancelled => *typing = false,
+                TextEdit::Changed => *cursor = ListCursor::default(),
+                TextEdit::Unchanged => {}
+            }
+            return;
+        }
+        let edit = edit_text(&mut self.search, key, action);
+        if matches!(edit, TextEdit::Done | TextEdit::Cancelled) {
+            self.typing = false;
+        }
+        if matches!(edit, TextEdit::Changed | TextEdit::Cancelled) {
+            self.dirty = true;
             if let Some(View::Analytics(cursor)) = self.path.first_mut() {
                 *cursor = ListCursor::default();
             }
@@ -505,7 +526,7 @@ impl App {
         let help_lines = keymap::KEYMAP.len() + keymap::SCOPES.len() * 2;
         let help = help_lines.saturating_sub(page) + 1;
         let picker_len = match &self.overlay {
-            Some(Overlay::Picker { kind, .. }) => self.picker_entries(*kind).len() + 1,
+            Some(Overlay::Picker { kind, query, .. }) => self.picker_rows(*kind, query).len() + 1,
             _ => 0,
         };
         let Some(overlay) = self.overlay.as_mut() else {
@@ -522,20 +543,27 @@ impl App {
             Overlay::Problems(cursor) => {
                 cursor.apply(action, problems, page);
             }
-            Overlay::Picker { kind, cursor } => match action {
+            Overlay::Picker {
+                kind,
+                cursor,
+                query,
+                typing,
+            } => match action {
+                Action::Search => *typing = true,
                 Action::NextFilterKind | Action::PreviousFilterKind => {
                     *kind = kind.step(action == Action::NextFilterKind);
                     *cursor = ListCursor::default();
+                    query.clear();
                 }
                 Action::ClearFilterKind => {
                     let kind = *kind;
                     self.set_filter(kind, None);
                 }
                 Action::Open => {
-                    let (kind, row) = (*kind, cursor.selected);
+                    let (kind, row, query) = (*kind, cursor.selected, query.clone());
                     let value = row
                         .checked_sub(1)
-                        .and_then(|i| self.picker_entries(kind).get(i))
+                        .and_then(|i| self.picker_rows(kind, &query).get(i).copied())
                         .map(|entry| entry.value.clone());
                     self.set_filter(kind, value);
                     self.overlay = None;
@@ -678,3 +706,41 @@ const ROOT: View = View::Analytics(ListCursor {
     selected: 0,
     offset: 0,
 });
+
+/// The outcome of one key while typing text.
+enum TextEdit {
+    /// The text is kept and typing ends.
+    Done,
+    /// The text is cleared and typing ends.
+    Cancelled,
+    /// A character was added or removed.
+    Changed,
+    /// The key did nothing.
+    Unchanged,
+}
+
+/// Applies one key to a text being typed: Enter keeps it, Esc clears it, Backspace deletes the
+/// last character and a printable character is appended.
+fn edit_text(text: &mut String, key: KeyEvent, action: Option<Action>) -> TextEdit {
+    match action {
+        Some(Action::Open) => TextEdit::Done,
+        Some(Action::Back) => {
+            text.clear();
+            TextEdit::Cancelled
+        }
+        Some(Action::DeleteChar) => {
+            text.pop();
+            TextEdit::Changed
+        }
+        _ => {
+            let plain = key.modifiers - KeyModifiers::SHIFT == KeyModifiers::NONE;
+            match key.code {
+                KeyCode::Char(c) if plain && !c.is_control() => {
+                    text.push(c);
+                    TextEdit::Changed
+                }
+                _ => TextEdit::Unchanged,
+            }
+        }
+    }
+}

@@ -9,7 +9,7 @@ pub enum Action {
     Quit,
     /// Open or close the key help.
     Help,
-    /// Start typing a fuzzy search over analytics.
+    /// Start typing a fuzzy search over analytics, or a text that narrows the picker's values.
     Search,
     /// Open the filter picker.
     FilterPicker,
@@ -227,6 +227,12 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Picker,
         Action::PreviousFilterKind,
         "previous filter kind",
+    ),
+    ch(
+        '/',
+        Scope::Picker,
+        Action::Search,
+        "type to narrow the values",
     ),
     ch(
         'x',

@@ -555,6 +555,41 @@ fn picker_filters_analytics() {
 }
 
 #[test]
+fn picker_narrows_by_typed_text() {
+    let mut app = loaded_app();
+    press(
+        &mut app,
+        &[Char('f'), KeyCode::Tab, KeyCode::Tab, Char('/')],
+    );
+    type_text(&mut app, "q1003");
+    assert!(
+        !app.should_quit(),
+        "q is typed, not a command, while narrowing"
+    );
+    press(
+        &mut app,
+        &[Backspace, Backspace, Backspace, Backspace, Backspace],
+    );
+    type_text(&mut app, "1003");
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("/1003"), "{screen}");
+    assert!(screen.contains("T1003 Technique T1003"), "{screen}");
+    assert!(!screen.contains("Technique T1105"), "{screen}");
+    press(&mut app, &[Enter, Down, Enter]);
+    assert_eq!(app.filters.technique.as_deref(), Some("T1003"));
+    assert_eq!(selected_analytic(&app), Some("AN0900"));
+    press(&mut app, &[Char('f'), Char('/')]);
+    type_text(&mut app, "nohost");
+    assert!(draw(&app, 80, 24).contains("no value contains the typed text"));
+    press(&mut app, &[Esc]);
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Picker { query, typing: false, .. }) if query.is_empty())
+    );
+    press(&mut app, &[Esc]);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
 fn search_narrows_and_clears() {
     let mut app = loaded_app();
     press(&mut app, &[Char('/')]);

@@ -25,9 +25,14 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
             problem_lines(app, cursor),
             cursor,
         ),
-        Overlay::Picker { kind, cursor } => (
-            picker_title(*kind),
-            picker_lines(app, *kind, cursor),
+        Overlay::Picker {
+            kind,
+            cursor,
+            query,
+            typing,
+        } => (
+            picker_title(*kind, query, *typing),
+            picker_lines(app, *kind, query, cursor),
             cursor,
         ),
     };
@@ -89,7 +94,7 @@ fn problem_lines(app: &App, cursor: &ListCursor) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn picker_title(kind: FilterKind) -> String {
+fn picker_title(kind: FilterKind, query: &str, typing: bool) -> String {
     let kinds: Vec<String> = FilterKind::ALL
         .iter()
         .map(|k| {
@@ -100,10 +105,25 @@ fn picker_title(kind: FilterKind) -> String {
             }
         })
         .collect();
-    format!(" Filter: {} (Tab switches) ", kinds.join(" "))
+    let mut title = format!(" Filter: {} ", kinds.join(" "));
+    if typing || !query.is_empty() {
+        title.push_str(&format!("/{}", sanitize(query)));
+        if typing {
+            title.push('█');
+        }
+        title.push(' ');
+    } else {
+        title.push_str("(Tab switches, / narrows) ");
+    }
+    title
 }
 
-fn picker_lines(app: &App, kind: FilterKind, cursor: &ListCursor) -> Vec<Line<'static>> {
+fn picker_lines(
+    app: &App,
+    kind: FilterKind,
+    query: &str,
+    cursor: &ListCursor,
+) -> Vec<Line<'static>> {
     let current = match kind {
         FilterKind::Host => &app.filters.host,
         FilterKind::Platform => &app.filters.platform,
@@ -114,7 +134,7 @@ fn picker_lines(app: &App, kind: FilterKind, cursor: &ListCursor) -> Vec<Line<'s
         format!("  (any {})", kind.label()),
         row_style(app, cursor.selected == 0, true),
     )];
-    let entries = app.picker_entries(kind);
+    let entries = app.picker_rows(kind, query);
     let unit = match kind {
         FilterKind::Host => "events",
         _ => "analytics",
@@ -136,7 +156,12 @@ fn picker_lines(app: &App, kind: FilterKind, cursor: &ListCursor) -> Vec<Line<'s
         ));
     }
     if entries.is_empty() {
-        lines.push(Line::styled("  no values loaded yet", app.theme.dim));
+        let message = if query.is_empty() {
+            "  no values loaded yet"
+        } else {
+            "  no value contains the typed text"
+        };
+        lines.push(Line::styled(message, app.theme.dim));
     }
     lines
 }
