@@ -121,6 +121,17 @@ pub enum View {
         /// The cursor over the steps.
         steps: ListCursor,
     },
+    /// Events of one host around an anchor event, in time order.
+    Timeline {
+        /// The `host.name` shared by the events.
+        host: String,
+        /// The anchor event, which the timeline opened from.
+        anchor: usize,
+        /// Indices of the events in the store.
+        events: Vec<usize>,
+        /// The cursor over `events`.
+        cursor: ListCursor,
+    },
     /// One event's fields and raw record.
     Event {
         /// Index of the event in the store.
@@ -475,6 +486,7 @@ impl App {
             Action::Open => self.open(),
             Action::NextChain => self.step_chain(true),
             Action::PreviousChain => self.step_chain(false),
+            Action::Timeline => self.open_timeline(),
             Action::ToggleRaw => {
                 if let Some(View::Event { show_raw, .. }) = self.path.last_mut() {
                     *show_raw = !*show_raw;
@@ -615,11 +627,41 @@ impl App {
                 .chain(*analytic, *chain)
                 .and_then(|c| c.steps.get(steps.selected))
                 .map(|step| self.event_view(step.event)),
+            View::Timeline { events, cursor, .. } => events
+                .get(cursor.selected)
+                .map(|&event| self.event_view(event)),
             View::Event { .. } => None,
         };
         if let Some(view) = next {
             self.path.push(view);
         }
+    }
+
+    /// Opens the timeline of the current event's host: up to [`TIMELINE_SIDE`] events of that
+    /// host before the event and as many after it. Nothing opens for an event without a host.
+    fn open_timeline(&mut self) {
+        let Some(View::Event { event, .. }) = self.path.last() else {
+            return;
+        };
+        let anchor = *event;
+        let Some(store) = &self.store else {
+            return;
+        };
+        let Some(host) = store.field(anchor, "host.name").map(|v| v.to_string()) else {
+            return;
+        };
+        let events = model::host_neighbors(store, anchor, &host, TIMELINE_SIDE, TIMELINE_SCAN);
+        let position = events.iter().position(|&e| e == anchor).unwrap_or(0);
+        let mut cursor = ListCursor::default();
+        cursor.select(position, self.page);
+        // Center the anchor so the events just before it are visible too.
+        cursor.offset = position.saturating_sub(self.page / 2);
+        self.path.push(View::Timeline {
+            host,
+            anchor,
+            events,
+            cursor,
+        });
     }
 
     fn event_view(&self, event: usize) -> View {
@@ -679,12 +721,14 @@ impl App {
             View::Chain {
                 analytic, chain, ..
             } => self.chain(*analytic, *chain).map_or(0, |c| c.steps.len()),
+            View::Timeline { events, .. } => events.len(),
             View::Event { .. } => super::views::event::line_count(self, self.current()),
         };
         match self.path.last_mut() {
             Some(View::Analytics(cursor))
             | Some(View::Detail { chains: cursor, .. })
-            | Some(View::Chain { steps: cursor, .. }) => {
+            | Some(View::Chain { steps: cursor, .. })
+            | Some(View::Timeline { cursor, .. }) => {
                 cursor.apply(action, len, page);
             }
             Some(View::Event { scroll, .. }) => {
@@ -701,6 +745,13 @@ impl App {
         }
     }
 }
+
+/// Events of the same host shown on each side of a timeline's anchor event.
+const TIMELINE_SIDE: usize = 200;
+
+/// Events looked at on each side of the anchor when searching for the host's events. It bounds
+/// the work for a host that is rare in a large store, at the cost of a shorter timeline then.
+const TIMELINE_SCAN: usize = 1_000_000;
 
 const ROOT: View = View::Analytics(ListCursor {
     selected: 0,

@@ -39,6 +39,8 @@ pub enum Action {
     PreviousChain,
     /// Show or hide the raw record.
     ToggleRaw,
+    /// Open the timeline of the event's host around the event.
+    Timeline,
     /// Show the picker's next filter kind.
     NextFilterKind,
     /// Show the picker's previous filter kind.
@@ -203,6 +205,12 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Event,
         Action::ToggleRaw,
         "show or hide the raw record",
+    ),
+    ch(
+        't',
+        Scope::Event,
+        Action::Timeline,
+        "timeline of this host around the event",
     ),
     bind(
         KeyCode::Tab,

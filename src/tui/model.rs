@@ -194,6 +194,35 @@ pub fn host_counts(store: &EventStore) -> Vec<PickerEntry> {
     }))
 }
 
+/// Finds up to `side` events of `host` before `anchor` and as many after it, looking at no more
+/// than `scan` events on each side. Returns store indices in time order, the anchor included.
+pub fn host_neighbors(
+    store: &EventStore,
+    anchor: usize,
+    host: &str,
+    side: usize,
+    scan: usize,
+) -> Vec<usize> {
+    let on_host = |index: &usize| {
+        store
+            .field(*index, "host.name")
+            .is_some_and(|value| value.to_string() == host)
+    };
+    let start = anchor.saturating_sub(scan);
+    let end = anchor
+        .saturating_add(scan)
+        .min(store.len().saturating_sub(1));
+    let mut before: Vec<usize> = (start..anchor).rev().filter(on_host).take(side).collect();
+    before.reverse();
+    let after = (anchor.saturating_add(1)..=end).filter(on_host).take(side);
+    let mut events = before;
+    if anchor < store.len() {
+        events.push(anchor);
+    }
+    events.extend(after);
+    events
+}
+
 /// Earliest and latest event time, or `None` for an empty store.
 pub fn time_range(store: &EventStore) -> Option<(Timestamp, Timestamp)> {
     let events = store.events();
@@ -267,6 +296,51 @@ mod tests {
         assert_eq!(found, vec![1]);
         let none = visible_analytics(&analytics, &hits, &Filters::default(), "zzzz");
         assert!(none.is_empty());
+    }
+
+    fn store_on_hosts(hosts: &[&str]) -> EventStore {
+        let mut store = EventStore::new();
+        for (i, host) in hosts.iter().enumerate() {
+            let origin = crate::store::Origin {
+                file: 0,
+                record: i as u64,
+                offset: None,
+            };
+            let mut event = crate::store::EventBuilder::new(
+                i as i64,
+                "WinEventLog:Security",
+                crate::store::Platform::Windows,
+                origin,
+            );
+            event.field("host.name", *host);
+            store.push(event);
+        }
+        store
+    }
+
+    #[test]
+    fn host_neighbors_limit_each_side() {
+        let store = store_on_hosts(&["A", "B", "A", "A", "B", "A", "A", "A"]);
+        assert_eq!(host_neighbors(&store, 3, "A", 1, 100), vec![2, 3, 5]);
+        assert_eq!(
+            host_neighbors(&store, 3, "A", 10, 100),
+            vec![0, 2, 3, 5, 6, 7]
+        );
+    }
+
+    #[test]
+    fn host_neighbors_limit_scan() {
+        let store = store_on_hosts(&["A", "B", "B", "A", "B", "B", "A"]);
+        assert_eq!(host_neighbors(&store, 3, "A", 10, 2), vec![3]);
+        assert_eq!(host_neighbors(&store, 3, "A", 10, 3), vec![0, 3, 6]);
+    }
+
+    #[test]
+    fn host_neighbors_out_of_range() {
+        let store = store_on_hosts(&["A"]);
+        assert_eq!(host_neighbors(&store, 5, "A", 10, 10), vec![0]);
+        let empty = EventStore::new();
+        assert!(host_neighbors(&empty, 0, "A", 10, 10).is_empty());
     }
 
     #[test]

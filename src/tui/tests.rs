@@ -454,6 +454,36 @@ fn raw_reader_failure_is_shown() {
 }
 
 #[test]
+fn timeline_shows_host_events() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Down, Enter, Enter, Char('t')]);
+    let View::Timeline {
+        host,
+        anchor,
+        events,
+        cursor,
+    } = app.current()
+    else {
+        panic!("t did not open the timeline");
+    };
+    assert_eq!(host, "SRV02");
+    assert_eq!(*anchor, 2);
+    assert_eq!(events, &vec![2, 3]);
+    assert_eq!(cursor.selected, 0);
+    for (width, height) in [(80, 24), (160, 48)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("Timeline of SRV02 (2 events)"), "{screen}");
+        assert!(screen.contains("+1h00m"), "{screen}");
+        assert!(screen.contains("rundll32.exe"), "{screen}");
+        assert!(!screen.contains('\u{1b}'), "raw ESC reached the screen");
+    }
+    press(&mut app, &[Down, Enter]);
+    assert!(matches!(app.current(), View::Event { event: 3, .. }));
+    press(&mut app, &[Esc, Esc]);
+    assert!(matches!(app.current(), View::Event { event: 2, .. }));
+}
+
+#[test]
 fn enter_and_back_walk_path() {
     let mut app = loaded_app();
     press(&mut app, &[Enter, Enter, Enter]);
@@ -705,10 +735,12 @@ fn no_color_theme_draws_no_color() {
 #[test]
 fn any_size_draws_without_panic() {
     let mut apps = vec![App::new(&options()), loaded_app()];
-    let sequences: [&[KeyCode]; 6] = [
+    let sequences: [&[KeyCode]; 8] = [
         &[Enter],
         &[Enter, Enter],
         &[Enter, Enter, Enter],
+        &[Enter, Enter, Enter, Char('t')],
+        &[Char('f'), Char('/'), Char('x')],
         &[Char('?')],
         &[Char('f')],
         &[Char('!')],

@@ -110,14 +110,7 @@ pub fn draw(
                 Some(code) => format!("{code} {}", store.log_source(step.event)),
                 None => store.log_source(step.event).to_owned(),
             };
-            let mut what = first_field(store, step.event, &PROCESS_FIELDS);
-            let target = first_field(store, step.event, &TARGET_FIELDS);
-            if !target.is_empty() {
-                if !what.is_empty() {
-                    what.push_str(" → ");
-                }
-                what.push_str(&target);
-            }
+            let what = process_and_target(store, step.event);
             let text = |value: String| Cell::from(sanitize(&value).into_owned());
             Some(
                 Row::new(vec![
@@ -149,8 +142,21 @@ pub fn draw(
     frame.render_widget(Table::new(rows, widths).header(header), table_area);
 }
 
+/// Describes what an event did as `process → target`, leaving out a part the event lacks.
+pub(super) fn process_and_target(store: &EventStore, event: usize) -> String {
+    let mut what = first_field(store, event, &PROCESS_FIELDS);
+    let target = first_field(store, event, &TARGET_FIELDS);
+    if !target.is_empty() {
+        if !what.is_empty() {
+            what.push_str(" → ");
+        }
+        what.push_str(&target);
+    }
+    what
+}
+
 /// Returns the first of `fields` that the event carries, as text, or an empty string.
-fn first_field(store: &EventStore, event: usize, fields: &[&str]) -> String {
+pub(super) fn first_field(store: &EventStore, event: usize, fields: &[&str]) -> String {
     fields
         .iter()
         .find_map(|name| store.field(event, name))

@@ -143,7 +143,10 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             hints.push((Action::NextChain, "next chain"));
             hints.push((Action::PreviousChain, "previous"));
         }
-        View::Event { .. } => hints.push((Action::ToggleRaw, "raw")),
+        View::Event { .. } => {
+            hints.push((Action::ToggleRaw, "raw"));
+            hints.push((Action::Timeline, "timeline"));
+        }
         _ => {}
     }
     hints.extend([

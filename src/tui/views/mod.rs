@@ -10,6 +10,7 @@ pub mod detail;
 pub mod event;
 mod header;
 mod overlay;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -81,6 +82,7 @@ fn draw_view(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: boo
             chain,
             steps,
         } => chain::draw(frame, app, *analytic, *chain, steps, area, focused),
+        View::Timeline { .. } => timeline::draw(frame, app, view, area, focused),
         View::Event { .. } => event::draw(frame, app, view, area, focused),
     }
 }
