@@ -56,6 +56,12 @@ pub fn count(n: usize) -> String {
     out
 }
 
+/// Formats a count with the noun that agrees with it, such as `1 file` or `12,345 events`.
+pub fn counted(n: usize, singular: &str, plural: &str) -> String {
+    let noun = if n == 1 { singular } else { plural };
+    format!("{} {noun}", count(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +99,13 @@ mod tests {
     fn delta_survives_extremes() {
         assert!(delta(i64::MIN, i64::MAX).starts_with('+'));
         assert!(delta(i64::MAX, i64::MIN).starts_with('-'));
+    }
+
+    #[test]
+    fn counted_agrees_with_count() {
+        assert_eq!(counted(1, "file", "files"), "1 file");
+        assert_eq!(counted(0, "file", "files"), "0 files");
+        assert_eq!(counted(2_000, "file", "files"), "2,000 files");
     }
 
     #[test]

@@ -203,10 +203,16 @@ pub fn host_neighbors(
     side: usize,
     scan: usize,
 ) -> Vec<usize> {
-    let on_host = |index: &usize| {
-        store
-            .field(*index, "host.name")
-            .is_some_and(|value| value.to_string() == host)
+    let Some(field) = store.strings.get("host.name") else {
+        return Vec::new();
+    };
+    // Comparing interned symbols avoids building a string per event; hosts stored as numbers
+    // or lists, which the symbol cannot match, fall back to comparing text.
+    let host_symbol = store.strings.get(host);
+    let on_host = |index: &usize| match store.events().get(*index).and_then(|e| e.get(field)) {
+        Some(StoredValue::Str(sym)) => Some(*sym) == host_symbol,
+        Some(value) => value.resolve(&store.strings).to_string() == host,
+        None => false,
     };
     let start = anchor.saturating_sub(scan);
     let end = anchor

@@ -275,7 +275,7 @@ fn no_sample_marker_for_real_data() {
 fn header_shows_load_totals() {
     let app = loaded_app();
     let screen = draw(&app, 160, 48);
-    assert!(screen.contains("1 files"), "{screen}");
+    assert!(screen.contains("1 file ·"), "{screen}");
     assert!(screen.contains("4 events"), "{screen}");
     assert!(screen.contains("1 skipped"), "{screen}");
     assert!(screen.contains("2 hosts"), "{screen}");
@@ -283,7 +283,7 @@ fn header_shows_load_totals() {
         screen.contains("2024-03-01 10:00:00 → 2024-03-01 11:01:40"),
         "{screen}"
     );
-    assert!(screen.contains("1 problems"), "{screen}");
+    assert!(screen.contains("1 problem (!)"), "{screen}");
 }
 
 #[test]

@@ -59,19 +59,17 @@ fn load_spans(app: &App) -> Vec<Span<'static>> {
         return vec![Span::styled("no data loaded", theme.dim)];
     };
     let mut parts = vec![
-        format!("{} files", format::count(summary.files)),
-        format!("{} events", format::count(summary.events)),
+        format::counted(summary.files, "file", "files"),
+        format::counted(summary.events, "event", "events"),
     ];
     if summary.skipped > 0 {
         parts.push(format!("{} skipped", format::count(summary.skipped)));
     }
     if summary.failed_files > 0 {
-        parts.push(format!(
-            "{} files failed",
-            format::count(summary.failed_files)
-        ));
+        let failed = format::counted(summary.failed_files, "file", "files");
+        parts.push(format!("{failed} failed"));
     }
-    parts.push(format!("{} hosts", format::count(app.hosts.len())));
+    parts.push(format::counted(app.hosts.len(), "host", "hosts"));
     if let Some((first, last)) = app.time_range {
         parts.push(format!("{} → {}", format::time(first), format::time(last)));
     }
@@ -133,7 +131,11 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let problems = app.summary.as_ref().map_or(0, |s| s.problems.len());
     if problems > 0 {
         spans.push(Span::styled(
-            format!("{problems} problems ({})  ", key_for(Action::Problems)),
+            format!(
+                "{} ({})  ",
+                format::counted(problems, "problem", "problems"),
+                key_for(Action::Problems)
+            ),
             theme.warning,
         ));
     }
