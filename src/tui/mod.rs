@@ -1,7 +1,8 @@
-//! The terminal UI: views over the catalog, findings, chains and events.
+//! The terminal UI: views over the catalog, findings, chains, events and host timelines.
 //!
 //! [`run`] owns the terminal until the user quits. Background work reports through the
-//! [`Update`] channel; the UI never blocks on it and draws its first frame before any update.
+//! [`Update`] channel, which a thread of its own reads, so the UI draws its first frame before
+//! any update and stays responsive while the work runs.
 //!
 //! The parts: [`app`] holds the state and changes it, [`views`] draws it without changing it,
 //! [`keymap`] is the one key table, and the terminal loop lives in `terminal`.
@@ -60,8 +61,8 @@ impl std::fmt::Debug for TuiOptions {
 /// Takes over the terminal (raw mode, alternate screen) and restores it on return, on error and
 /// from a panic hook. Draws the first frame at once, then merges key presses and `updates` into
 /// one queue, applying every queued message before drawing once, at most 30 frames a second.
-/// Nothing is written to stdout or stderr meanwhile; errors are logged through `tracing`, so
-/// the caller must install a subscriber that writes to a file, or none, but not to the terminal.
+/// Nothing is written to stdout or stderr meanwhile, and errors are logged through `tracing`.
+/// The caller must therefore install a subscriber that writes to a file, or none at all.
 ///
 /// Must not be called from inside an async task, because it blocks the calling thread; call it
 /// from `main` or through `tokio::task::spawn_blocking`.

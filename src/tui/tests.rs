@@ -751,6 +751,9 @@ fn any_size_draws_without_panic() {
         apps.push(app);
     }
     let sizes = [
+        (0, 0),
+        (1, 0),
+        (0, 1),
         (1, 1),
         (2, 1),
         (1, 5),

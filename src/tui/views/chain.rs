@@ -18,7 +18,7 @@ const COMPACT_BELOW: u16 = 100;
 /// Fields tried in order for the step's process column.
 const PROCESS_FIELDS: [&str; 3] = ["process.name", "process.executable", "process.command_line"];
 
-/// Fields tried in order for what the step acted on.
+/// Fields tried in order for the object the step acted on.
 const TARGET_FIELDS: [&str; 7] = [
     "file.path",
     "registry.path",
@@ -110,7 +110,7 @@ pub fn draw(
                 Some(code) => format!("{code} {}", store.log_source(step.event)),
                 None => store.log_source(step.event).to_owned(),
             };
-            let what = process_and_target(store, step.event);
+            let activity = process_and_target(store, step.event);
             let text = |value: String| Cell::from(sanitize(&value).into_owned());
             Some(
                 Row::new(vec![
@@ -119,7 +119,7 @@ pub fn draw(
                     text(source),
                     text(first_field(store, step.event, &["host.name"])),
                     text(first_field(store, step.event, &["user.name"])),
-                    text(what),
+                    text(activity),
                 ])
                 .style(row_style(app, index == cursor.selected, focused)),
             )
@@ -142,17 +142,17 @@ pub fn draw(
     frame.render_widget(Table::new(rows, widths).header(header), table_area);
 }
 
-/// Describes what an event did as `process → target`, leaving out a part the event lacks.
+/// Describes activity an event did as `process → target`, leaving out a part the event lacks.
 pub(super) fn process_and_target(store: &EventStore, event: usize) -> String {
-    let mut what = first_field(store, event, &PROCESS_FIELDS);
+    let mut activity = first_field(store, event, &PROCESS_FIELDS);
     let target = first_field(store, event, &TARGET_FIELDS);
     if !target.is_empty() {
-        if !what.is_empty() {
-            what.push_str(" → ");
+        if !activity.is_empty() {
+            activity.push_str(" → ");
         }
-        what.push_str(&target);
+        activity.push_str(&target);
     }
-    what
+    activity
 }
 
 /// Returns the first of `fields` that the event carries, as text, or an empty string.

@@ -152,6 +152,7 @@ fn draw_chains(
         frame.render_widget(Paragraph::new(message).style(theme.dim), area);
         return;
     }
+
     let chains = app.visible_chains(index);
     let total = app.finding(index).map_or(0, |f| f.chains.len());
     let heading = if chains.len() == total {
@@ -192,6 +193,7 @@ fn draw_chains(
                 .style(row_style(app, position == cursor.selected, focused)),
             )
         });
+
     let widths = [
         Constraint::Length(19),
         Constraint::Length(16),

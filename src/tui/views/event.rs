@@ -27,8 +27,11 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     // The stored scroll may point past the end after the raw record was hidden.
     let start = (*scroll).min(lines.len().saturating_sub(height.max(1)));
     let title = format!(" Event {} ", event);
-    let shown: Vec<Line> = lines.into_iter().skip(start).collect();
-    frame.render_widget(Paragraph::new(shown).block(pane(app, title, focused)), area);
+    let visible_lines: Vec<Line> = lines.into_iter().skip(start).collect();
+    frame.render_widget(
+        Paragraph::new(visible_lines).block(pane(app, title, focused)),
+        area,
+    );
 }
 
 /// Number of lines [`draw`] shows for `view`, used to bound scrolling.
@@ -79,6 +82,7 @@ fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Lin
         labeled(app, "Origin", origin),
         Line::styled(format!("Fields ({})", event.fields().len()), theme.accent),
     ];
+
     for (name, value) in event.fields() {
         let value = value.resolve(&store.strings).to_string();
         lines.push(Line::from(vec![
@@ -89,6 +93,7 @@ fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Lin
             Span::styled(sanitize(&value).into_owned(), theme.text),
         ]));
     }
+
     if !show_raw {
         lines.push(Line::styled("raw record hidden (r shows it)", theme.dim));
         return lines;

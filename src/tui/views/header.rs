@@ -139,6 +139,7 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             theme.warning,
         ));
     }
+
     let mut hints = vec![(Action::Open, "open"), (Action::Back, "back")];
     match app.current() {
         View::Chain { .. } => {
@@ -163,6 +164,7 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             (Action::Back, "clear search"),
         ];
     }
+
     for (action, label) in hints {
         spans.push(Span::styled(key_for(action), theme.key));
         spans.push(Span::styled(format!(" {label}  "), theme.dim));

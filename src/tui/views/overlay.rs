@@ -42,9 +42,12 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Overlay::Help(_) => cursor.selected.min(lines.len().saturating_sub(height)),
         _ => cursor.window_start(lines.len(), height),
     };
-    let shown: Vec<Line> = lines.into_iter().skip(start).take(height.max(1)).collect();
+    let visible_lines: Vec<Line> = lines.into_iter().skip(start).take(height.max(1)).collect();
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(shown).block(pane(app, title, true)), area);
+    frame.render_widget(
+        Paragraph::new(visible_lines).block(pane(app, title, true)),
+        area,
+    );
 }
 
 /// Returns a rectangle of `percent_x` by `percent_y` percent of `area`, centered in it.
