@@ -15,3 +15,4 @@ pub mod eql;
 pub mod ingest;
 pub mod output;
 pub mod store;
+pub mod tui;

@@ -1,0 +1,797 @@
+//! The app state and the two functions that change it: [`App::handle`] applies one message and
+//! [`App::settle`] rebuilds the lists derived from the state.
+//!
+//! Nothing here touches the terminal, so tests drive the app with key sequences and engine
+//! updates and then inspect the state or draw it on a test backend.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::cursor::ListCursor;
+use super::keymap::{self, Action, KeyContext};
+use super::model::{self, Filters, PickerEntry};
+use super::sanitize::sanitize_lines;
+use super::theme::Theme;
+use super::{RawReader, TuiOptions};
+use crate::engine::{AnalyticSummary, Chain, Finding, LoadSummary, Update};
+use crate::store::{EventStore, Timestamp};
+
+/// Everything the UI loop receives: input, engine updates and timer ticks.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A key press.
+    Key(KeyEvent),
+    /// The terminal changed size, in columns and rows.
+    Resize(u16, u16),
+    /// Progress or results from background work.
+    Update(Update),
+    /// Time passed; advances the spinner.
+    Tick,
+    /// Reading terminal input failed, with the error message.
+    InputFailed(String),
+}
+
+/// State of the background work, shown in the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// Nothing reported yet.
+    Starting,
+    /// A stage is running.
+    Running {
+        /// Short stage name, such as `loading`.
+        stage: String,
+        /// Units done.
+        done: u64,
+        /// Units in all, when known.
+        total: Option<u64>,
+    },
+    /// Findings arrived.
+    Done,
+    /// The work failed as a whole.
+    Failed(String),
+}
+
+/// The kinds of filter the picker offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterKind {
+    /// `host.name` of a chain's first event.
+    Host,
+    /// An ATT&CK platform of the analytic.
+    Platform,
+    /// An ATT&CK technique of the analytic.
+    Technique,
+    /// An ATT&CK tactic of the analytic's techniques.
+    Tactic,
+}
+
+impl FilterKind {
+    /// Every kind, in the order the picker cycles through them.
+    pub const ALL: [FilterKind; 4] = [
+        FilterKind::Host,
+        FilterKind::Platform,
+        FilterKind::Technique,
+        FilterKind::Tactic,
+    ];
+
+    /// Returns the kind's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            FilterKind::Host => "host",
+            FilterKind::Platform => "platform",
+            FilterKind::Technique => "technique",
+            FilterKind::Tactic => "tactic",
+        }
+    }
+
+    fn step(self, forward: bool) -> FilterKind {
+        let index = FilterKind::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        let len = FilterKind::ALL.len();
+        let next = if forward {
+            (index + 1) % len
+        } else {
+            (index + len - 1) % len
+        };
+        FilterKind::ALL[next]
+    }
+}
+
+/// The raw record of an event as the reader returned it, split into sanitized lines.
+pub type RawRecord = Result<Vec<String>, String>;
+
+/// One level of the navigation path.
+#[derive(Clone, Debug, PartialEq)]
+pub enum View {
+    /// Every catalog analytic, filtered and sorted.
+    Analytics(ListCursor),
+    /// One analytic and its chains.
+    Detail {
+        /// Index into [`App::analytics`].
+        analytic: usize,
+        /// The cursor over the chains that pass the host filter.
+        chains: ListCursor,
+    },
+    /// One chain's steps.
+    Chain {
+        /// Index into [`App::analytics`].
+        analytic: usize,
+        /// Index into the analytic's finding's chains.
+        chain: usize,
+        /// The cursor over the steps.
+        steps: ListCursor,
+    },
+    /// Events of one host around an anchor event, in time order.
+    Timeline {
+        /// The `host.name` shared by the events.
+        host: String,
+        /// The anchor event, which the timeline opened from.
+        anchor: usize,
+        /// Indices of the events in the store.
+        events: Vec<usize>,
+        /// The cursor over `events`.
+        cursor: ListCursor,
+    },
+    /// One event's fields and raw record.
+    Event {
+        /// Index of the event in the store.
+        event: usize,
+        /// First line shown.
+        scroll: usize,
+        /// Whether the raw record is shown below the fields.
+        show_raw: bool,
+        /// The raw record, read once when the view opened.
+        raw: RawRecord,
+    },
+}
+
+/// A panel drawn over the views.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// Every key with its description.
+    Help(ListCursor),
+    /// The load problems.
+    Problems(ListCursor),
+    /// A list of filter values with counts.
+    Picker {
+        /// The filter kind whose values are listed.
+        kind: FilterKind,
+        /// The cursor over the values; row 0 removes the filter.
+        cursor: ListCursor,
+        /// Text that the listed values must contain, ignoring case.
+        query: String,
+        /// Whether keys are typed into `query`.
+        typing: bool,
+    },
+}
+
+/// Rows of chrome around a list (header, filter bar, status line, borders, column header), used
+/// to size pages before the first draw reports the real pane height.
+const CHROME_ROWS: u16 = 7;
+
+/// The whole UI state.
+pub struct App {
+    /// Whether the loaded data are the bundled samples.
+    pub sample_data: bool,
+    /// Label of what was opened, such as the paths.
+    pub title: String,
+    /// Styles per role.
+    pub theme: Theme,
+    raw_reader: RawReader,
+    /// Every catalog analytic.
+    pub analytics: Vec<AnalyticSummary>,
+    /// Whether the catalog has arrived.
+    pub analytics_loaded: bool,
+    findings: HashMap<String, Finding>,
+    /// Whether correlation has finished.
+    pub findings_loaded: bool,
+    /// The loaded events, once loading finished.
+    pub store: Option<Arc<EventStore>>,
+    /// Totals and problems of the load.
+    pub summary: Option<LoadSummary>,
+    /// Host names in the store with their event counts, most events first.
+    pub hosts: Vec<PickerEntry>,
+    /// Earliest and latest event time.
+    pub time_range: Option<(Timestamp, Timestamp)>,
+    /// State of the background work.
+    pub work: Work,
+    /// The active filters.
+    pub filters: Filters,
+    /// The fuzzy search query over analytics.
+    pub search: String,
+    /// Whether keys are typed into the search query.
+    pub typing: bool,
+    /// Indices into `analytics` that pass the filters and search, in display order.
+    pub visible: Vec<usize>,
+    /// Chain counts per analytic after the host filter; `None` when not executable.
+    pub hits: Vec<Option<usize>>,
+    platform_counts: Vec<PickerEntry>,
+    technique_counts: Vec<PickerEntry>,
+    tactic_counts: Vec<PickerEntry>,
+    /// The navigation path; the first view is always the analytics list.
+    pub path: Vec<View>,
+    /// The open overlay, if any.
+    pub overlay: Option<Overlay>,
+    /// Frame of the progress spinner.
+    pub spinner: usize,
+    /// A terminal input failure, shown in the status line.
+    pub input_error: Option<String>,
+    page: usize,
+    dirty: bool,
+    quit: bool,
+}
+
+impl App {
+    /// Creates the app before any engine update: every panel shows its loading state.
+    pub fn new(options: &TuiOptions) -> App {
+        App {
+            sample_data: options.sample_data,
+            title: options.title.clone(),
+            theme: options.theme.clone(),
+            raw_reader: Arc::clone(&options.raw_reader),
+            analytics: Vec::new(),
+            analytics_loaded: false,
+            findings: HashMap::new(),
+            findings_loaded: false,
+            store: None,
+            summary: None,
+            hosts: Vec::new(),
+            time_range: None,
+            work: Work::Starting,
+            filters: Filters::default(),
+            search: String::new(),
+            typing: false,
+            visible: Vec::new(),
+            hits: Vec::new(),
+            platform_counts: Vec::new(),
+            technique_counts: Vec::new(),
+            tactic_counts: Vec::new(),
+            path: vec![View::Analytics(ListCursor::default())],
+            overlay: None,
+            spinner: 0,
+            input_error: None,
+            page: 10,
+            dirty: false,
+            quit: false,
+        }
+    }
+
+    /// Returns whether the user requested to quit.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Returns whether background work is still running, so the loop keeps the spinner turning.
+    pub fn is_busy(&self) -> bool {
+        matches!(self.work, Work::Starting | Work::Running { .. })
+    }
+
+    /// Returns the innermost view.
+    pub fn current(&self) -> &View {
+        // The path is never empty: `back` keeps the root view.
+        self.path.last().unwrap_or(&ROOT)
+    }
+
+    /// Returns the finding of an analytic, if it matched.
+    pub fn finding(&self, analytic: usize) -> Option<&Finding> {
+        let summary = self.analytics.get(analytic)?;
+        self.findings.get(&summary.id)
+    }
+
+    /// Indices of the analytic's chains that pass the host filter.
+    pub fn visible_chains(&self, analytic: usize) -> Vec<usize> {
+        let Some(finding) = self.finding(analytic) else {
+            return Vec::new();
+        };
+        finding
+            .chains
+            .iter()
+            .enumerate()
+            .filter(|(_, chain)| self.chain_passes(chain))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// Looks up a chain by analytic and chain index.
+    pub fn chain(&self, analytic: usize, chain: usize) -> Option<&Chain> {
+        self.finding(analytic)?.chains.get(chain)
+    }
+
+    /// Values the picker lists for a filter kind, with counts.
+    pub fn picker_entries(&self, kind: FilterKind) -> &[PickerEntry] {
+        match kind {
+            FilterKind::Host => &self.hosts,
+            FilterKind::Platform => &self.platform_counts,
+            FilterKind::Technique => &self.technique_counts,
+            FilterKind::Tactic => &self.tactic_counts,
+        }
+    }
+
+    /// Lists the picker's values for a filter kind whose label contains `query`, ignoring case.
+    pub fn picker_rows(&self, kind: FilterKind, query: &str) -> Vec<&PickerEntry> {
+        let query = query.to_lowercase();
+        self.picker_entries(kind)
+            .iter()
+            .filter(|entry| entry.label.to_lowercase().contains(&query))
+            .collect()
+    }
+
+    fn chain_passes(&self, chain: &Chain) -> bool {
+        let Some(host) = &self.filters.host else {
+            return true;
+        };
+        match &self.store {
+            Some(store) => chain.host(store).as_deref() == Some(host.as_str()),
+            None => false,
+        }
+    }
+
+    /// Applies one inbound message. Derived lists are rebuilt lazily by [`App::settle`].
+    pub fn handle(&mut self, message: Inbound) {
+        match message {
+            Inbound::Key(key) => self.handle_key(key),
+            Inbound::Resize(_, rows) => {
+                self.page = usize::from(rows.saturating_sub(CHROME_ROWS).max(1));
+            }
+            Inbound::Update(update) => self.handle_update(update),
+            Inbound::Tick => self.spinner = self.spinner.wrapping_add(1),
+            Inbound::InputFailed(message) => {
+                tracing::error!(%message, "terminal input failed");
+                self.input_error = Some(message);
+            }
+        }
+    }
+
+    /// Rebuilds the filtered, sorted analytics list and the hit counts if anything they depend
+    /// on changed. The loop calls this once after draining its queue, so a burst of typed search
+    /// characters costs one search.
+    pub fn settle(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        self.hits = self
+            .analytics
+            .iter()
+            .map(|analytic| {
+                analytic.executable.as_ref()?;
+                let count = self.findings.get(&analytic.id).map_or(0, |finding| {
+                    finding
+                        .chains
+                        .iter()
+                        .filter(|c| self.chain_passes(c))
+                        .count()
+                });
+                Some(count)
+            })
+            .collect();
+        self.visible =
+            model::visible_analytics(&self.analytics, &self.hits, &self.filters, &self.search);
+        let visible = self.visible.len();
+        if let Some(View::Analytics(cursor)) = self.path.first_mut() {
+            cursor.clamp(visible);
+        }
+        let lengths: Vec<Option<usize>> = self
+            .path
+            .iter()
+            .map(|view| match view {
+                View::Detail { analytic, .. } => Some(self.visible_chains(*analytic).len()),
+                _ => None,
+            })
+            .collect();
+        for (view, len) in self.path.iter_mut().zip(lengths) {
+            if let (View::Detail { chains, .. }, Some(len)) = (view, len) {
+                chains.clamp(len);
+            }
+        }
+    }
+
+    fn handle_update(&mut self, update: Update) {
+        match update {
+            Update::Progress { stage, done, total } => {
+                self.work = Work::Running { stage, done, total };
+            }
+            Update::Analytics(analytics) => {
+                self.platform_counts = model::platform_entries(&analytics);
+                self.technique_counts = model::technique_entries(&analytics);
+                self.tactic_counts = model::tactic_entries(&analytics);
+                self.analytics = analytics;
+                self.analytics_loaded = true;
+                // Indices into the old catalog mean nothing in the new one.
+                self.path.truncate(1);
+                self.dirty = true;
+            }
+            Update::Loaded { store, summary } => {
+                self.hosts = model::host_counts(&store);
+                self.time_range = model::time_range(&store);
+                self.store = Some(store);
+                self.summary = Some(summary);
+                // Event indices in deeper views belong to the old store.
+                self.path.truncate(2);
+                self.dirty = true;
+            }
+            Update::Findings(findings) => {
+                self.findings = findings
+                    .into_iter()
+                    .map(|finding| (finding.analytic.clone(), finding))
+                    .collect();
+                self.findings_loaded = true;
+                self.work = Work::Done;
+                self.path.truncate(2);
+                self.dirty = true;
+            }
+            Update::Failed(message) => {
+                tracing::error!(%message, "background work failed");
+                self.work = Work::Failed(message);
+            }
+        }
+    }
+
+    fn key_context(&self) -> KeyContext {
+        KeyContext {
+            chain_view: matches!(self.current(), View::Chain { .. }),
+            event_view: matches!(self.current(), View::Event { .. }),
+            overlay: self.overlay.is_some(),
+            picker: matches!(self.overlay, Some(Overlay::Picker { .. })),
+            typing: self.typing || self.picker_typing(),
+        }
+    }
+
+    fn handle_key(&mut self, key: KeyEvent) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        let action = keymap::lookup(&key, self.key_context());
+        if self.typing || self.picker_typing() {
+            self.handle_typing(key, action);
+            return;
+        }
+        let Some(action) = action else {
+            return;
+        };
+        self.settle();
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help(_)) => None,
+                    _ => Some(Overlay::Help(ListCursor::default())),
+                };
+            }
+            _ if self.overlay.is_some() => self.handle_overlay(action),
+            Action::Search => {
+                self.typing = true;
+                // The search applies to the analytics list, so show it.
+                self.path.truncate(1);
+            }
+            Action::FilterPicker => {
+                self.overlay = Some(Overlay::Picker {
+                    kind: FilterKind::Host,
+                    cursor: ListCursor::default(),
+                    query: String::new(),
+                    typing: false,
+                });
+            }
+            Action::ClearFilters => {
+                self.filters = Filters::default();
+                self.search.clear();
+                self.dirty = true;
+            }
+            Action::Problems => self.overlay = Some(Overlay::Problems(ListCursor::default())),
+            Action::Back => {
+                if self.path.len() > 1 {
+                    self.path.pop();
+                }
+            }
+            Action::Open => self.open(),
+            Action::NextChain => self.step_chain(true),
+            Action::PreviousChain => self.step_chain(false),
+            Action::Timeline => self.open_timeline(),
+            Action::ToggleRaw => {
+                if let Some(View::Event { show_raw, .. }) = self.path.last_mut() {
+                    *show_raw = !*show_raw;
+                }
+            }
+            movement => self.move_in_view(movement),
+        }
+    }
+
+    fn picker_typing(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::Picker { typing: true, .. }))
+    }
+
+    fn handle_typing(&mut self, key: KeyEvent, action: Option<Action>) {
+        if action == Some(Action::Quit) {
+            self.quit = true;
+            return;
+        }
+        if let Some(Overlay::Picker {
+            cursor,
+            query,
+            typing: typing @ true,
+            ..
+        }) = &mut self.overlay
+        {
+            match edit_text(query, key, action) {
+                TextEdit::Done | TextEdit::Cancelled => *typing = false,
+                TextEdit::Changed => *cursor = ListCursor::default(),
+                TextEdit::Unchanged => {}
+            }
+            return;
+        }
+        let edit = edit_text(&mut self.search, key, action);
+        if matches!(edit, TextEdit::Done | TextEdit::Cancelled) {
+            self.typing = false;
+        }
+        if matches!(edit, TextEdit::Changed | TextEdit::Cancelled) {
+            self.dirty = true;
+            if let Some(View::Analytics(cursor)) = self.path.first_mut() {
+                *cursor = ListCursor::default();
+            }
+        }
+    }
+
+    fn handle_overlay(&mut self, action: Action) {
+        let page = self.page;
+        let problems = self.summary.as_ref().map_or(0, |s| s.problems.len());
+        // The help scrolls by its first line, which can go no further than a page from the end.
+        let help_lines = keymap::KEYMAP.len() + keymap::SCOPES.len() * 2;
+        let help = help_lines.saturating_sub(page) + 1;
+        let picker_len = match &self.overlay {
+            Some(Overlay::Picker { kind, query, .. }) => self.picker_rows(*kind, query).len() + 1,
+            _ => 0,
+        };
+        let Some(overlay) = self.overlay.as_mut() else {
+            return;
+        };
+        if action == Action::Back {
+            self.overlay = None;
+            return;
+        }
+        match overlay {
+            Overlay::Help(cursor) => {
+                cursor.apply(action, help, page);
+            }
+            Overlay::Problems(cursor) => {
+                cursor.apply(action, problems, page);
+            }
+            Overlay::Picker {
+                kind,
+                cursor,
+                query,
+                typing,
+            } => match action {
+                Action::Search => *typing = true,
+                Action::NextFilterKind | Action::PreviousFilterKind => {
+                    *kind = kind.step(action == Action::NextFilterKind);
+                    *cursor = ListCursor::default();
+                    query.clear();
+                }
+                Action::ClearFilterKind => {
+                    let kind = *kind;
+                    self.set_filter(kind, None);
+                }
+                Action::Open => {
+                    let (kind, row, query) = (*kind, cursor.selected, query.clone());
+                    let value = row
+                        .checked_sub(1)
+                        .and_then(|i| self.picker_rows(kind, &query).get(i).copied())
+                        .map(|entry| entry.value.clone());
+                    self.set_filter(kind, value);
+                    self.overlay = None;
+                }
+                movement => {
+                    cursor.apply(movement, picker_len, page);
+                }
+            },
+        }
+    }
+
+    fn set_filter(&mut self, kind: FilterKind, value: Option<String>) {
+        let slot = match kind {
+            FilterKind::Host => &mut self.filters.host,
+            FilterKind::Platform => &mut self.filters.platform,
+            FilterKind::Technique => &mut self.filters.technique,
+            FilterKind::Tactic => &mut self.filters.tactic,
+        };
+        *slot = value;
+        if let Some(View::Analytics(cursor)) = self.path.first_mut() {
+            *cursor = ListCursor::default();
+        }
+        self.dirty = true;
+    }
+
+    fn open(&mut self) {
+        let next = match self.current() {
+            View::Analytics(cursor) => {
+                self.visible
+                    .get(cursor.selected)
+                    .map(|&analytic| View::Detail {
+                        analytic,
+                        chains: ListCursor::default(),
+                    })
+            }
+            View::Detail { analytic, chains } => self
+                .visible_chains(*analytic)
+                .get(chains.selected)
+                .map(|&chain| View::Chain {
+                    analytic: *analytic,
+                    chain,
+                    steps: ListCursor::default(),
+                }),
+            View::Chain {
+                analytic,
+                chain,
+                steps,
+            } => self
+                .chain(*analytic, *chain)
+                .and_then(|c| c.steps.get(steps.selected))
+                .map(|step| self.event_view(step.event)),
+            View::Timeline { events, cursor, .. } => events
+                .get(cursor.selected)
+                .map(|&event| self.event_view(event)),
+            View::Event { .. } => None,
+        };
+        if let Some(view) = next {
+            self.path.push(view);
+        }
+    }
+
+    /// Opens the timeline of the current event's host: up to [`TIMELINE_SIDE`] events of that
+    /// host before the event and as many after it. Nothing opens for an event without a host.
+    fn open_timeline(&mut self) {
+        let Some(View::Event { event, .. }) = self.path.last() else {
+            return;
+        };
+        let anchor = *event;
+        let Some(store) = &self.store else {
+            return;
+        };
+        let Some(host) = store.field(anchor, "host.name").map(|v| v.to_string()) else {
+            return;
+        };
+        let events = model::host_neighbors(store, anchor, &host, TIMELINE_SIDE, TIMELINE_SCAN);
+        let position = events.iter().position(|&e| e == anchor).unwrap_or(0);
+        let mut cursor = ListCursor::default();
+        cursor.select(position, self.page);
+        // Center the anchor so the events just before it are visible too.
+        cursor.offset = position.saturating_sub(self.page / 2);
+        self.path.push(View::Timeline {
+            host,
+            anchor,
+            events,
+            cursor,
+        });
+    }
+
+    fn event_view(&self, event: usize) -> View {
+        let raw = match &self.store {
+            Some(store) => (self.raw_reader)(store, event).map(|text| sanitize_lines(&text)),
+            None => Err("the events are not loaded".to_owned()),
+        };
+        if let Err(message) = &raw {
+            tracing::warn!(event, %message, "failed to read the raw record");
+        }
+        View::Event {
+            event,
+            scroll: 0,
+            show_raw: true,
+            raw,
+        }
+    }
+
+    /// Moves to the next or previous chain that passes the host filter, and keeps the detail
+    /// view's selection on it so going back lands on the chain last shown.
+    fn step_chain(&mut self, forward: bool) {
+        let Some(View::Chain {
+            analytic, chain, ..
+        }) = self.path.last()
+        else {
+            return;
+        };
+        let (analytic, current) = (*analytic, *chain);
+        let visible = self.visible_chains(analytic);
+        let next = if forward {
+            visible.iter().copied().find(|&c| c > current)
+        } else {
+            visible.iter().rev().copied().find(|&c| c < current)
+        };
+        let Some(next) = next else {
+            return;
+        };
+        let position = visible.iter().position(|&c| c == next).unwrap_or(0);
+        let page = self.page;
+        for view in &mut self.path {
+            match view {
+                View::Detail { chains, .. } => chains.select(position, page),
+                View::Chain { chain, steps, .. } => {
+                    *chain = next;
+                    *steps = ListCursor::default();
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn move_in_view(&mut self, action: Action) {
+        let page = self.page;
+        let len = match self.current() {
+            View::Analytics(_) => self.visible.len(),
+            View::Detail { analytic, .. } => self.visible_chains(*analytic).len(),
+            View::Chain {
+                analytic, chain, ..
+            } => self.chain(*analytic, *chain).map_or(0, |c| c.steps.len()),
+            View::Timeline { events, .. } => events.len(),
+            View::Event { .. } => super::views::event::line_count(self, self.current()),
+        };
+        match self.path.last_mut() {
+            Some(View::Analytics(cursor))
+            | Some(View::Detail { chains: cursor, .. })
+            | Some(View::Chain { steps: cursor, .. })
+            | Some(View::Timeline { cursor, .. }) => {
+                cursor.apply(action, len, page);
+            }
+            Some(View::Event { scroll, .. }) => {
+                let mut cursor = ListCursor {
+                    selected: *scroll,
+                    offset: *scroll,
+                };
+                // The scroll is the first line shown, which can go no further than a page from
+                // the end.
+                cursor.apply(action, len.saturating_sub(page) + 1, page);
+                *scroll = cursor.selected;
+            }
+            None => {}
+        }
+    }
+}
+
+/// Events of the same host shown on each side of a timeline's anchor event.
+const TIMELINE_SIDE: usize = 200;
+
+/// Events looked at on each side of the anchor when searching for the host's events. It bounds
+/// the work for a host that is rare in a large store, at the cost of a shorter timeline then.
+const TIMELINE_SCAN: usize = 1_000_000;
+
+const ROOT: View = View::Analytics(ListCursor {
+    selected: 0,
+    offset: 0,
+});
+
+/// The outcome of one key while typing text.
+enum TextEdit {
+    /// The text is kept and typing ends.
+    Done,
+    /// The text is cleared and typing ends.
+    Cancelled,
+    /// A character was added or removed.
+    Changed,
+    /// The key did nothing.
+    Unchanged,
+}
+
+/// Applies one key to a text being typed: Enter keeps it, Esc clears it, Backspace deletes the
+/// last character and a printable character is appended.
+fn edit_text(text: &mut String, key: KeyEvent, action: Option<Action>) -> TextEdit {
+    match action {
+        Some(Action::Open) => TextEdit::Done,
+        Some(Action::Back) => {
+            text.clear();
+            TextEdit::Cancelled
+        }
+        Some(Action::DeleteChar) => {
+            text.pop();
+            TextEdit::Changed
+        }
+        _ => {
+            let plain = key.modifiers - KeyModifiers::SHIFT == KeyModifiers::NONE;
+            match key.code {
+                KeyCode::Char(c) if plain && !c.is_control() => {
+                    text.push(c);
+                    TextEdit::Changed
+                }
+                _ => TextEdit::Unchanged,
+            }
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! The one key table: it dispatches keys and, through its descriptions, drives the help overlay.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// A command that a key sends to the app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the program.
+    Quit,
+    /// Open or close the key help.
+    Help,
+    /// Start typing a fuzzy search over analytics, or a text that narrows the picker's values.
+    Search,
+    /// Open the filter picker.
+    FilterPicker,
+    /// Drop every filter and the search.
+    ClearFilters,
+    /// Open the list of load problems.
+    Problems,
+    /// Move the selection up one row.
+    Up,
+    /// Move the selection down one row.
+    Down,
+    /// Move the selection up one page.
+    PageUp,
+    /// Move the selection down one page.
+    PageDown,
+    /// Move to the first row.
+    Top,
+    /// Move to the last row.
+    Bottom,
+    /// Open the selected row, going one view deeper, or apply the picker's choice.
+    Open,
+    /// Go back one view, or close the overlay.
+    Back,
+    /// Show the next chain of the same analytic.
+    NextChain,
+    /// Show the previous chain of the same analytic.
+    PreviousChain,
+    /// Show or hide the raw record.
+    ToggleRaw,
+    /// Open the timeline of the event's host around the event.
+    Timeline,
+    /// Show the picker's next filter kind.
+    NextFilterKind,
+    /// Show the picker's previous filter kind.
+    PreviousFilterKind,
+    /// Remove the filter of the kind the picker shows.
+    ClearFilterKind,
+    /// Delete the last character of the search.
+    DeleteChar,
+}
+
+/// The context in which a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Always, except while typing a search.
+    Everywhere,
+    /// In every view and overlay list, except while typing a search.
+    Moving,
+    /// In the views, with no overlay open.
+    Views,
+    /// In the chain view.
+    Chain,
+    /// In the event view.
+    Event,
+    /// In the filter picker.
+    Picker,
+    /// While typing a search; other printable keys are typed into the query.
+    SearchInput,
+}
+
+impl Scope {
+    /// Returns the heading of the scope's section in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Everywhere => "Everywhere",
+            Scope::Moving => "Moving in lists",
+            Scope::Views => "Views",
+            Scope::Chain => "Chain view",
+            Scope::Event => "Event view",
+            Scope::Picker => "Filter picker",
+            Scope::SearchInput => "Typing a search",
+        }
+    }
+}
+
+/// The state the keymap needs to pick the scopes that apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyContext {
+    /// The innermost view is the chain view.
+    pub chain_view: bool,
+    /// The innermost view is the event view.
+    pub event_view: bool,
+    /// An overlay (help, problems, picker) is open.
+    pub overlay: bool,
+    /// The open overlay is the filter picker.
+    pub picker: bool,
+    /// The search query has the keyboard.
+    pub typing: bool,
+}
+
+impl KeyContext {
+    fn applies(self, scope: Scope) -> bool {
+        if self.typing {
+            return scope == Scope::SearchInput;
+        }
+        match scope {
+            Scope::Everywhere | Scope::Moving => true,
+            Scope::Views => !self.overlay,
+            Scope::Chain => !self.overlay && self.chain_view,
+            Scope::Event => !self.overlay && self.event_view,
+            Scope::Picker => self.picker,
+            Scope::SearchInput => false,
+        }
+    }
+}
+
+/// One key binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The key.
+    pub code: KeyCode,
+    /// Modifiers that must be held; Shift is ignored for character keys because it is already
+    /// part of the character.
+    pub modifiers: KeyModifiers,
+    /// The context in which the binding applies.
+    pub scope: Scope,
+    /// The command the key sends.
+    pub action: Action,
+    /// One line for the help overlay.
+    pub description: &'static str,
+}
+
+const fn bind(code: KeyCode, scope: Scope, action: Action, description: &'static str) -> Binding {
+    Binding {
+        code,
+        modifiers: KeyModifiers::NONE,
+        scope,
+        action,
+        description,
+    }
+}
+
+const fn ch(c: char, scope: Scope, action: Action, description: &'static str) -> Binding {
+    bind(KeyCode::Char(c), scope, action, description)
+}
+
+/// Every key binding, in the order the help lists them. Scopes that apply together are searched
+/// in this order, so an earlier, narrower binding wins over a later one for the same key.
+pub const KEYMAP: &[Binding] = &[
+    Binding {
+        code: KeyCode::Char('c'),
+        modifiers: KeyModifiers::CONTROL,
+        scope: Scope::Everywhere,
+        action: Action::Quit,
+        description: "quit",
+    },
+    Binding {
+        code: KeyCode::Char('c'),
+        modifiers: KeyModifiers::CONTROL,
+        scope: Scope::SearchInput,
+        action: Action::Quit,
+        description: "quit",
+    },
+    ch('q', Scope::Everywhere, Action::Quit, "quit"),
+    ch(
+        '?',
+        Scope::Everywhere,
+        Action::Help,
+        "show or hide this help",
+    ),
+    bind(
+        KeyCode::Enter,
+        Scope::SearchInput,
+        Action::Open,
+        "keep the search and leave typing",
+    ),
+    bind(
+        KeyCode::Esc,
+        Scope::SearchInput,
+        Action::Back,
+        "clear the search and leave typing",
+    ),
+    bind(
+        KeyCode::Backspace,
+        Scope::SearchInput,
+        Action::DeleteChar,
+        "delete the last character",
+    ),
+    ch(
+        'n',
+        Scope::Chain,
+        Action::NextChain,
+        "next chain of this analytic",
+    ),
+    ch(
+        'p',
+        Scope::Chain,
+        Action::PreviousChain,
+        "previous chain of this analytic",
+    ),
+    ch(
+        'r',
+        Scope::Event,
+        Action::ToggleRaw,
+        "show or hide the raw record",
+    ),
+    ch(
+        't',
+        Scope::Event,
+        Action::Timeline,
+        "timeline of this host around the event",
+    ),
+    bind(
+        KeyCode::Tab,
+        Scope::Picker,
+        Action::NextFilterKind,
+        "next filter kind",
+    ),
+    bind(
+        KeyCode::Right,
+        Scope::Picker,
+        Action::NextFilterKind,
+        "next filter kind",
+    ),
+    bind(
+        KeyCode::BackTab,
+        Scope::Picker,
+        Action::PreviousFilterKind,
+        "previous filter kind",
+    ),
+    bind(
+        KeyCode::Left,
+        Scope::Picker,
+        Action::PreviousFilterKind,
+        "previous filter kind",
+    ),
+    ch(
+        '/',
+        Scope::Picker,
+        Action::Search,
+        "type to narrow the values",
+    ),
+    ch(
+        'x',
+        Scope::Picker,
+        Action::ClearFilterKind,
+        "remove this kind's filter",
+    ),
+    bind(
+        KeyCode::Delete,
+        Scope::Picker,
+        Action::ClearFilterKind,
+        "remove this kind's filter",
+    ),
+    ch(
+        '/',
+        Scope::Views,
+        Action::Search,
+        "fuzzy search analytics (id, technique, text)",
+    ),
+    ch(
+        'f',
+        Scope::Views,
+        Action::FilterPicker,
+        "filter by host, platform, technique or tactic",
+    ),
+    ch(
+        'F',
+        Scope::Views,
+        Action::ClearFilters,
+        "remove every filter and the search",
+    ),
+    ch('!', Scope::Views, Action::Problems, "list load problems"),
+    ch('j', Scope::Moving, Action::Down, "down"),
+    bind(KeyCode::Down, Scope::Moving, Action::Down, "down"),
+    ch('k', Scope::Moving, Action::Up, "up"),
+    bind(KeyCode::Up, Scope::Moving, Action::Up, "up"),
+    bind(
+        KeyCode::PageDown,
+        Scope::Moving,
+        Action::PageDown,
+        "page down",
+    ),
+    bind(KeyCode::PageUp, Scope::Moving, Action::PageUp, "page up"),
+    ch('g', Scope::Moving, Action::Top, "first row"),
+    bind(KeyCode::Home, Scope::Moving, Action::Top, "first row"),
+    ch('G', Scope::Moving, Action::Bottom, "last row"),
+    bind(KeyCode::End, Scope::Moving, Action::Bottom, "last row"),
+    bind(
+        KeyCode::Enter,
+        Scope::Moving,
+        Action::Open,
+        "open the selection / apply the choice",
+    ),
+    bind(KeyCode::Esc, Scope::Moving, Action::Back, "go back / close"),
+    bind(
+        KeyCode::Backspace,
+        Scope::Moving,
+        Action::Back,
+        "go back / close",
+    ),
+];
+
+/// Scopes in the order the help shows them.
+pub const SCOPES: [Scope; 7] = [
+    Scope::Everywhere,
+    Scope::Moving,
+    Scope::Views,
+    Scope::Chain,
+    Scope::Event,
+    Scope::Picker,
+    Scope::SearchInput,
+];
+
+/// Finds the action bound to `key` in `context`.
+///
+/// Key releases are ignored, because some terminals report both presses and releases and a key
+/// should act once per press.
+pub fn lookup(key: &KeyEvent, context: KeyContext) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    KEYMAP
+        .iter()
+        .find(|binding| {
+            context.applies(binding.scope)
+                && binding.code == key.code
+                && modifiers_match(binding, key.modifiers)
+        })
+        .map(|binding| binding.action)
+}
+
+fn modifiers_match(binding: &Binding, pressed: KeyModifiers) -> bool {
+    let pressed = match binding.code {
+        KeyCode::Char(_) | KeyCode::BackTab => pressed - KeyModifiers::SHIFT,
+        _ => pressed,
+    };
+    pressed == binding.modifiers
+}
+
+/// Names a key for the help and the status line, such as `Ctrl-c`, `PgDn` or `G`.
+pub fn key_name(binding: &Binding) -> String {
+    let base = match binding.code {
+        KeyCode::Char(' ') => "Space".to_owned(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".to_owned(),
+        KeyCode::Esc => "Esc".to_owned(),
+        KeyCode::Backspace => "Backspace".to_owned(),
+        KeyCode::Tab => "Tab".to_owned(),
+        KeyCode::BackTab => "Shift-Tab".to_owned(),
+        KeyCode::Up => "Up".to_owned(),
+        KeyCode::Down => "Down".to_owned(),
+        KeyCode::Left => "Left".to_owned(),
+        KeyCode::Right => "Right".to_owned(),
+        KeyCode::PageUp => "PgUp".to_owned(),
+        KeyCode::PageDown => "PgDn".to_owned(),
+        KeyCode::Home => "Home".to_owned(),
+        KeyCode::End => "End".to_owned(),
+        KeyCode::Delete => "Del".to_owned(),
+        other => format!("{other:?}"),
+    };
+    if binding.modifiers.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{base}")
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    const VIEW: KeyContext = KeyContext {
+        chain_view: false,
+        event_view: false,
+        overlay: false,
+        picker: false,
+        typing: false,
+    };
+
+    #[test]
+    fn shifted_letter_matches() {
+        let key = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(&key, VIEW), Some(Action::Bottom));
+    }
+
+    #[test]
+    fn chain_keys_need_chain_view() {
+        let key = press(KeyCode::Char('n'));
+        assert_eq!(lookup(&key, VIEW), None);
+        let chain = KeyContext {
+            chain_view: true,
+            ..VIEW
+        };
+        assert_eq!(lookup(&key, chain), Some(Action::NextChain));
+    }
+
+    #[test]
+    fn typing_only_sees_search_keys() {
+        let typing = KeyContext {
+            typing: true,
+            ..VIEW
+        };
+        assert_eq!(lookup(&press(KeyCode::Char('q')), typing), None);
+        assert_eq!(lookup(&press(KeyCode::Esc), typing), Some(Action::Back));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(&ctrl_c, typing), Some(Action::Quit));
+    }
+
+    #[test]
+    fn release_is_ignored() {
+        let mut key = press(KeyCode::Char('j'));
+        key.kind = KeyEventKind::Release;
+        assert_eq!(lookup(&key, VIEW), None);
+    }
+
+    #[test]
+    fn every_binding_has_description() {
+        for binding in KEYMAP {
+            assert!(!binding.description.is_empty(), "{binding:?}");
+            assert!(SCOPES.contains(&binding.scope), "{binding:?}");
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Lists derived from the catalog, the findings and the store: filtering, fuzzy search, sorting
+//! and the counts the filter picker shows.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use crate::engine::AnalyticSummary;
+use crate::store::{EventStore, StoredValue, Timestamp};
+
+/// The active filters; `None` lets everything through.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Keep chains whose first event has this `host.name`.
+    pub host: Option<String>,
+    /// Keep analytics for this ATT&CK platform.
+    pub platform: Option<String>,
+    /// Keep analytics for this technique id.
+    pub technique: Option<String>,
+    /// Keep analytics for this tactic name.
+    pub tactic: Option<String>,
+}
+
+impl Filters {
+    /// Returns whether any filter is set.
+    pub fn is_active(&self) -> bool {
+        self.host.is_some()
+            || self.platform.is_some()
+            || self.technique.is_some()
+            || self.tactic.is_some()
+    }
+}
+
+/// One value the filter picker offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PickerEntry {
+    /// The value the filter compares with.
+    pub value: String,
+    /// The value with a name, such as `T1059.001 PowerShell`.
+    pub label: String,
+    /// Events (hosts) or analytics (platforms, techniques) carrying the value.
+    pub count: usize,
+}
+
+/// Selects the analytics that pass the platform, technique and tactic filters and the search.
+///
+/// Returns their indices in display order. A search orders them by score. Without one, analytics
+/// with hits come first (most hits first), then other executable analytics, then the rest, and
+/// each group is ordered by id.
+pub fn visible_analytics(
+    analytics: &[AnalyticSummary],
+    hits: &[Option<usize>],
+    filters: &Filters,
+    search: &str,
+) -> Vec<usize> {
+    let passes = |analytic: &AnalyticSummary| {
+        let platform = filters
+            .platform
+            .as_ref()
+            .is_none_or(|p| analytic.platforms.iter().any(|q| q == p));
+        let technique = filters
+            .technique
+            .as_ref()
+            .is_none_or(|t| analytic.techniques.iter().any(|(id, _)| id == t));
+        let tactic = filters
+            .tactic
+            .as_ref()
+            .is_none_or(|t| analytic.tactics.iter().any(|u| u == t));
+        platform && technique && tactic
+    };
+    let candidates = analytics
+        .iter()
+        .enumerate()
+        .filter(|(_, analytic)| passes(analytic));
+    let query = search.trim();
+    if !query.is_empty() {
+        let matcher = SkimMatcherV2::default().ignore_case();
+        let mut scored: Vec<(i64, usize)> = candidates
+            .filter_map(|(index, analytic)| {
+                let score = matcher.fuzzy_match(&search_text(analytic), query)?;
+                Some((score, index))
+            })
+            .collect();
+        scored.sort_by_key(|&(score, index)| (Reverse(score), analytics[index].id.as_str()));
+        return scored.into_iter().map(|(_, index)| index).collect();
+    }
+    let mut indices: Vec<usize> = candidates.map(|(index, _)| index).collect();
+    indices.sort_by_key(|&index| {
+        let hit_count = hits.get(index).copied().flatten();
+        let group = match hit_count {
+            Some(n) if n > 0 => 0,
+            Some(_) => 1,
+            None => 2,
+        };
+        (
+            group,
+            Reverse(hit_count.unwrap_or(0)),
+            analytics[index].id.as_str(),
+        )
+    });
+    indices
+}
+
+/// Joins the text the fuzzy search matches: id, technique ids and names, and description.
+fn search_text(analytic: &AnalyticSummary) -> String {
+    let mut text = analytic.id.clone();
+    for (id, name) in &analytic.techniques {
+        text.push(' ');
+        text.push_str(id);
+        text.push(' ');
+        text.push_str(name);
+    }
+    text.push(' ');
+    text.push_str(&analytic.description);
+    text
+}
+
+/// Platforms with the number of analytics for each, most first.
+pub fn platform_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for analytic in analytics {
+        for platform in &analytic.platforms {
+            *counts.entry(platform).or_default() += 1;
+        }
+    }
+    ranked(counts.into_iter().map(|(platform, count)| PickerEntry {
+        value: platform.to_owned(),
+        label: platform.to_owned(),
+        count,
+    }))
+}
+
+/// Tactics with the number of analytics for each, most first.
+pub fn tactic_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for analytic in analytics {
+        for tactic in &analytic.tactics {
+            *counts.entry(tactic).or_default() += 1;
+        }
+    }
+    ranked(counts.into_iter().map(|(tactic, count)| PickerEntry {
+        value: tactic.to_owned(),
+        label: tactic.to_owned(),
+        count,
+    }))
+}
+
+/// Techniques with their names and the number of analytics for each, most first.
+pub fn technique_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
+    let mut counts: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
+    for analytic in analytics {
+        for (id, name) in &analytic.techniques {
+            counts.entry(id).or_insert((name, 0)).1 += 1;
+        }
+    }
+    ranked(counts.into_iter().map(|(id, (name, count))| PickerEntry {
+        value: id.to_owned(),
+        label: format!("{id} {name}"),
+        count,
+    }))
+}
+
+/// Hosts (`host.name`) with their event counts, most first.
+///
+/// Counting runs once per load over every event, keyed by interned symbol so that it does not
+/// resolve a string per event.
+pub fn host_counts(store: &EventStore) -> Vec<PickerEntry> {
+    let Some(field) = store.strings.get("host.name") else {
+        return Vec::new();
+    };
+    let mut by_symbol = HashMap::new();
+    let mut other: BTreeMap<String, usize> = BTreeMap::new();
+    for event in store.events() {
+        match event.get(field) {
+            Some(StoredValue::Str(sym)) => *by_symbol.entry(*sym).or_insert(0) += 1,
+            Some(value) => {
+                let text = value.resolve(&store.strings).to_string();
+                *other.entry(text).or_default() += 1;
+            }
+            None => {}
+        }
+    }
+    for (sym, count) in by_symbol {
+        *other
+            .entry(store.strings.resolve(sym).to_owned())
+            .or_default() += count;
+    }
+    ranked(other.into_iter().map(|(host, count)| PickerEntry {
+        value: host.clone(),
+        label: host,
+        count,
+    }))
+}
+
+/// Finds up to `side` events of `host` before `anchor` and as many after it, looking at no more
+/// than `scan` events on each side. Returns store indices in time order, the anchor included.
+pub fn host_neighbors(
+    store: &EventStore,
+    anchor: usize,
+    host: &str,
+    side: usize,
+    scan: usize,
+) -> Vec<usize> {
+    let Some(field) = store.strings.get("host.name") else {
+        return Vec::new();
+    };
+    // Comparing interned symbols avoids building a string per event; hosts stored as numbers
+    // or lists, which the symbol cannot match, fall back to comparing text.
+    let host_symbol = store.strings.get(host);
+    let on_host = |index: &usize| match store.events().get(*index).and_then(|e| e.get(field)) {
+        Some(StoredValue::Str(sym)) => Some(*sym) == host_symbol,
+        Some(value) => value.resolve(&store.strings).to_string() == host,
+        None => false,
+    };
+    let start = anchor.saturating_sub(scan);
+    let end = anchor
+        .saturating_add(scan)
+        .min(store.len().saturating_sub(1));
+    let mut before: Vec<usize> = (start..anchor).rev().filter(on_host).take(side).collect();
+    before.reverse();
+    let after = (anchor.saturating_add(1)..=end).filter(on_host).take(side);
+    let mut events = before;
+    if anchor < store.len() {
+        events.push(anchor);
+    }
+    events.extend(after);
+    events
+}
+
+/// Earliest and latest event time, or `None` for an empty store.
+pub fn time_range(store: &EventStore) -> Option<(Timestamp, Timestamp)> {
+    let events = store.events();
+    let first = events.iter().map(|e| e.timestamp).min()?;
+    let last = events.iter().map(|e| e.timestamp).max()?;
+    Some((first, last))
+}
+
+fn ranked(entries: impl Iterator<Item = PickerEntry>) -> Vec<PickerEntry> {
+    let mut entries: Vec<PickerEntry> = entries.collect();
+    entries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ExecutableSummary;
+
+    fn analytic(id: &str, technique: &str, platform: &str, executable: bool) -> AnalyticSummary {
+        AnalyticSummary {
+            id: id.to_owned(),
+            description: format!("detects {technique}"),
+            platforms: vec![platform.to_owned()],
+            techniques: vec![(technique.to_owned(), format!("name of {technique}"))],
+            executable: executable.then(ExecutableSummary::default),
+            ..AnalyticSummary::default()
+        }
+    }
+
+    #[test]
+    fn sort_puts_hits_first() {
+        let analytics = vec![
+            analytic("AN1", "T1", "Windows", false),
+            analytic("AN2", "T2", "Windows", true),
+            analytic("AN3", "T3", "Windows", true),
+            analytic("AN4", "T4", "Windows", true),
+        ];
+        let hits = vec![None, Some(0), Some(2), Some(5)];
+        let order = visible_analytics(&analytics, &hits, &Filters::default(), "");
+        assert_eq!(order, vec![3, 2, 1, 0]);
+    }
+
+    #[test]
+    fn platform_and_technique_filter() {
+        let analytics = vec![
+            analytic("AN1", "T1", "Windows", false),
+            analytic("AN2", "T2", "Linux", false),
+        ];
+        let hits = vec![None, None];
+        let linux = Filters {
+            platform: Some("Linux".to_owned()),
+            ..Filters::default()
+        };
+        assert_eq!(visible_analytics(&analytics, &hits, &linux, ""), vec![1]);
+        let t1 = Filters {
+            technique: Some("T1".to_owned()),
+            ..Filters::default()
+        };
+        assert_eq!(visible_analytics(&analytics, &hits, &t1, ""), vec![0]);
+    }
+
+    #[test]
+    fn fuzzy_search_matches_description() {
+        let analytics = vec![
+            analytic("AN1", "T1059", "Windows", false),
+            analytic("AN2", "T1003", "Windows", false),
+        ];
+        let hits = vec![None, None];
+        let found = visible_analytics(&analytics, &hits, &Filters::default(), "t1003");
+        assert_eq!(found, vec![1]);
+        let none = visible_analytics(&analytics, &hits, &Filters::default(), "zzzz");
+        assert!(none.is_empty());
+    }
+
+    fn store_on_hosts(hosts: &[&str]) -> EventStore {
+        let mut store = EventStore::new();
+        for (i, host) in hosts.iter().enumerate() {
+            let origin = crate::store::Origin {
+                file: 0,
+                record: i as u64,
+                offset: None,
+            };
+            let mut event = crate::store::EventBuilder::new(
+                i as i64,
+                "WinEventLog:Security",
+                crate::store::Platform::Windows,
+                origin,
+            );
+            event.field("host.name", *host);
+            store.push(event);
+        }
+        store
+    }
+
+    #[test]
+    fn host_neighbors_limit_each_side() {
+        let store = store_on_hosts(&["A", "B", "A", "A", "B", "A", "A", "A"]);
+        assert_eq!(host_neighbors(&store, 3, "A", 1, 100), vec![2, 3, 5]);
+        assert_eq!(
+            host_neighbors(&store, 3, "A", 10, 100),
+            vec![0, 2, 3, 5, 6, 7]
+        );
+    }
+
+    #[test]
+    fn host_neighbors_limit_scan() {
+        let store = store_on_hosts(&["A", "B", "B", "A", "B", "B", "A"]);
+        assert_eq!(host_neighbors(&store, 3, "A", 10, 2), vec![3]);
+        assert_eq!(host_neighbors(&store, 3, "A", 10, 3), vec![0, 3, 6]);
+    }
+
+    #[test]
+    fn host_neighbors_out_of_range() {
+        let store = store_on_hosts(&["A"]);
+        assert_eq!(host_neighbors(&store, 5, "A", 10, 10), vec![0]);
+        let empty = EventStore::new();
+        assert!(host_neighbors(&empty, 0, "A", 10, 10).is_empty());
+    }
+
+    #[test]
+    fn technique_entries_count_analytics() {
+        let analytics = vec![
+            analytic("AN1", "T1", "Windows", false),
+            analytic("AN2", "T1", "Linux", false),
+            analytic("AN3", "T2", "Linux", false),
+        ];
+        let techniques = technique_entries(&analytics);
+        assert_eq!(techniques[0].value, "T1");
+        assert_eq!(techniques[0].count, 2);
+        assert_eq!(techniques[0].label, "T1 name of T1");
+        let platforms = platform_entries(&analytics);
+        assert_eq!(platforms[0].value, "Linux");
+        assert_eq!(platforms[0].count, 2);
+    }
+}

@@ -1,0 +1,200 @@
+//! The terminal loop: owns the terminal, merges input and engine updates into one queue, and
+//! draws after each drained batch.
+
+use std::io::{self, Stdout};
+use std::panic::PanicHookInfo;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use crossterm::event::{self, Event};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::TuiOptions;
+use super::app::{App, Inbound};
+use super::views;
+use crate::engine::Update;
+
+/// Shortest time between two frames, which caps drawing at about 30 frames a second.
+const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// How often the spinner turns while work runs.
+const TICK_INTERVAL: Duration = Duration::from_millis(100);
+/// How long the input thread waits for an event before checking whether to stop.
+const INPUT_POLL: Duration = Duration::from_millis(100);
+
+type PanicHook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+pub(super) fn run(
+    mut options: TuiOptions,
+    updates: UnboundedReceiver<Update>,
+) -> anyhow::Result<()> {
+    options.theme = options.theme.honoring_no_color();
+    let mut app = App::new(&options);
+    let guard = TerminalGuard::enter().context("failed to prepare the terminal")?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
+        .context("failed to open the terminal")?;
+    let size = terminal
+        .size()
+        .context("failed to read the terminal size")?;
+    app.handle(Inbound::Resize(size.width, size.height));
+    terminal
+        .draw(|frame| views::draw(frame, &app))
+        .context("failed to draw")?;
+    tracing::info!("TUI started");
+
+    let (sender, inbox) = mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let input = spawn_input(sender.clone(), Arc::clone(&stop))?;
+    spawn_forwarder(updates, sender)?;
+
+    let result = event_loop(&mut app, &mut terminal, &inbox);
+    stop.store(true, Ordering::Relaxed);
+    if input.join().is_err() {
+        tracing::error!("the input thread panicked");
+    }
+    drop(terminal);
+    drop(guard);
+    tracing::info!("TUI stopped");
+    result
+}
+
+fn event_loop(
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    inbox: &mpsc::Receiver<Inbound>,
+) -> anyhow::Result<()> {
+    let mut last_draw = Instant::now();
+    loop {
+        let wait = if app.is_busy() {
+            TICK_INTERVAL
+        } else {
+            Duration::from_secs(1)
+        };
+        match inbox.recv_timeout(wait) {
+            Ok(message) => app.handle(message),
+            Err(RecvTimeoutError::Timeout) if app.is_busy() => app.handle(Inbound::Tick),
+            Err(RecvTimeoutError::Timeout) => continue,
+            // Both producers ended: input failed and the update channel closed.
+            Err(RecvTimeoutError::Disconnected) => {
+                anyhow::bail!("terminal input and engine updates both stopped")
+            }
+        }
+        // Wait out the rest of the frame, then take everything that arrived meanwhile, so a
+        // burst of updates or keys costs one draw.
+        let since = last_draw.elapsed();
+        if since < FRAME_INTERVAL {
+            thread::sleep(FRAME_INTERVAL - since);
+        }
+        while let Ok(message) = inbox.try_recv() {
+            app.handle(message);
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+        app.settle();
+        terminal
+            .draw(|frame| views::draw(frame, app))
+            .context("failed to draw")?;
+        last_draw = Instant::now();
+    }
+}
+
+/// Reads terminal events on a thread of its own, because crossterm's reader blocks.
+fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result<JoinHandle<()>> {
+    thread::Builder::new()
+        .name("tui-input".to_owned())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let message = match event::poll(INPUT_POLL) {
+                    Ok(false) => continue,
+                    Ok(true) => match event::read() {
+                        Ok(Event::Key(key)) => Inbound::Key(key),
+                        Ok(Event::Resize(columns, rows)) => Inbound::Resize(columns, rows),
+                        Ok(_) => continue,
+                        Err(error) => {
+                            Inbound::InputFailed(format!("failed to read input: {error}"))
+                        }
+                    },
+                    Err(error) => Inbound::InputFailed(format!("failed to poll input: {error}")),
+                };
+                let failed = matches!(message, Inbound::InputFailed(_));
+                if sender.send(message).is_err() || failed {
+                    return;
+                }
+            }
+        })
+        .context("failed to start the input thread")
+}
+
+/// Moves engine updates into the UI queue.
+///
+/// NOTE: the thread is not joined. It ends when the engine drops its sender, or at the first
+/// update after the UI has returned, since sending then fails.
+fn spawn_forwarder(
+    mut updates: UnboundedReceiver<Update>,
+    sender: Sender<Inbound>,
+) -> anyhow::Result<()> {
+    thread::Builder::new()
+        .name("tui-updates".to_owned())
+        .spawn(move || {
+            while let Some(update) = updates.blocking_recv() {
+                if sender.send(Inbound::Update(update)).is_err() {
+                    return;
+                }
+            }
+        })
+        .context("failed to start the update thread")?;
+    Ok(())
+}
+
+/// Raw mode and the alternate screen, undone on drop and by a panic hook installed meanwhile.
+struct TerminalGuard {
+    previous_hook: Arc<PanicHook>,
+}
+
+impl TerminalGuard {
+    fn enter() -> io::Result<TerminalGuard> {
+        let previous_hook: Arc<PanicHook> = Arc::new(std::panic::take_hook());
+        let chained = Arc::clone(&previous_hook);
+        std::panic::set_hook(Box::new(move |info| {
+            // Restore first so the panic message lands on a usable screen.
+            restore_terminal();
+            tracing::error!(%info, "panic in the TUI");
+            chained(info);
+        }));
+        let guard = TerminalGuard { previous_hook };
+        enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+        // Changing the hook while panicking would abort, and the hook is still useful then.
+        if !thread::panicking() {
+            let previous = Arc::clone(&self.previous_hook);
+            let _ours = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| previous(info)));
+        }
+    }
+}
+
+fn restore_terminal() {
+    if let Err(error) = disable_raw_mode() {
+        tracing::error!(%error, "failed to leave raw mode");
+    }
+    if let Err(error) = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show) {
+        tracing::error!(%error, "failed to leave the alternate screen");
+    }
+}

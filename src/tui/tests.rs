@@ -1,0 +1,782 @@
+//! Headless tests: the app driven by key sequences and engine updates, and every view drawn on a
+//! test backend at 80x24 and 160x48 from a hand-built store.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use super::app::{App, FilterKind, Inbound, Overlay, View};
+use super::theme::Theme;
+use super::{TuiOptions, views};
+use crate::engine::{
+    AnalyticSummary, Chain, ChainStep, ExecutableSummary, Finding, JoinKey, LoadSummary, Update,
+};
+use crate::store::{EventBuilder, EventStore, Origin, Platform, SourceFile};
+
+const SECOND: i64 = 1_000_000_000;
+/// 2024-03-01 10:00:00 UTC.
+const START: i64 = 1_709_287_200 * SECOND;
+/// Number of analytics in the catalog the UI is built for, so that scrolling is tested at scale.
+const CATALOG_SIZE: usize = 1739;
+
+fn event(store: &mut EventStore, offset_seconds: i64, fields: &[(&str, &str)], record: u64) {
+    let origin = Origin {
+        file: 0,
+        record,
+        offset: None,
+    };
+    let mut builder = EventBuilder::new(
+        START + offset_seconds * SECOND,
+        "WinEventLog:Sysmon",
+        Platform::Windows,
+        origin,
+    );
+    for (name, value) in fields {
+        builder.field(*name, *value);
+    }
+    store.push(builder);
+}
+
+/// Four events on two hosts; the last two carry hostile text.
+fn store() -> Arc<EventStore> {
+    let mut store = EventStore::new();
+    store.add_file(SourceFile {
+        path: PathBuf::from("/cases/ws01-sysmon.evtx"),
+        format: "evtx",
+    });
+    event(
+        &mut store,
+        0,
+        &[
+            ("host.name", "WS01"),
+            ("user.name", "alice"),
+            ("process.name", "powershell.exe"),
+            ("event.code", "1"),
+        ],
+        101,
+    );
+    event(
+        &mut store,
+        62,
+        &[
+            ("host.name", "WS01"),
+            ("user.name", "alice"),
+            ("process.name", "cmd.exe"),
+            ("file.path", "C:\\Temp\\a.bat"),
+            ("event.code", "11"),
+        ],
+        102,
+    );
+    event(
+        &mut store,
+        100,
+        &[
+            ("host.name", "SRV02"),
+            ("user.name", "bob\u{1b}[31m"),
+            ("process.name", "evil\u{202e}gpj.exe"),
+            ("event.code", "1"),
+        ],
+        103,
+    );
+    event(
+        &mut store,
+        3_700,
+        &[("host.name", "SRV02"), ("process.name", "rundll32.exe")],
+        104,
+    );
+    store.sort();
+    Arc::new(store)
+}
+
+fn analytic(id: &str, technique: &str, platform: &str, executable: bool) -> AnalyticSummary {
+    AnalyticSummary {
+        id: id.to_owned(),
+        description: format!("Detects activity of {technique} on {platform}"),
+        platforms: vec![platform.to_owned()],
+        techniques: vec![(technique.to_owned(), format!("Technique {technique}"))],
+        tactics: vec!["Execution".to_owned()],
+        strategy: Some(("DET0001".to_owned(), "Strategy one".to_owned())),
+        log_sources: vec!["WinEventLog:Sysmon (EventCode=1)".to_owned()],
+        data_present: platform == "Windows",
+        executable: executable.then(|| ExecutableSummary {
+            path: format!("analytics/{id}.toml"),
+            severity: "high".to_owned(),
+            query: "sequence by host.name\n  [process where process.name == \"powershell.exe\"]"
+                .to_owned(),
+            tunables: vec![(
+                "window".to_owned(),
+                "5m".to_owned(),
+                "maximum time between steps".to_owned(),
+            )],
+        }),
+    }
+}
+
+/// Builds a catalog the size of the real one: two executable analytics, one with hits, and
+/// filler.
+fn catalog() -> Vec<AnalyticSummary> {
+    let mut analytics = vec![
+        analytic("AN0900", "T1003", "Linux", false),
+        analytic("AN0002", "T1059.003", "Windows", true),
+        analytic("AN0001", "T1059.001", "Windows", true),
+    ];
+    for n in analytics.len()..CATALOG_SIZE {
+        analytics.push(analytic(
+            &format!("AN{:04}", 1000 + n),
+            "T1105",
+            "macOS",
+            false,
+        ));
+    }
+    analytics
+}
+
+fn chain(host: &str, events: [usize; 2]) -> Chain {
+    Chain {
+        join_keys: vec![JoinKey {
+            field: "host.name".to_owned(),
+            value: host.to_owned(),
+        }],
+        steps: vec![
+            ChainStep {
+                step: 0,
+                event: events[0],
+            },
+            ChainStep {
+                step: 1,
+                event: events[1],
+            },
+        ],
+    }
+}
+
+fn options() -> TuiOptions {
+    TuiOptions {
+        sample_data: true,
+        title: "samples/ a very long list of paths that would push a marker off the screen"
+            .to_owned(),
+        raw_reader: Arc::new(|_store: &EventStore, index: usize| {
+            if index == 3 {
+                Err("record 104 is past the end of the file".to_owned())
+            } else {
+                Ok(format!(
+                    "<Event>\r\n\t<Data>\u{1b}]0;owned\u{7}</Data>\n\t<Index>{index}</Index>\n</Event>"
+                ))
+            }
+        }),
+        theme: Theme::default(),
+    }
+}
+
+/// Builds an app that has received the catalog, the store and the findings.
+fn loaded_app() -> App {
+    let mut app = App::new(&options());
+    app.handle(Inbound::Resize(80, 24));
+    let updates = vec![
+        Update::Analytics(catalog()),
+        Update::Loaded {
+            store: store(),
+            summary: LoadSummary {
+                files: 1,
+                events: 4,
+                skipped: 1,
+                failed_files: 0,
+                problems: vec!["/cases/ws01-sysmon.evtx record 7: invalid XML".to_owned()],
+            },
+        },
+        Update::Findings(vec![Finding {
+            analytic: "AN0001".to_owned(),
+            chains: vec![chain("WS01", [0, 1]), chain("SRV02", [2, 3])],
+        }]),
+    ];
+    for update in updates {
+        app.handle(Inbound::Update(update));
+    }
+    app.settle();
+    app
+}
+
+fn press(app: &mut App, codes: &[KeyCode]) {
+    for code in codes {
+        app.handle(Inbound::Key(KeyEvent::new(*code, KeyModifiers::NONE)));
+    }
+    app.settle();
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.handle(Inbound::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    app.settle();
+}
+
+fn draw(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(terminal) => terminal,
+        Err(error) => panic!("test backend failed: {error}"),
+    };
+    if let Err(error) = terminal.draw(|frame| views::draw(frame, app)) {
+        panic!("draw failed: {error}");
+    }
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn selected_analytic(app: &App) -> Option<&str> {
+    let View::Analytics(cursor) = app.path.first()? else {
+        return None;
+    };
+    let index = *app.visible.get(cursor.selected)?;
+    Some(app.analytics[index].id.as_str())
+}
+
+use KeyCode::{Backspace, Char, Down, End, Enter, Esc, Home, PageDown, Up};
+
+#[test]
+fn first_frame_shows_loading() {
+    let app = App::new(&options());
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("SAMPLE DATA"), "{screen}");
+    assert!(screen.contains("loading the catalog"), "{screen}");
+    assert!(screen.contains("starting"), "{screen}");
+}
+
+#[test]
+fn sample_marker_fits_narrow_screen() {
+    let app = loaded_app();
+    let screen = draw(&app, 80, 24);
+    let first_line = screen.lines().next().unwrap_or_default();
+    assert!(first_line.contains("SAMPLE DATA"), "{first_line}");
+}
+
+#[test]
+fn no_sample_marker_for_real_data() {
+    let mut options = options();
+    options.sample_data = false;
+    let app = App::new(&options);
+    assert!(!draw(&app, 80, 24).contains("SAMPLE DATA"));
+}
+
+#[test]
+fn header_shows_load_totals() {
+    let app = loaded_app();
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains("1 file ·"), "{screen}");
+    assert!(screen.contains("4 events"), "{screen}");
+    assert!(screen.contains("1 skipped"), "{screen}");
+    assert!(screen.contains("2 hosts"), "{screen}");
+    assert!(
+        screen.contains("2024-03-01 10:00:00 → 2024-03-01 11:01:40"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 problem (!)"), "{screen}");
+}
+
+#[test]
+fn header_shows_progress() {
+    let mut app = App::new(&options());
+    app.handle(Inbound::Update(Update::Progress {
+        stage: "loading".to_owned(),
+        done: 3,
+        total: Some(10),
+    }));
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("loading 3/10"), "{screen}");
+    assert!(app.is_busy());
+}
+
+#[test]
+fn header_shows_failure() {
+    let mut app = App::new(&options());
+    app.handle(Inbound::Update(Update::Failed(
+        "catalog not found".to_owned(),
+    )));
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("failed: catalog not found"), "{screen}");
+    assert!(!app.is_busy());
+}
+
+#[test]
+fn list_sorts_hits_first() {
+    let app = loaded_app();
+    assert_eq!(app.visible.len(), CATALOG_SIZE);
+    assert_eq!(selected_analytic(&app), Some("AN0001"));
+    let second = app.visible.get(1).map(|&i| app.analytics[i].id.as_str());
+    assert_eq!(second, Some("AN0002"));
+    let screen = draw(&app, 80, 24);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("AN0001"))
+        .unwrap_or_default();
+    assert!(row.contains("T1059.001"), "{row}");
+    assert!(row.contains(" 2 "), "hit count missing: {row}");
+    assert!(row.contains("ED"), "markers missing: {row}");
+}
+
+#[test]
+fn hits_wait_for_findings() {
+    let mut app = App::new(&options());
+    app.handle(Inbound::Update(Update::Analytics(catalog())));
+    app.settle();
+    let screen = draw(&app, 80, 24);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("AN0001"))
+        .unwrap_or_default();
+    assert!(row.contains('…'), "{row}");
+}
+
+#[test]
+fn list_scrolls_to_end() {
+    let mut app = loaded_app();
+    press(&mut app, &[End]);
+    let last = app.visible.last().map(|&i| app.analytics[i].id.clone());
+    assert_eq!(selected_analytic(&app).map(str::to_owned), last);
+    let screen = draw(&app, 80, 24);
+    assert!(
+        screen.contains(&format!("AN{:04}", 1000 + CATALOG_SIZE - 1)),
+        "{screen}"
+    );
+    press(&mut app, &[Home, PageDown, Down, Up]);
+    let View::Analytics(cursor) = &app.path[0] else {
+        panic!("root is not the analytics list");
+    };
+    assert_eq!(cursor.selected, 17);
+}
+
+#[test]
+fn wide_screen_shows_preview() {
+    let app = loaded_app();
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains("Analytics 1739/1739"), "{screen}");
+    assert!(
+        screen.contains("Techniques: T1059.001 Technique T1059.001"),
+        "{screen}"
+    );
+    assert!(screen.contains("2 chains"), "{screen}");
+}
+
+#[test]
+fn detail_lists_chains_and_query() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter]);
+    assert!(matches!(app.current(), View::Detail { .. }));
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("Strategy: DET0001 Strategy one"),
+        "{screen}"
+    );
+    assert!(screen.contains("sequence by host.name"), "{screen}");
+    assert!(screen.contains("window = 5m"), "{screen}");
+    assert!(screen.contains("host.name=SRV02"), "{screen}");
+    let narrow = draw(&app, 80, 24);
+    assert!(narrow.contains("2 chains"), "{narrow}");
+    assert!(narrow.contains("2024-03-01 10:00:00"), "{narrow}");
+}
+
+#[test]
+fn chain_shows_step_deltas() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter]);
+    assert!(matches!(app.current(), View::Chain { chain: 0, .. }));
+    for (width, height) in [(80, 24), (160, 48)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("+1m02s"), "{screen}");
+        assert!(screen.contains("host.name=WS01"), "{screen}");
+        assert!(screen.contains("chain 1/2"), "{screen}");
+    }
+    let wide = draw(&app, 160, 48);
+    assert!(wide.contains("cmd.exe → C:\\Temp\\a.bat"), "{wide}");
+    assert!(wide.contains("11 WinEventLog"), "{wide}");
+    let wider = draw(&app, 240, 48);
+    assert!(wider.contains("2024-03-01 10:01:02"), "{wider}");
+    assert!(wider.contains("11 WinEventLog:Sysmon"), "{wider}");
+    let narrow = draw(&app, 80, 24);
+    assert!(narrow.contains("10:01:02"), "{narrow}");
+    assert!(narrow.contains("11 WinEventLog"), "{narrow}");
+}
+
+#[test]
+fn event_text_is_sanitized() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Down, Enter, Enter]);
+    assert!(matches!(app.current(), View::Event { event: 2, .. }));
+    for (width, height) in [(80, 24), (160, 48)] {
+        let screen = draw(&app, width, height);
+        assert!(!screen.contains('\u{1b}'), "raw ESC reached the screen");
+        assert!(
+            !screen.contains('\u{202e}'),
+            "bidi override reached the screen"
+        );
+        assert!(screen.contains("bob␛[31m"), "{screen}");
+        assert!(screen.contains("evil<U+202E>gpj.exe"), "{screen}");
+        assert!(
+            screen.contains("/cases/ws01-sysmon.evtx record 103"),
+            "{screen}"
+        );
+    }
+    let wide = draw(&app, 160, 48);
+    assert!(wide.contains("<Data>␛]0;owned␇</Data>"), "{wide}");
+}
+
+#[test]
+fn raw_record_toggles() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter, Enter]);
+    assert!(draw(&app, 160, 48).contains("Raw record"));
+    press(&mut app, &[Char('r')]);
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains("raw record hidden"), "{screen}");
+    assert!(!screen.contains("<Event>"), "{screen}");
+}
+
+#[test]
+fn raw_reader_failure_is_shown() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Down, Enter, Down, Enter]);
+    assert!(matches!(app.current(), View::Event { event: 3, .. }));
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains("past the end of the file"), "{screen}");
+}
+
+#[test]
+fn timeline_shows_host_events() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Down, Enter, Enter, Char('t')]);
+    let View::Timeline {
+        host,
+        anchor,
+        events,
+        cursor,
+    } = app.current()
+    else {
+        panic!("t did not open the timeline");
+    };
+    assert_eq!(host, "SRV02");
+    assert_eq!(*anchor, 2);
+    assert_eq!(events, &vec![2, 3]);
+    assert_eq!(cursor.selected, 0);
+    for (width, height) in [(80, 24), (160, 48)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("Timeline of SRV02 (2 events)"), "{screen}");
+        assert!(screen.contains("+1h00m"), "{screen}");
+        assert!(screen.contains("rundll32.exe"), "{screen}");
+        assert!(!screen.contains('\u{1b}'), "raw ESC reached the screen");
+    }
+    press(&mut app, &[Down, Enter]);
+    assert!(matches!(app.current(), View::Event { event: 3, .. }));
+    press(&mut app, &[Esc, Esc]);
+    assert!(matches!(app.current(), View::Event { event: 2, .. }));
+}
+
+#[test]
+fn enter_and_back_walk_path() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter, Enter]);
+    assert_eq!(app.path.len(), 4);
+    assert!(matches!(app.current(), View::Event { event: 0, .. }));
+    press(&mut app, &[Enter]);
+    assert_eq!(app.path.len(), 4, "the event view has nothing deeper");
+    press(&mut app, &[Esc, Esc]);
+    assert!(matches!(app.current(), View::Detail { .. }));
+    press(&mut app, &[Backspace, Esc, Esc]);
+    assert_eq!(app.path.len(), 1);
+    assert!(!app.should_quit());
+}
+
+#[test]
+fn next_and_previous_chain() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter, Char('n')]);
+    assert!(matches!(app.current(), View::Chain { chain: 1, .. }));
+    assert!(draw(&app, 80, 24).contains("chain 2/2"));
+    press(&mut app, &[Char('n')]);
+    assert!(matches!(app.current(), View::Chain { chain: 1, .. }));
+    press(&mut app, &[Char('p')]);
+    assert!(matches!(app.current(), View::Chain { chain: 0, .. }));
+    press(&mut app, &[Char('n'), Esc]);
+    let View::Detail { chains, .. } = app.current() else {
+        panic!("back did not reach the detail view");
+    };
+    assert_eq!(
+        chains.selected, 1,
+        "detail should select the chain last shown"
+    );
+}
+
+#[test]
+fn host_filter_narrows_chains() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('f')]);
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Picker {
+            kind: FilterKind::Host,
+            ..
+        })
+    ));
+    let picker = draw(&app, 80, 24);
+    assert!(picker.contains("SRV02"), "{picker}");
+    assert!(picker.contains("[host]"), "{picker}");
+    // Both hosts have two events, so they sort by name: row 1 is SRV02 and row 2 is WS01.
+    press(&mut app, &[Down, Down, Enter]);
+    assert_eq!(app.filters.host.as_deref(), Some("WS01"));
+    assert!(app.overlay.is_none());
+    assert!(draw(&app, 80, 24).contains("host=WS01"));
+    press(&mut app, &[Char('f'), Down, Enter]);
+    assert_eq!(app.filters.host.as_deref(), Some("SRV02"));
+    let index = app.analytics.iter().position(|a| a.id == "AN0001");
+    assert_eq!(index.and_then(|i| app.hits[i]), Some(1));
+    press(&mut app, &[Enter]);
+    assert_eq!(app.visible_chains(index.unwrap_or(0)), vec![1]);
+    press(&mut app, &[Enter]);
+    assert!(matches!(app.current(), View::Chain { chain: 1, .. }));
+    press(&mut app, &[Char('p')]);
+    assert!(matches!(app.current(), View::Chain { chain: 1, .. }));
+}
+
+#[test]
+fn picker_filters_analytics() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('f'), KeyCode::Tab]);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("[platform]"), "{screen}");
+    assert!(screen.contains("macOS"), "{screen}");
+    // The filler makes macOS the most common platform, so it is the first value.
+    press(&mut app, &[Down, Enter]);
+    assert_eq!(app.filters.platform.as_deref(), Some("macOS"));
+    assert_eq!(app.visible.len(), CATALOG_SIZE - 3);
+    press(&mut app, &[Char('f'), KeyCode::Tab, Char('x'), Esc]);
+    assert_eq!(app.filters.platform, None);
+    press(&mut app, &[Char('f'), KeyCode::BackTab, KeyCode::BackTab]);
+    assert!(draw(&app, 80, 24).contains("[technique]"));
+    press(&mut app, &[Down, Down, Enter]);
+    assert!(app.filters.technique.is_some());
+    assert!(app.visible.len() < CATALOG_SIZE);
+    press(
+        &mut app,
+        &[Char('f'), KeyCode::Left, KeyCode::Left, Char('x')],
+    );
+    assert_eq!(app.filters.technique, None);
+    press(&mut app, &[KeyCode::Right]);
+    assert!(draw(&app, 80, 24).contains("[tactic]"));
+    press(&mut app, &[Down, Enter]);
+    assert_eq!(app.filters.tactic.as_deref(), Some("Execution"));
+    assert!(draw(&app, 80, 24).contains("tactic=Execution"));
+    press(&mut app, &[Char('f'), Down, Enter]);
+    assert!(app.filters.host.is_some());
+    press(&mut app, &[Char('F')]);
+    assert!(!app.filters.is_active());
+    assert_eq!(app.visible.len(), CATALOG_SIZE);
+}
+
+#[test]
+fn picker_narrows_by_typed_text() {
+    let mut app = loaded_app();
+    press(
+        &mut app,
+        &[Char('f'), KeyCode::Tab, KeyCode::Tab, Char('/')],
+    );
+    type_text(&mut app, "q1003");
+    assert!(
+        !app.should_quit(),
+        "q is typed, not a command, while narrowing"
+    );
+    press(
+        &mut app,
+        &[Backspace, Backspace, Backspace, Backspace, Backspace],
+    );
+    type_text(&mut app, "1003");
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("/1003"), "{screen}");
+    assert!(screen.contains("T1003 Technique T1003"), "{screen}");
+    assert!(!screen.contains("Technique T1105"), "{screen}");
+    press(&mut app, &[Enter, Down, Enter]);
+    assert_eq!(app.filters.technique.as_deref(), Some("T1003"));
+    assert_eq!(selected_analytic(&app), Some("AN0900"));
+    press(&mut app, &[Char('f'), Char('/')]);
+    type_text(&mut app, "nohost");
+    assert!(draw(&app, 80, 24).contains("no value contains the typed text"));
+    press(&mut app, &[Esc]);
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Picker { query, typing: false, .. }) if query.is_empty())
+    );
+    press(&mut app, &[Esc]);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn search_narrows_and_clears() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('/')]);
+    assert!(app.typing);
+    type_text(&mut app, "T1003");
+    assert_eq!(app.search, "T1003");
+    assert_eq!(selected_analytic(&app), Some("AN0900"));
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("search: T1003"), "{screen}");
+    press(&mut app, &[Backspace]);
+    assert_eq!(app.search, "T100");
+    press(&mut app, &[Enter]);
+    assert!(!app.typing);
+    assert_eq!(app.search, "T100");
+    press(&mut app, &[Char('/'), Esc]);
+    assert!(app.search.is_empty());
+    assert_eq!(app.visible.len(), CATALOG_SIZE);
+}
+
+#[test]
+fn search_keys_are_typed() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('/')]);
+    type_text(&mut app, "q?jn");
+    assert_eq!(app.search, "q?jn");
+    assert!(!app.should_quit());
+    assert!(app.overlay.is_none());
+    app.handle(Inbound::Key(KeyEvent::new(
+        Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.should_quit());
+}
+
+#[test]
+fn help_lists_keymap() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('?')]);
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains("Everywhere"), "{screen}");
+    assert!(screen.contains("show or hide this help"), "{screen}");
+    assert!(screen.contains("next chain of this analytic"), "{screen}");
+    press(&mut app, &[Char('?')]);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn help_scrolls_to_end() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('?')]);
+    assert!(!draw(&app, 80, 24).contains("Typing a search"));
+    press(&mut app, &[End]);
+    assert!(draw(&app, 80, 24).contains("Typing a search"));
+    press(&mut app, &[Up]);
+    assert!(
+        draw(&app, 80, 24).contains("Typing a search"),
+        "one line up still shows the end"
+    );
+    press(&mut app, &[Home]);
+    assert!(draw(&app, 80, 24).contains("Everywhere"));
+}
+
+#[test]
+fn problems_overlay_lists_problems() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('!')]);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("record 7: invalid XML"), "{screen}");
+    press(&mut app, &[Esc]);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.path.len(), 1);
+}
+
+#[test]
+fn quit_key_quits() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('q')]);
+    assert!(app.should_quit());
+}
+
+#[test]
+fn findings_reset_deep_views() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter, Enter]);
+    app.handle(Inbound::Update(Update::Findings(Vec::new())));
+    app.settle();
+    assert_eq!(app.path.len(), 2);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("0 chains"), "{screen}");
+}
+
+#[test]
+fn no_color_theme_draws_no_color() {
+    let mut options = options();
+    options.theme = Theme::default().without_colors();
+    let mut app = App::new(&options);
+    app.handle(Inbound::Update(Update::Analytics(catalog())));
+    app.settle();
+    let mut terminal = match Terminal::new(TestBackend::new(80, 24)) {
+        Ok(terminal) => terminal,
+        Err(error) => panic!("test backend failed: {error}"),
+    };
+    if let Err(error) = terminal.draw(|frame| views::draw(frame, &app)) {
+        panic!("draw failed: {error}");
+    }
+    let buffer = terminal.backend().buffer();
+    for cell in &buffer.content {
+        assert_eq!(cell.fg, Color::Reset, "colored cell {:?}", cell.symbol());
+        assert_eq!(cell.bg, Color::Reset, "colored cell {:?}", cell.symbol());
+    }
+}
+
+#[test]
+fn any_size_draws_without_panic() {
+    let mut apps = vec![App::new(&options()), loaded_app()];
+    let sequences: [&[KeyCode]; 8] = [
+        &[Enter],
+        &[Enter, Enter],
+        &[Enter, Enter, Enter],
+        &[Enter, Enter, Enter, Char('t')],
+        &[Char('f'), Char('/'), Char('x')],
+        &[Char('?')],
+        &[Char('f')],
+        &[Char('!')],
+    ];
+    for keys in sequences {
+        let mut app = loaded_app();
+        press(&mut app, keys);
+        apps.push(app);
+    }
+    let sizes = [
+        (0, 0),
+        (1, 0),
+        (0, 1),
+        (1, 1),
+        (2, 1),
+        (1, 5),
+        (5, 2),
+        (20, 5),
+        (80, 24),
+        (119, 30),
+        (160, 48),
+    ];
+    for app in &apps {
+        for (width, height) in sizes {
+            let _ = draw(app, width, height);
+        }
+    }
+}
+
+#[test]
+fn tiny_resize_keeps_paging() {
+    let mut app = loaded_app();
+    app.handle(Inbound::Resize(1, 1));
+    press(&mut app, &[PageDown, PageDown]);
+    let View::Analytics(cursor) = &app.path[0] else {
+        panic!("root is not the analytics list");
+    };
+    assert_eq!(cursor.selected, 2);
+}

@@ -1,0 +1,117 @@
+//! An event: where it came from, its normalized fields and its raw record.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::app::{App, RawRecord, View};
+use super::super::format;
+use super::super::sanitize::sanitize;
+use super::{labeled, pane};
+
+/// Draws an event view; `view` must be a [`View::Event`], anything else draws an empty pane.
+pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool) {
+    let View::Event {
+        event,
+        scroll,
+        show_raw,
+        raw,
+    } = view
+    else {
+        frame.render_widget(pane(app, " Event ", focused), area);
+        return;
+    };
+    let lines = document(app, *event, *show_raw, raw);
+    let height = usize::from(area.height.saturating_sub(2));
+    // The stored scroll may point past the end after the raw record was hidden.
+    let start = (*scroll).min(lines.len().saturating_sub(height.max(1)));
+    let title = format!(" Event {} ", event);
+    let visible_lines: Vec<Line> = lines.into_iter().skip(start).collect();
+    frame.render_widget(
+        Paragraph::new(visible_lines).block(pane(app, title, focused)),
+        area,
+    );
+}
+
+/// Number of lines [`draw`] shows for `view`, used to bound scrolling.
+pub fn line_count(app: &App, view: &View) -> usize {
+    match view {
+        View::Event {
+            event,
+            show_raw,
+            raw,
+            ..
+        } => document(app, *event, *show_raw, raw).len(),
+        _ => 0,
+    }
+}
+
+/// Builds every line of the event view: one line per field and per raw line, with no wrapping
+/// so that long values are cut at the pane's edge rather than pushing the rest down.
+fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let Some(store) = &app.store else {
+        return vec![Line::styled("the events are not loaded", theme.dim)];
+    };
+    let Some(event) = store.events().get(index) else {
+        return vec![Line::styled(
+            format!("event {index} not found"),
+            theme.error,
+        )];
+    };
+    let path = store
+        .file_path(event.origin.file)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "unknown file".to_owned());
+    let mut origin = format!("{} record {}", sanitize(&path), event.origin.record);
+    if let Some(offset) = event.origin.offset {
+        origin.push_str(&format!(" at byte {offset}"));
+    }
+    let mut lines = vec![
+        labeled(app, "Time", format::time(event.timestamp)),
+        labeled(
+            app,
+            "Source",
+            format!(
+                "{} on {}",
+                sanitize(store.log_source(index)),
+                event.platform
+            ),
+        ),
+        labeled(app, "Origin", origin),
+        Line::styled(format!("Fields ({})", event.fields().len()), theme.accent),
+    ];
+
+    for (name, value) in event.fields() {
+        let value = value.resolve(&store.strings).to_string();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {} = ", sanitize(store.strings.resolve(*name))),
+                theme.dim,
+            ),
+            Span::styled(sanitize(&value).into_owned(), theme.text),
+        ]));
+    }
+
+    if !show_raw {
+        lines.push(Line::styled("raw record hidden (r shows it)", theme.dim));
+        return lines;
+    }
+    lines.push(Line::styled("Raw record", theme.accent));
+    match raw {
+        // The reader's lines were sanitized when the view opened.
+        Ok(raw_lines) => {
+            lines.extend(
+                raw_lines
+                    .iter()
+                    .map(|l| Line::styled(l.clone(), theme.text)),
+            );
+        }
+        Err(message) => lines.push(Line::styled(
+            format!("failed to read the raw record: {}", sanitize(message)),
+            theme.error,
+        )),
+    }
+    lines
+}
