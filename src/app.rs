@@ -6,9 +6,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::cli::{Cli, Command, Format};
-use crate::engine::{self, Setup};
+use crate::engine::{self, Setup, Update};
+use crate::ingest;
 use crate::output;
+use crate::tui::{self, RawReader, Theme, TuiOptions};
 
 /// Exit status when the scan found something and nothing failed.
 pub const EXIT_FOUND: u8 = 0;
@@ -95,6 +100,60 @@ fn init_logging(path: &Path) {
         .try_init();
 }
 
-fn open_tui(_setup: Setup, _cli: &Cli, _log_path: &Path) -> anyhow::Result<u8> {
-    anyhow::bail!("the TUI is not built into this binary yet")
+fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
+    let sample_data = cli.paths.is_empty();
+    let paths = if sample_data {
+        let samples = samples_dir();
+        if !samples.is_dir() {
+            anyhow::bail!(
+                "no path given and the bundled samples are not at '{}'; name the logs to open",
+                samples.display()
+            );
+        }
+        vec![samples]
+    } else {
+        cli.paths.clone()
+    };
+    let theme = match &cli.theme {
+        Some(path) => Theme::load(path)?,
+        None => default_theme(),
+    };
+    let title = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    tracing::info!(log = %log_path.display(), paths = %title, "starting the TUI");
+    for problem in &setup.problems {
+        tracing::warn!("{problem}");
+    }
+
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let worker_cancel = Arc::clone(&cancel);
+    let _ = sender.send(Update::Analytics(setup.summaries(None)));
+    let worker = std::thread::Builder::new()
+        .name("glexia-engine".into())
+        .spawn(move || engine::run_in_background(&setup, &paths, &sender, &worker_cancel))?;
+
+    let raw_reader: RawReader =
+        Arc::new(|store, index| ingest::read_raw_event(store, index).map_err(|e| e.to_string()));
+    let options = TuiOptions {
+        sample_data,
+        title,
+        raw_reader,
+        theme,
+    };
+    let result = tui::run(options, receiver);
+    cancel.store(true, Ordering::Relaxed);
+    // The engine checks the flag between files and between analytics; a parse in progress
+    // finishes first, so waiting here is bounded by one file.
+    let _ = worker.join();
+    result?;
+    Ok(EXIT_FOUND)
+}
+
+/// The shipped theme, `themes/default.toml`, compiled in so a copied binary looks the same.
+fn default_theme() -> Theme {
+    Theme::parse(include_str!("../themes/default.toml")).unwrap_or_default()
 }

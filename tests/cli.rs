@@ -17,7 +17,12 @@ fn samples() -> PathBuf {
 #[test]
 fn scan_json_lists_files_and_findings() {
     let samples = samples();
-    let output = glexia(&["scan", samples.to_str().expect("utf-8 path"), "--format", "json"]);
+    let output = glexia(&[
+        "scan",
+        samples.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let document: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");

@@ -39,6 +39,18 @@ impl Format {
         }
     }
 
+    /// Parses a short name as [`Format::name`] writes it.
+    pub fn from_name(name: &str) -> Option<Format> {
+        [
+            Format::Evtx,
+            Format::EvtxJson,
+            Format::Json,
+            Format::Unknown,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
+
     /// Returns whether a parser reads this format.
     pub fn is_supported(self) -> bool {
         matches!(self, Format::Evtx | Format::EvtxJson)

@@ -14,7 +14,7 @@ mod walk;
 pub mod windows;
 
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
-pub use raw::{RawError, read_raw};
+pub use raw::{RawError, read_raw, read_raw_event};
 pub use report::{
     FileReport, FileStatus, LoadReport, Location, MAX_ERRORS_PER_FILE, Progress, RecordError,
     Totals,

@@ -8,7 +8,7 @@ use evtx::EvtxParser;
 
 use super::Format;
 use super::evtx_file::{error_chain, settings};
-use crate::store::Origin;
+use crate::store::{EventStore, Origin};
 
 /// Failure to read a raw record back from its file.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,26 @@ pub enum RawError {
     /// No reader for this format.
     #[error("cannot read raw records of format {0}")]
     UnsupportedFormat(Format),
+    /// The store holds no event with this index.
+    #[error("no event {index} in the store")]
+    NoSuchEvent {
+        /// The event index asked for.
+        index: usize,
+    },
+}
+
+/// Reads back the raw record of event `index` of `store` from its file.
+pub fn read_raw_event(store: &EventStore, index: usize) -> Result<String, RawError> {
+    let event = store
+        .events()
+        .get(index)
+        .ok_or(RawError::NoSuchEvent { index })?;
+    let file = store
+        .files
+        .get(event.origin.file as usize)
+        .ok_or(RawError::NoSuchEvent { index })?;
+    let format = Format::from_name(file.format).unwrap_or(Format::Unknown);
+    read_raw(&file.path, format, &event.origin)
 }
 
 /// Reads the record at `origin` back from `path` as text: EVTX records as the XML the `evtx`

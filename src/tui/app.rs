@@ -488,8 +488,22 @@ impl App {
             Action::PreviousChain => self.step_chain(false),
             Action::Timeline => self.open_timeline(),
             Action::ToggleRaw => {
-                if let Some(View::Event { show_raw, .. }) = self.path.last_mut() {
+                let store = self.store.clone();
+                if let Some(View::Event {
+                    event,
+                    scroll,
+                    show_raw,
+                    ..
+                }) = self.path.last_mut()
+                {
                     *show_raw = !*show_raw;
+                    // Showing the raw record scrolls to it, since at 80x24 it starts below the
+                    // fields, off screen; the four header lines precede the fields.
+                    let fields = store
+                        .as_ref()
+                        .and_then(|s| s.events().get(*event))
+                        .map_or(0, |e| e.fields().len());
+                    *scroll = if *show_raw { 4 + fields } else { 0 };
                 }
             }
             movement => self.move_in_view(movement),
@@ -675,7 +689,7 @@ impl App {
         View::Event {
             event,
             scroll: 0,
-            show_raw: true,
+            show_raw: false,
             raw,
         }
     }

@@ -429,19 +429,27 @@ fn event_text_is_sanitized() {
             "{screen}"
         );
     }
+    press(&mut app, &[Char('r')]);
     let wide = draw(&app, 160, 48);
     assert!(wide.contains("<Data>␛]0;owned␇</Data>"), "{wide}");
+    assert!(!wide.contains('\u{1b}'), "raw ESC reached the screen");
 }
 
 #[test]
 fn raw_record_toggles() {
     let mut app = loaded_app();
     press(&mut app, &[Enter, Enter, Enter]);
-    assert!(draw(&app, 160, 48).contains("Raw record"));
+    let hidden = draw(&app, 160, 48);
+    assert!(hidden.contains("raw record hidden"), "{hidden}");
+    assert!(!hidden.contains("<Event>"), "{hidden}");
+    // Showing the raw record scrolls to it, even on a screen too short for the fields.
+    press(&mut app, &[Char('r')]);
+    let shown = draw(&app, 80, 24);
+    assert!(shown.contains("Raw record"), "{shown}");
+    assert!(shown.contains("<Event>"), "{shown}");
     press(&mut app, &[Char('r')]);
     let screen = draw(&app, 160, 48);
     assert!(screen.contains("raw record hidden"), "{screen}");
-    assert!(!screen.contains("<Event>"), "{screen}");
 }
 
 #[test]
@@ -449,6 +457,7 @@ fn raw_reader_failure_is_shown() {
     let mut app = loaded_app();
     press(&mut app, &[Enter, Down, Enter, Down, Enter]);
     assert!(matches!(app.current(), View::Event { event: 3, .. }));
+    press(&mut app, &[Char('r')]);
     let screen = draw(&app, 160, 48);
     assert!(screen.contains("past the end of the file"), "{screen}");
 }

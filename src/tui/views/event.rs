@@ -83,13 +83,18 @@ fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Lin
         Line::styled(format!("Fields ({})", event.fields().len()), theme.accent),
     ];
 
-    for (name, value) in event.fields() {
+    // Alphabetical order puts each ECS field set together (event.*, host.*, process.*) and
+    // the original winlog.* items last.
+    let mut fields: Vec<(&str, _)> = event
+        .fields()
+        .iter()
+        .map(|(name, value)| (store.strings.resolve(*name), value))
+        .collect();
+    fields.sort_by_key(|(name, _)| *name);
+    for (name, value) in fields {
         let value = value.resolve(&store.strings).to_string();
         lines.push(Line::from(vec![
-            Span::styled(
-                format!("  {} = ", sanitize(store.strings.resolve(*name))),
-                theme.dim,
-            ),
+            Span::styled(format!("  {} = ", sanitize(name)), theme.dim),
             Span::styled(sanitize(&value).into_owned(), theme.text),
         ]));
     }
