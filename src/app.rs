@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{Cli, Command, Format};
+use crate::commands;
 use crate::engine::{self, Setup, Update};
 use crate::ingest;
 use crate::output;
@@ -37,10 +38,20 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    // Importing a bundle needs no catalog, so it runs before the built-in one is parsed.
+    if let Some(Command::Attack { command }) = &cli.command {
+        return commands::attack(command, &mut std::io::stdout().lock());
+    }
     let setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
-    match cli.command {
-        Some(Command::Scan { paths, format }) => scan(&setup, &paths, format),
-        None => {
+    match &cli.command {
+        Some(Command::Scan { paths, format }) => scan(&setup, paths, *format),
+        Some(Command::Analytics { command }) => commands::analytics(
+            command,
+            &setup.catalog,
+            &cli.analytics,
+            &mut std::io::stdout().lock(),
+        ),
+        Some(Command::Attack { .. }) | None => {
             let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
             init_logging(&log_path);
             open_tui(setup, &cli, &log_path)

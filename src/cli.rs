@@ -52,6 +52,66 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Work with ATT&CK STIX bundles.
+    Attack {
+        /// What to do.
+        #[command(subcommand)]
+        command: AttackCommand,
+    },
+    /// Inspect and check analytics.
+    Analytics {
+        /// What to do.
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
+}
+
+/// `glexia attack …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AttackCommand {
+    /// Convert an ATT&CK STIX 2.1 bundle into a normalized catalog for `--catalog`.
+    ///
+    /// Reads the bundles MITRE publishes (enterprise, ICS, mobile). Revoked and deprecated
+    /// objects are skipped and counted; a dangling reference fails with the object's id.
+    Import {
+        /// The STIX bundle, such as `enterprise-attack-18.1.json`.
+        bundle: PathBuf,
+
+        /// Where to write the catalog; defaults to `catalog-<domain>-<version>.json` in the
+        /// current folder.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `glexia analytics …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Check every executable analytic against the catalog.
+    ///
+    /// Exit status 0 when all agree, 2 when a file fails to load or disagrees; each problem
+    /// names the file and the field.
+    Check,
+    /// List catalog analytics and whether each is executable here.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// List only analytics that have an executable query.
+        #[arg(long)]
+        executable: bool,
+        /// List only analytics for this ATT&CK platform, such as `Windows` or `ESXi`.
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Option<String>,
+        /// List only analytics detecting this technique or one of its sub-techniques.
+        #[arg(long, value_name = "TECHNIQUE")]
+        technique: Option<String>,
+    },
+    /// Show one analytic: its ATT&CK record and, when executable, its query and tunables.
+    Show {
+        /// The analytic id, such as `AN0750`.
+        id: String,
+    },
 }
 
 /// Output formats of `glexia scan`.

@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod app;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod eql;
 pub mod ingest;

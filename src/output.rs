@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::{Chain, ScanResult, Setup};
+use crate::engine::{AnalyticCoverage, Chain, Level, ScanResult, Setup};
 use crate::store::{EventStore, Timestamp, ValueRef};
 
 /// Formats nanoseconds since the epoch as RFC 3339 UTC with microseconds.
@@ -91,8 +91,24 @@ pub fn write_json(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> st
             })
         })
         .collect();
+    let coverage = &result.coverage;
+    let (all, some, none) = coverage.counts();
+    // Analytics whose sources are all absent are only counted: listing 1,700 "none" entries
+    // would bury the ones that matter. Executable analytics are always listed.
+    let rated: Vec<&AnalyticCoverage> = coverage
+        .analytics
+        .iter()
+        .filter(|a| a.level != Level::None || setup.analytic(&a.id).is_some())
+        .collect();
     let document = json!({
         "attack_version": setup.catalog.attack_version(),
+        "coverage": {
+            "log_sources": coverage.log_sources,
+            "analytics_all": all,
+            "analytics_some": some,
+            "analytics_none": none,
+            "analytics": rated,
+        },
         "files": result.report.files,
         "totals": result.report.totals,
         "findings": findings,
@@ -208,6 +224,7 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
     if result.findings.is_empty() {
         writeln!(out, "no analytic matched")?;
     }
+    write_coverage(out, setup, result)?;
     let totals = &result.report.totals;
     writeln!(
         out,
@@ -246,6 +263,40 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
         writeln!(out, "error: {problem}")?;
     }
     Ok(())
+}
+
+fn write_coverage(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> std::io::Result<()> {
+    let coverage = &result.coverage;
+    let sources: Vec<String> = coverage
+        .log_sources
+        .iter()
+        .map(|(name, count)| format!("{name} ({count})"))
+        .collect();
+    writeln!(
+        out,
+        "log sources: {}",
+        if sources.is_empty() {
+            "none".to_owned()
+        } else {
+            sources.join(", ")
+        }
+    )?;
+    for analytic in &setup.analytics {
+        let Some(rated) = coverage.analytic(&analytic.id) else {
+            continue;
+        };
+        let mut line = format!("coverage {}: {}", analytic.id, rated.level.name());
+        if !rated.missing.is_empty() {
+            line.push_str(&format!(" (missing {})", rated.missing.join(", ")));
+        }
+        writeln!(out, "{line}")?;
+    }
+    let (all, some, none) = coverage.counts();
+    writeln!(
+        out,
+        "catalog coverage: {all} analytics with all their log sources present, {some} with some, \
+         {none} with none"
+    )
 }
 
 #[cfg(test)]

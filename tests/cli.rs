@@ -85,3 +85,123 @@ fn bad_analytic_file_is_named() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("AN0750.toml"), "{stdout}");
 }
+
+#[test]
+fn analytics_check_passes_on_shipped_analytics() {
+    let output = glexia(&["analytics", "check"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("3 analytics checked"), "{stdout}");
+    assert!(stdout.contains("all agree"), "{stdout}");
+}
+
+#[test]
+fn analytics_check_names_file_and_field() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let wrong = dir.path().join("AN0764.toml");
+    let shipped = include_str!("../analytics/windows/AN0764.toml");
+    // Security 4689 (process exit) is not a log source ATT&CK names for AN0764.
+    let edited = shipped.replace(
+        r#"event_codes = ["4688"]"#,
+        r#"event_codes = ["4688", "4689"]"#,
+    );
+    assert_ne!(edited, shipped);
+    std::fs::write(&wrong, edited).expect("write analytic");
+    let output = glexia(&[
+        "analytics",
+        "check",
+        "--analytics",
+        wrong.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("AN0764.toml"), "{stdout}");
+    assert!(stdout.contains("reads[0].event_codes"), "{stdout}");
+    assert!(stdout.contains("'4689'"), "{stdout}");
+}
+
+#[test]
+fn analytics_list_filters_by_platform() {
+    let output = glexia(&[
+        "analytics",
+        "list",
+        "--platform",
+        "esxi",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).expect("stdout is a JSON array");
+    // 106 analytics of ATT&CK 18.1 list ESXi among their platforms.
+    assert_eq!(rows.len(), 106);
+    assert!(rows.iter().all(|r| {
+        r["platforms"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|x| x == "ESXi"))
+    }));
+}
+
+#[test]
+fn analytics_show_prints_the_catalog_record() {
+    let output = glexia(&["analytics", "show", "AN0746"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("platforms: SaaS"), "{stdout}");
+    assert!(
+        stdout.contains("log source: m365:unified (SendMessage)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("mutable element: MessageRateThreshold"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("mutable element: APIKeyList"), "{stdout}");
+    assert!(stdout.contains("executable: no"), "{stdout}");
+    let missing = glexia(&["analytics", "show", "AN9999"]);
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+}
+
+#[test]
+fn attack_import_reproduces_shipped_catalog() {
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/attack/enterprise-attack-18.1-detection.json");
+    if !bundle.exists() {
+        eprintln!("skipping: {} not found", bundle.display());
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let output_path = dir.path().join("catalog.json");
+    let output = glexia(&[
+        "attack",
+        "import",
+        bundle.to_str().expect("utf-8"),
+        "--output",
+        output_path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("1739 analytics"), "{stdout}");
+    assert!(stdout.contains("691 detection strategies"), "{stdout}");
+    assert!(
+        stdout.contains("skipped revoked: 132 attack-pattern"),
+        "{stdout}"
+    );
+    let written = std::fs::read(&output_path).expect("catalog written");
+    let shipped = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("analytics/attack/enterprise-attack-18.1.json"),
+    )
+    .expect("shipped catalog");
+    assert!(
+        written == shipped,
+        "import differs from the shipped catalog"
+    );
+}
+
+#[test]
+fn attack_import_names_missing_bundle() {
+    let output = glexia(&["attack", "import", "/nonexistent/bundle.json"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/bundle.json"), "{stderr}");
+}

@@ -4,11 +4,13 @@
 //! A **finding** is one analytic that matched; a **chain** is one match: the ordered events that
 //! satisfied the query's steps, with the join keys that tied them together.
 
+mod coverage;
 mod run;
 mod session;
 
 pub use run::{FREQUENCY_PREFIX, Frequencies, RunError, StoreDocument, run_all, run_analytic};
 
+pub use coverage::{AnalyticCoverage, Coverage, Level};
 pub use session::{ScanResult, Setup, load_summary, run_in_background, scan};
 
 use std::sync::Arc;

@@ -12,7 +12,7 @@ use crate::eql;
 use crate::ingest::{self, LoadReport};
 use crate::store::EventStore;
 
-use super::{AnalyticSummary, ExecutableSummary, Finding, LoadSummary, RunError, Update};
+use super::{AnalyticSummary, Coverage, ExecutableSummary, Finding, LoadSummary, RunError, Update};
 
 /// The catalog and the analytics that passed their checks, plus what failed to load or check.
 #[derive(Debug)]
@@ -170,6 +170,8 @@ pub struct ScanResult {
     pub findings: Vec<Finding>,
     /// Analytics that failed while running.
     pub errors: Vec<RunError>,
+    /// Which log sources the data holds, and what that means for each analytic.
+    pub coverage: Coverage,
 }
 
 /// Loads `paths` and runs every analytic, without progress reports.
@@ -183,11 +185,13 @@ pub fn scan(setup: &Setup, paths: &[PathBuf]) -> ScanResult {
         &cancel,
         &|_, _, _| {},
     );
+    let coverage = Coverage::compute(&store, &setup.catalog);
     ScanResult {
         store,
         report,
         findings,
         errors,
+        coverage,
     }
 }
 
