@@ -1,0 +1,345 @@
+//! The load-and-correlate benchmark: `cargo run --release --example bench`.
+//!
+//! For each size it generates deterministic logs with planted attack stories, then measures in
+//! the same run, each in a fresh child process so peak memory is its own:
+//! - `glexia scan` end to end (load, sort, every analytic, JSON written to a sink);
+//! - the bare baseline: reading the same JSON lines and parsing each with serde_json;
+//! - on the public EVTX recordings beside the repository, when present: Glexia's load of them
+//!   against the evtx crate turning every record into JSON, which is what `evtx_dump` does
+//!   before writing.
+//!
+//! It prints the median of several runs, Glexia's ratios to the baselines, checks that exactly
+//! the planted chains were found, and writes the table to BENCHMARKS.md.
+//!
+//! Options: `--sizes 100000,1000000,5000000`, `--runs 3`, `--no-write` (leave BENCHMARKS.md).
+
+mod generate;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use generate::Plan;
+
+/// One child run's figures.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sample {
+    seconds: f64,
+    peak_rss_kib: u64,
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn files_under(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == extension))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The child side: runs one measurement and prints `seconds peak_kib extra`.
+fn child(mode: &str, dir: &Path) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let extra = match mode {
+        "scan" => {
+            let setup = glexia::engine::Setup::load(None, &[])?;
+            let result = glexia::engine::scan(&setup, &[dir.to_path_buf()]);
+            glexia::output::write_json(&mut std::io::sink(), &setup, &result)?;
+            let chains: Vec<String> = result
+                .findings
+                .iter()
+                .map(|f| format!("{}={}", f.analytic, f.chains.len()))
+                .collect();
+            format!(
+                "{} {}",
+                result.report.totals.events_loaded,
+                chains.join(",")
+            )
+        }
+        "serde" => {
+            let mut count = 0u64;
+            for path in files_under(dir, "jsonl") {
+                let reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+                for line in reader.lines() {
+                    let value: serde_json::Value = serde_json::from_str(&line?)?;
+                    std::hint::black_box(&value);
+                    count += 1;
+                }
+            }
+            count.to_string()
+        }
+        "evtx-load" => {
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let (store, _) = glexia::ingest::load(&[dir.to_path_buf()], &|_| {}, &cancel);
+            store.len().to_string()
+        }
+        "evtx-crate" => {
+            let mut count = 0u64;
+            for path in files_under(dir, "evtx") {
+                let mut parser = evtx::EvtxParser::from_path(&path)?;
+                for record in parser.records_json_value().flatten() {
+                    std::hint::black_box(&record.data);
+                    count += 1;
+                }
+            }
+            count.to_string()
+        }
+        other => anyhow::bail!("unknown child mode '{other}'"),
+    };
+    println!(
+        "{} {} {extra}",
+        start.elapsed().as_secs_f64(),
+        peak_rss_kib()
+    );
+    Ok(())
+}
+
+fn run_child(mode: &str, dir: &Path) -> anyhow::Result<(Sample, String)> {
+    let exe = std::env::current_exe()?;
+    let output = Command::new(exe)
+        .args(["--child", mode])
+        .arg(dir)
+        .output()?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "child '{mode}' failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.trim().splitn(3, ' ');
+    let seconds: f64 = parts.next().unwrap_or("0").parse()?;
+    let peak_rss_kib: u64 = parts.next().unwrap_or("0").parse()?;
+    let extra = parts.next().unwrap_or("").to_owned();
+    Ok((
+        Sample {
+            seconds,
+            peak_rss_kib,
+        },
+        extra,
+    ))
+}
+
+fn median(samples: &mut [Sample]) -> Sample {
+    samples.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let mid = samples.len() / 2;
+    let mut rss: Vec<u64> = samples.iter().map(|s| s.peak_rss_kib).collect();
+    rss.sort_unstable();
+    Sample {
+        seconds: samples.get(mid).map_or(0.0, |s| s.seconds),
+        peak_rss_kib: rss.get(mid).copied().unwrap_or(0),
+    }
+}
+
+fn measure(mode: &str, dir: &Path, runs: usize) -> anyhow::Result<(Sample, String)> {
+    let mut samples = Vec::with_capacity(runs);
+    let mut extra = String::new();
+    for _ in 0..runs {
+        let (sample, text) = run_child(mode, dir)?;
+        samples.push(sample);
+        extra = text;
+    }
+    Ok((median(&mut samples), extra))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or_else(
+            || "unknown".to_owned(),
+            |kib| format!("{} GiB", kib / 1024 / 1024),
+        );
+    format!("{cpu}, {cores} cores, {memory} memory")
+}
+
+struct Row {
+    label: String,
+    events: u64,
+    megabytes: f64,
+    glexia: Sample,
+    baseline: Sample,
+    baseline_name: &'static str,
+    check: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        let mode = args.get(1).map_or("", String::as_str);
+        let dir = PathBuf::from(args.get(2).map_or("", String::as_str));
+        return child(mode, &dir);
+    }
+    let mut sizes: Vec<u64> = vec![100_000, 1_000_000, 5_000_000];
+    let mut runs = 3;
+    let mut write = true;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--sizes" => {
+                sizes = iter
+                    .next()
+                    .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+                    .unwrap_or_default();
+            }
+            "--runs" => runs = iter.next().and_then(|n| n.parse().ok()).unwrap_or(3),
+            "--no-write" => write = false,
+            other => anyhow::bail!("unknown option '{other}'; see the file header for options"),
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = root.join("target/bench-data");
+    let mut rows = Vec::new();
+    for &size in &sizes {
+        let dir = work.join(format!("jsonl-{size}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let plan = Plan::for_events(size);
+        let written = generate::generate(&dir, plan, 42)?;
+        eprintln!(
+            "{size} events: generated {} events, {:.1} MB; measuring {runs} runs each",
+            written.events,
+            written.bytes as f64 / 1e6
+        );
+        let (glexia, found) = measure("scan", &dir, runs)?;
+        let (baseline, _) = measure("serde", &dir, runs)?;
+        let expected: Vec<String> = plan
+            .expected()
+            .iter()
+            .map(|(id, n)| format!("{id}={n}"))
+            .collect();
+        let found_chains = found.split_once(' ').map_or("", |(_, c)| c).to_owned();
+        let check = if found_chains == expected.join(",") {
+            format!("exact ({found_chains})")
+        } else {
+            format!(
+                "MISMATCH: found {found_chains}, planted {}",
+                expected.join(",")
+            )
+        };
+        rows.push(Row {
+            label: format!("JSONL {size}"),
+            events: written.events,
+            megabytes: written.bytes as f64 / 1e6,
+            glexia,
+            baseline,
+            baseline_name: "serde_json parse",
+            check,
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let evtx_dir = root.join("../shared/data/evtx");
+    if evtx_dir.is_dir() {
+        let bytes: u64 = files_under(&evtx_dir, "evtx")
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        let (glexia, events) = measure("evtx-load", &evtx_dir, runs)?;
+        let (baseline, _) = measure("evtx-crate", &evtx_dir, runs)?;
+        rows.push(Row {
+            label: "EVTX recordings".to_owned(),
+            events: events.trim().parse().unwrap_or(0),
+            megabytes: bytes as f64 / 1e6,
+            glexia,
+            baseline,
+            baseline_name: "evtx crate to JSON",
+            check: "n/a (no planted stories)".to_owned(),
+        });
+    } else {
+        eprintln!("skipping EVTX: {} not found", evtx_dir.display());
+    }
+    let table = render(&rows, runs);
+    print!("{table}");
+    if write {
+        update_benchmarks(root, &table)?;
+    }
+    Ok(())
+}
+
+fn render(rows: &[Row], runs: usize) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Machine: {}. Median of {runs} runs; each run is a fresh process.\n\n",
+        machine()
+    ));
+    out.push_str(
+        "| input | events | MB | Glexia s | Glexia events/s | Glexia MB/s | Glexia peak RSS MiB | \
+         baseline | baseline s | ratio to baseline | RSS / input | planted chains |\n",
+    );
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|\n");
+    for row in rows {
+        let events_per_second = row.events as f64 / row.glexia.seconds.max(1e-9);
+        let megabytes_per_second = row.megabytes / row.glexia.seconds.max(1e-9);
+        let rss_mib = row.glexia.peak_rss_kib as f64 / 1024.0;
+        out.push_str(&format!(
+            "| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {} |\n",
+            row.label,
+            row.events,
+            row.megabytes,
+            row.glexia.seconds,
+            events_per_second,
+            megabytes_per_second,
+            rss_mib,
+            row.baseline_name,
+            row.baseline.seconds,
+            row.baseline.seconds / row.glexia.seconds.max(1e-9),
+            rss_mib / row.megabytes.max(1e-9),
+            row.check,
+        ));
+    }
+    out
+}
+
+/// Replaces the section between the load benchmark markers in BENCHMARKS.md, creating the
+/// file when missing, so other sections stay as they are.
+fn update_benchmarks(root: &Path, table: &str) -> std::io::Result<()> {
+    const BEGIN: &str = "<!-- load benchmark: begin -->";
+    const END: &str = "<!-- load benchmark: end -->";
+    let path = root.join("BENCHMARKS.md");
+    let current = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    let section = format!("{BEGIN}\n{table}{END}");
+    let updated = match (current.find(BEGIN), current.find(END)) {
+        (Some(start), Some(end)) if end > start => {
+            format!(
+                "{}{section}{}",
+                &current[..start],
+                &current[end + END.len()..]
+            )
+        }
+        _ => format!("{current}\n{section}\n"),
+    };
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(updated.as_bytes())
+}
