@@ -31,7 +31,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("glexia: {error:#}");
+            let message = format!("{error:#}");
+            eprintln!("glexia: {}", crate::tui::sanitize::sanitize(&message));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -71,8 +72,14 @@ fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> 
     let totals = &result.report.totals;
     // Files of an unsupported format are listed as skipped but do not fail the scan, since a
     // collection folder usually holds notes and tool output beside the logs.
+    let file_errors = result
+        .report
+        .files
+        .iter()
+        .any(|f| f.status != ingest::FileStatus::Skipped && f.error_count() > 0);
     let failed = totals.files_failed > 0
         || totals.records_skipped > 0
+        || file_errors
         || !result.errors.is_empty()
         || !setup.problems.is_empty();
     Ok(if failed {
@@ -89,17 +96,43 @@ pub fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
+/// The log's default place: `$XDG_STATE_HOME/glexia/glexia.log`, else
+/// `~/.local/state/glexia/glexia.log`.
+///
+/// A per-user folder, unlike a fixed name in the shared temporary folder, cannot be replaced by
+/// another user's symlink, and keeps two users of one jump host from writing into one file.
 fn default_log_path() -> PathBuf {
-    std::env::temp_dir().join("glexia.log")
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|home| PathBuf::from(home).join(".local/state"))
+        });
+    match state {
+        Some(dir) => dir.join("glexia").join("glexia.log"),
+        // Without a home there is no private folder; a name unique to this process, created
+        // fresh below, is the next best thing.
+        None => std::env::temp_dir().join(format!("glexia-{}.log", std::process::id())),
+    }
 }
 
 /// Sends `tracing` output to `path`; the level comes from `GLEXIA_LOG` (default `info`).
 fn init_logging(path: &Path) {
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    else {
+    if let Some(dir) = path.parent() {
+        let _ = create_private_dir(dir);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true);
+    // A log in the shared temporary folder must be new, so that an existing file or a symlink
+    // planted under that name is never written through.
+    if path.starts_with(std::env::temp_dir()) {
+        options.create_new(true);
+    } else {
+        options.create(true);
+    }
+    let Ok(file) = options.open(path) else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("GLEXIA_LOG")
@@ -109,6 +142,19 @@ fn init_logging(path: &Path) {
         .with_ansi(false)
         .with_writer(std::sync::Mutex::new(file))
         .try_init();
+}
+
+/// Creates `dir` and its parents, readable only by the current user where the platform has
+/// permission bits.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
 fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {

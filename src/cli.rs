@@ -26,7 +26,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub theme: Option<PathBuf>,
 
-    /// Write the log to this file instead of the default in the system's temporary folder.
+    /// Write the log to this file instead of ~/.local/state/glexia/glexia.log.
     #[arg(long, value_name = "FILE", global = true)]
     pub log_file: Option<PathBuf>,
 
@@ -119,7 +119,7 @@ pub enum AnalyticsCommand {
 pub enum Format {
     /// Aligned text for people.
     Table,
-    /// One JSON document with `files`, `findings` and `errors`.
+    /// One JSON document with `files`, `totals`, `findings`, `coverage` and `analytic_errors`.
     Json,
 }
 

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::{AnalyticCoverage, Chain, Level, ScanResult, Setup};
 use crate::store::{EventStore, Timestamp, ValueRef};
+use crate::tui::sanitize::sanitize;
 
 /// Formats nanoseconds since the epoch as RFC 3339 UTC with microseconds.
 pub fn format_time(timestamp: Timestamp) -> String {
@@ -162,10 +163,25 @@ pub fn event_subject(store: &EventStore, index: usize) -> String {
     String::new()
 }
 
+/// `1 file`, `2 files`.
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn text(store: &EventStore, index: usize, field: &str) -> String {
     store
         .field(index, field)
-        .map_or_else(|| "-".to_owned(), |v| v.to_string())
+        .map_or_else(|| "-".to_owned(), |v| clean(&v.to_string()))
+}
+
+/// Makes text from evidence safe to print on a terminal: control characters, escape sequences
+/// and bidirectional overrides become visible placeholders, as in the TUI.
+fn clean(text: &str) -> String {
+    sanitize(text).into_owned()
 }
 
 /// Writes findings and file totals as aligned text.
@@ -187,7 +203,7 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
             let keys: Vec<String> = chain
                 .join_keys
                 .iter()
-                .map(|k| format!("{}={}", k.field, k.value))
+                .map(|k| format!("{}={}", k.field, clean(&k.value)))
                 .collect();
             writeln!(out, "  chain {}  {}", n + 1, keys.join("  "))?;
             let mut previous: Option<Timestamp> = None;
@@ -203,18 +219,18 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
                     "    {}  {:>9}  {} {}  {}  {}  {}",
                     format_time(event.timestamp),
                     delta,
-                    store.log_source(step.event),
+                    clean(store.log_source(step.event)),
                     text(store, step.event, "event.code"),
                     text(store, step.event, "host.name"),
                     text(store, step.event, "user.name"),
-                    event_subject(store, step.event),
+                    clean(&event_subject(store, step.event)),
                 )?;
                 writeln!(
                     out,
                     "      from {} record {}",
                     store
                         .file_path(event.origin.file)
-                        .map_or_else(String::new, |p| p.display().to_string()),
+                        .map_or_else(String::new, |p| clean(&p.display().to_string())),
                     event.origin.record
                 )?;
             }
@@ -228,39 +244,39 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
     let totals = &result.report.totals;
     writeln!(
         out,
-        "{} files ({} loaded, {} skipped, {} failed), {} records read, {} events loaded, {} records skipped",
-        totals.files,
+        "{} ({} loaded, {} skipped, {} failed), {} read, {} loaded, {} skipped",
+        counted(totals.files, "file"),
         totals.files_loaded,
         totals.files_skipped,
         totals.files_failed,
-        totals.records_read,
-        totals.events_loaded,
-        totals.records_skipped,
+        counted(totals.records_read, "record"),
+        counted(totals.events_loaded, "event"),
+        counted(totals.records_skipped, "record"),
     )?;
     for file in &result.report.files {
         for error in &file.errors {
             writeln!(
                 out,
                 "error: {}: {}: {}",
-                file.path.display(),
+                clean(&file.path.display().to_string()),
                 error.location,
-                error.message
+                clean(&error.message)
             )?;
         }
         if file.errors_omitted > 0 {
             writeln!(
                 out,
                 "error: {}: {} more errors not listed",
-                file.path.display(),
+                clean(&file.path.display().to_string()),
                 file.errors_omitted
             )?;
         }
     }
     for error in &result.errors {
-        writeln!(out, "error: {error}")?;
+        writeln!(out, "error: {}", clean(&error.to_string()))?;
     }
     for problem in &setup.problems {
-        writeln!(out, "error: {problem}")?;
+        writeln!(out, "error: {}", clean(problem))?;
     }
     Ok(())
 }

@@ -151,3 +151,71 @@ fn whole_evtx_folder_loads_every_record() {
         .collect();
     assert_eq!(fired, [("AN0750", 1)]);
 }
+
+#[test]
+fn raw_evtx_record_is_indented_xml() {
+    let Some(file) = shared("evtx/sbousseaden_LM_WMI_4624_4688_TargetHost.evtx") else {
+        return;
+    };
+    let (_, result) = scan(&[file]);
+    let raw = glexia::ingest::read_raw_event(&result.store, 0).expect("raw record reads back");
+    let lines: Vec<&str> = raw.lines().collect();
+    assert!(lines.len() > 20, "one line per element: {raw}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("<EventID>")),
+        "{raw}"
+    );
+}
+
+/// Copies the first `length` bytes of a recording into `dir`, as a file cut short in transit.
+fn truncated_copy(source: &Path, dir: &Path, length: usize) -> PathBuf {
+    let bytes = std::fs::read(source).expect("recording reads");
+    let path = dir.join(format!("cut-{length}.evtx"));
+    std::fs::write(&path, &bytes[..length.min(bytes.len())]).expect("copy written");
+    path
+}
+
+#[test]
+fn truncated_evtx_reports_lost_records() {
+    let Some(source) = shared("evtx/sbousseaden_DE_RDP_Tunneling_4624.evtx") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    // The 18 records live in the file's one chunk, at byte 4096; a cut anywhere inside it
+    // loses all of them, since the evtx crate reads whole chunks only.
+    for length in [4200, 30_000, 69_631] {
+        let path = truncated_copy(&source, dir.path(), length);
+        let (_, result) = scan(&[path]);
+        let file = &result.report.files[0];
+        assert_eq!(file.events_loaded, 0, "cut at {length}");
+        assert_eq!(file.records_skipped, 18, "cut at {length}");
+        assert_eq!(file.records_read, 18, "cut at {length}");
+        let message = &file.errors[0].message;
+        assert!(message.contains("18 records"), "{message}");
+        assert!(message.contains("into chunk 0"), "{message}");
+    }
+    // Cut right after the file header: no chunk is left at all.
+    let path = truncated_copy(&source, dir.path(), 4096);
+    let (_, result) = scan(&[path]);
+    let file = &result.report.files[0];
+    assert_eq!(file.events_loaded, 0);
+    assert!(file.error_count() > 0, "{file:?}");
+}
+
+#[test]
+fn truncated_evtx_keeps_whole_chunks() {
+    let Some(source) = shared("evtx/deepblue_password-spray.evtx") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    // Chunks 0 and 1 (records 1-210) survive whole; chunk 2 is cut after 64,832 of its
+    // 65,536 bytes, losing its 85 records (211-295) as its header says.
+    let path = truncated_copy(&source, dir.path(), 200_000);
+    let (_, result) = scan(&[path]);
+    let file = &result.report.files[0];
+    assert_eq!(file.events_loaded, 210);
+    assert_eq!(file.records_skipped, 85);
+    assert_eq!(file.records_read, file.events_loaded + file.records_skipped);
+}

@@ -285,6 +285,10 @@ fn is_analytic_id(id: &str) -> bool {
 /// Loads the built-in analytics, then every `*.toml` under `dirs` (recursively), a later file
 /// with the same id replacing an earlier one. Files that fail are returned as errors and the
 /// rest still load.
+///
+/// A file that fails still withdraws the analytic it meant to replace, when its id can be read
+/// (from its `id` key or a file name such as `AN0767.toml`): running the built-in query instead
+/// would hide that the edited one never ran.
 pub fn load(dirs: &[PathBuf]) -> (Vec<Analytic>, Vec<AnalyticError>) {
     let mut analytics: BTreeMap<String, Analytic> = BTreeMap::new();
     let mut errors = Vec::new();
@@ -305,11 +309,29 @@ pub fn load(dirs: &[PathBuf]) -> (Vec<Analytic>, Vec<AnalyticError>) {
                 Ok(analytic) => {
                     analytics.insert(analytic.id.clone(), analytic);
                 }
-                Err(error) => errors.push(error),
+                Err(error) => {
+                    if let Some(id) = intended_id(&path) {
+                        analytics.remove(&id);
+                    }
+                    errors.push(error);
+                }
             }
         }
     }
     (analytics.into_values().collect(), errors)
+}
+
+/// The analytic id a file that failed to load was meant to define, read leniently.
+fn intended_id(path: &Path) -> Option<String> {
+    let from_key = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|table| table.get("id").and_then(|v| v.as_str()).map(str::to_owned));
+    let from_name = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned);
+    from_key
+        .into_iter()
+        .chain(from_name)
+        .find(|id| is_analytic_id(id))
 }
 
 /// Directory depth past which analytics folders are not searched; it also stops symlink loops.
@@ -367,6 +389,17 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("x/AN0001.toml"), "{message}");
         assert!(message.contains("bogus"), "{message}");
+    }
+
+    #[test]
+    fn broken_replacement_withdraws_builtin() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join("AN0767.toml"), "id = 'AN0767'\nquery = 3\n")
+            .expect("write analytic");
+        let (analytics, errors) = load(&[dir.path().to_owned()]);
+        assert_eq!(errors.len(), 1);
+        let ids: Vec<&str> = analytics.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["AN0750", "AN0764"]);
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub struct LoadSummary {
     pub events: usize,
     /// Records that failed to parse and were skipped.
     pub skipped: usize,
-    /// Files that could not be read at all or had an unsupported format.
+    /// Files that could not be read at all; files of an unsupported format are not counted.
     pub failed_files: usize,
     /// One line per problem: the file, the record or offset, and the message.
     pub problems: Vec<String>,

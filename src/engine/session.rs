@@ -153,8 +153,7 @@ pub fn load_summary(report: &LoadReport) -> LoadSummary {
         files: usize::try_from(totals.files).unwrap_or(usize::MAX),
         events: usize::try_from(totals.events_loaded).unwrap_or(usize::MAX),
         skipped: usize::try_from(totals.records_skipped).unwrap_or(usize::MAX),
-        failed_files: usize::try_from(totals.files_failed + totals.files_skipped)
-            .unwrap_or(usize::MAX),
+        failed_files: usize::try_from(totals.files_failed).unwrap_or(usize::MAX),
         problems,
     }
 }
@@ -213,7 +212,12 @@ pub fn run_in_background(
         });
     };
     let (store, report) = ingest::load(paths, &progress, cancel);
-    let summary = load_summary(&report);
+    let mut summary = load_summary(&report);
+    // Analytic files that failed to load or check are problems of this session too; without
+    // them the TUI would only show the analytic silently missing its executable mark.
+    summary
+        .problems
+        .splice(0..0, setup.problems.iter().cloned());
     let store = Arc::new(store);
     let _ = updates.send(Update::Analytics(setup.summaries(Some(&store))));
     let _ = updates.send(Update::Loaded {

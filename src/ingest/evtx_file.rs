@@ -79,7 +79,87 @@ pub(crate) fn parse(
             }
         }
     }
+    check_truncation(path, report);
     true
+}
+
+/// Size of the EVTX file header block.
+const HEADER_SIZE: u64 = 4096;
+/// Size of one EVTX chunk.
+const CHUNK_SIZE: u64 = 65_536;
+
+/// Reports records lost to a file cut short, which the `evtx` crate passes over in silence: it
+/// reads only whole chunks, so a partial last chunk, or chunks the header declares but the file
+/// no longer holds, vanish without an error.
+///
+/// The records of a partial chunk are counted from its header (first and last record number)
+/// when that header survived, and added to the records read, so read = loaded + skipped still
+/// holds.
+fn check_truncation(path: &Path, report: &mut FileReport) {
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    let length = bytes.len() as u64;
+    if length < HEADER_SIZE {
+        return;
+    }
+    let complete = (length - HEADER_SIZE) / CHUNK_SIZE;
+    let tail = (length - HEADER_SIZE) % CHUNK_SIZE;
+    if tail > 0 {
+        let offset = length - tail;
+        let chunk = &bytes[usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len())..];
+        let lost = chunk_record_count(chunk);
+        let count = lost.map_or_else(
+            || "an unknown number of records".to_owned(),
+            |n| format!("{n} records"),
+        );
+        report.push_error(
+            Location::EvtxChunkOffset {
+                chunk: Some(complete),
+                offset,
+            },
+            format!(
+                "file ends {tail} bytes into chunk {complete} (of {CHUNK_SIZE}); {count} of \
+                 that chunk could not be read"
+            ),
+        );
+        report.records_read += lost.unwrap_or(0);
+    }
+    let declared = u64::from(read_u16(&bytes, 42).unwrap_or(0));
+    let present = complete + u64::from(tail > 0);
+    if declared > present {
+        report.push_error(
+            Location::File,
+            format!(
+                "the file header declares {declared} chunks but the file holds {present}; \
+                 records of the missing chunks are lost"
+            ),
+        );
+    }
+}
+
+/// Number of records a chunk header says the chunk holds, if the header is intact.
+fn chunk_record_count(chunk: &[u8]) -> Option<u64> {
+    if !chunk.starts_with(b"ElfChnk\0") {
+        return None;
+    }
+    let first = read_u64(chunk, 8)?;
+    let last = read_u64(chunk, 16)?;
+    let count = last.checked_sub(first)?.checked_add(1)?;
+    // A chunk of 64 KiB cannot hold more records than this; a larger count is a damaged header.
+    (count <= CHUNK_SIZE / 24).then_some(count)
+}
+
+fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
+    let slice = bytes.get(at..at + 8)?;
+    Some(u64::from_le_bytes(slice.try_into().ok()?))
+}
+
+fn read_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    let slice = bytes.get(at..at + 2)?;
+    Some(u16::from_le_bytes(slice.try_into().ok()?))
 }
 
 fn error_location(err: &EvtxError) -> Location {

@@ -110,7 +110,9 @@ fn read_evtx_record(path: &Path, record_id: u64) -> Result<String, RawError> {
     let mut parser = EvtxParser::from_path(path)
         .map_err(|e| evtx_error(&e))?
         .with_configuration(settings());
-    let settings = Arc::new(settings());
+    // Indented, because the detail view shows the record one line per element; loading keeps
+    // the compact form.
+    let settings = Arc::new(settings().indent(true));
 
     // Chunk headers name their record id range, so only the chunk that contains the record is
     // parsed. Chunks that fail to read are skipped here: loading already reported them.
