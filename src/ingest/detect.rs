@@ -24,6 +24,8 @@ pub enum Format {
     EvtxJson,
     /// JSON in some other shape (Winlogbeat, ECS, flat exports); no parser reads it yet.
     Json,
+    /// Raw Linux audit daemon log (`type=… msg=audit(…)` lines).
+    Auditd,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -35,6 +37,7 @@ impl Format {
             Format::Evtx => "evtx",
             Format::EvtxJson => "evtx-json",
             Format::Json => "json",
+            Format::Auditd => "auditd",
             Format::Unknown => "unknown",
         }
     }
@@ -45,6 +48,7 @@ impl Format {
             Format::Evtx,
             Format::EvtxJson,
             Format::Json,
+            Format::Auditd,
             Format::Unknown,
         ]
         .into_iter()
@@ -53,7 +57,7 @@ impl Format {
 
     /// Returns whether a parser reads this format.
     pub fn is_supported(self) -> bool {
-        matches!(self, Format::Evtx | Format::EvtxJson)
+        matches!(self, Format::Evtx | Format::EvtxJson | Format::Auditd)
     }
 }
 
@@ -67,6 +71,9 @@ impl std::fmt::Display for Format {
 pub fn detect(prefix: &[u8]) -> Format {
     if prefix.starts_with(EVTX_MAGIC) {
         return Format::Evtx;
+    }
+    if let Some(format) = super::linux_detect::detect(prefix) {
+        return format;
     }
     let text = skip_whitespace(strip_bom(prefix));
     if let Some(rest) = text.strip_prefix(b"Record ") {

@@ -5,9 +5,12 @@
 //! order and sorts it by time. Nothing in a bad file stops the load: every unreadable entry,
 //! unsupported file and bad record is counted in the [`LoadReport`] with its location.
 
+mod auditd;
 mod detect;
 mod evtx_file;
 mod evtx_json;
+mod lines;
+mod linux_detect;
 mod raw;
 mod report;
 mod walk;
@@ -175,6 +178,7 @@ fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, V
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
         Format::Evtx => evtx_file::parse(path, id, cancel, &mut report, &mut events),
         Format::EvtxJson => evtx_json::parse(path, id, cancel, &mut report, &mut events),
+        Format::Auditd => auditd::parse(path, id, cancel, &mut report, &mut events),
         Format::Json | Format::Unknown => true,
     }));
     match outcome {
