@@ -174,3 +174,129 @@ fn auditd_arp_cache_events() {
     assert_eq!(raw.lines().count(), 6, "{raw}");
     assert!(raw.starts_with("type=SYSCALL msg=audit(1604994496.155:92734)"));
 }
+
+fn load_with_year(paths: &[PathBuf], year: i32) -> (EventStore, LoadReport) {
+    let options = ingest::LoadOptions {
+        syslog_year: Some(year),
+        ..ingest::LoadOptions::default()
+    };
+    ingest::load_with(paths, &options, &|_| {}, &AtomicBool::new(false))
+}
+
+#[test]
+fn syslog_beats_auth_fields() {
+    let Some(dir) = data_dir("linux") else { return };
+    let path = dir.join("beats_system_auth_test.log");
+
+    let (store, report) = load_with_year(std::slice::from_ref(&path), 2017);
+    print_report(&report);
+
+    let file = file_report(&report, "beats_system_auth_test.log");
+    assert_eq!(file.format, Format::Syslog);
+    assert_eq!(file.records_read, 10);
+    assert_eq!(file.events_loaded, 10);
+    assert!(file.errors.is_empty());
+    assert!(file.notes[0].contains("2017"), "{:?}", file.notes);
+    let events = events_of(&store, "beats_system_auth_test.log");
+    let by_line = |line: u64| {
+        events
+            .iter()
+            .copied()
+            .find(|&i| store.events()[i].origin.record == line)
+            .unwrap_or_else(|| panic!("no event for line {line}"))
+    };
+
+    let accepted = by_line(1);
+    assert_eq!(store.log_source(accepted), "linux:syslog");
+    assert_eq!(str_field(&store, accepted, "user.name"), Some("vagrant"));
+    assert_eq!(str_field(&store, accepted, "source.ip"), Some("10.0.2.2"));
+    assert_eq!(
+        store.field(accepted, "source.port"),
+        Some(ValueRef::Int(63673))
+    );
+    assert_eq!(
+        str_field(&store, accepted, "system.auth.ssh.method"),
+        Some("publickey")
+    );
+    assert_eq!(
+        str_field(&store, accepted, "event.outcome"),
+        Some("success")
+    );
+    assert_eq!(
+        store.events()[accepted].timestamp,
+        1_487_714_084_000_000_000
+    );
+
+    let invalid = by_line(3);
+    assert_eq!(str_field(&store, invalid, "user.name"), Some("test"));
+    assert_eq!(str_field(&store, invalid, "event.outcome"), Some("failure"));
+
+    let failed = by_line(4);
+    assert_eq!(str_field(&store, failed, "user.name"), Some("root"));
+    assert_eq!(str_field(&store, failed, "host.name"), Some("slave22"));
+
+    let sudo = by_line(7);
+    assert_eq!(
+        str_field(&store, sudo, "process.command_line"),
+        Some("/bin/cat /var/log/secure")
+    );
+    assert_eq!(str_field(&store, sudo, "user.name"), Some("vagrant"));
+    assert_eq!(str_field(&store, sudo, "user.effective.name"), Some("root"));
+
+    let denied = by_line(8);
+    assert_eq!(str_field(&store, denied, "user.name"), Some("tsg"));
+    assert_eq!(str_field(&store, denied, "event.outcome"), Some("failure"));
+    assert_eq!(
+        str_field(&store, denied, "system.auth.sudo.error"),
+        Some("user NOT in sudoers")
+    );
+
+    let group = by_line(9);
+    assert_eq!(str_field(&store, group, "group.name"), Some("apache"));
+    let user = by_line(10);
+    assert_eq!(str_field(&store, user, "user.name"), Some("apache"));
+    assert_eq!(str_field(&store, user, "user.id"), Some("48"));
+
+    let raw = ingest::read_raw_event(&store, sudo).unwrap();
+    assert!(raw.starts_with("Feb 23 00:08:48 localhost sudo:"), "{raw}");
+}
+
+#[test]
+fn syslog_fail2ban_comments_and_addresses() {
+    let Some(dir) = data_dir("linux") else { return };
+    let path = dir.join("fail2ban_sshd.log");
+
+    let (store, report) = load_with_year(std::slice::from_ref(&path), 2005);
+    print_report(&report);
+
+    let file = file_report(&report, "fail2ban_sshd.log");
+    assert_eq!(file.format, Format::Syslog);
+    assert_eq!(file.status, FileStatus::Loaded);
+    assert_eq!(file.records_read, 155);
+    assert_eq!(file.events_loaded, 155);
+    assert!(file.errors.is_empty());
+    assert!(
+        file.notes
+            .iter()
+            .any(|n| n.starts_with("193 comment lines")),
+        "{:?}",
+        file.notes
+    );
+    let events = events_of(&store, "fail2ban_sshd.log");
+    let first = events
+        .iter()
+        .copied()
+        .find(|&i| store.events()[i].origin.record == 5)
+        .unwrap();
+    assert_eq!(str_field(&store, first, "user.name"), Some("myhlj1374"));
+    assert_eq!(
+        str_field(&store, first, "source.address"),
+        Some("192.030.0.6")
+    );
+    assert_eq!(str_field(&store, first, "source.ip"), None);
+    let ipv6 = events
+        .iter()
+        .filter(|&&i| str_field(&store, i, "source.ip") == Some("aaaa:bbbb:cccc:1234::1:1"))
+        .count();
+    assert!(ipv6 >= 3, "{ipv6}");
+}

@@ -26,6 +26,8 @@ pub enum Format {
     Json,
     /// Raw Linux audit daemon log (`type=… msg=audit(…)` lines).
     Auditd,
+    /// Syslog text lines (RFC 3164, as in `/var/log/auth.log`, or RFC 5424).
+    Syslog,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -38,6 +40,7 @@ impl Format {
             Format::EvtxJson => "evtx-json",
             Format::Json => "json",
             Format::Auditd => "auditd",
+            Format::Syslog => "syslog",
             Format::Unknown => "unknown",
         }
     }
@@ -49,6 +52,7 @@ impl Format {
             Format::EvtxJson,
             Format::Json,
             Format::Auditd,
+            Format::Syslog,
             Format::Unknown,
         ]
         .into_iter()
@@ -57,7 +61,10 @@ impl Format {
 
     /// Returns whether a parser reads this format.
     pub fn is_supported(self) -> bool {
-        matches!(self, Format::Evtx | Format::EvtxJson | Format::Auditd)
+        matches!(
+            self,
+            Format::Evtx | Format::EvtxJson | Format::Auditd | Format::Syslog
+        )
     }
 }
 

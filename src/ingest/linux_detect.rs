@@ -2,6 +2,7 @@
 
 use super::Format;
 use super::auditd::looks_like_auditd;
+use super::syslog::looks_like_syslog;
 
 /// Detects a Linux or macOS log format from a file's first bytes, or returns `None` to let
 /// the other detectors decide.
@@ -10,6 +11,9 @@ pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if looks_like_auditd(text) {
         return Some(Format::Auditd);
+    }
+    if looks_like_syslog(text) {
+        return Some(Format::Syslog);
     }
     None
 }

@@ -98,6 +98,7 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
             read_json_document(path, offset)
         }
         Format::Auditd => super::auditd::read_raw(path, line_offset(origin)?),
+        Format::Syslog => super::syslog::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
 }
