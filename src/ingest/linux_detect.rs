@@ -17,3 +17,41 @@ pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_linux_text_formats() {
+        let cases: &[(&[u8], Option<Format>)] = &[
+            (
+                b"type=SYSCALL msg=audit(1.2:3): a=1\n",
+                Some(Format::Auditd),
+            ),
+            (
+                b"\xEF\xBB\xBFnode=h type=CWD msg=audit(1.2:3): cwd=\"/\"",
+                Some(Format::Auditd),
+            ),
+            (
+                b"# c\n\nMay 29 20:56:52 imago sshd[28732]: x\n",
+                Some(Format::Syslog),
+            ),
+            (
+                b"<38>1 2019-07-08T17:40:16Z h sshd 1 - - x",
+                Some(Format::Syslog),
+            ),
+            (b"#separator \\x09\n#fields\tts\n", None),
+            (b"{\"Event\": {}}", None),
+            (b"\xFF\xFE\x00", None),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(
+                detect(bytes),
+                *expected,
+                "input {:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+}
