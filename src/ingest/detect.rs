@@ -24,6 +24,10 @@ pub enum Format {
     EvtxJson,
     /// JSON in some other shape (Winlogbeat, ECS, flat exports); no parser reads it yet.
     Json,
+    /// Raw Linux audit daemon log (`type=… msg=audit(…)` lines).
+    Auditd,
+    /// Syslog text lines (RFC 3164, as in `/var/log/auth.log`, or RFC 5424).
+    Syslog,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -35,6 +39,8 @@ impl Format {
             Format::Evtx => "evtx",
             Format::EvtxJson => "evtx-json",
             Format::Json => "json",
+            Format::Auditd => "auditd",
+            Format::Syslog => "syslog",
             Format::Unknown => "unknown",
         }
     }
@@ -45,6 +51,8 @@ impl Format {
             Format::Evtx,
             Format::EvtxJson,
             Format::Json,
+            Format::Auditd,
+            Format::Syslog,
             Format::Unknown,
         ]
         .into_iter()
@@ -53,7 +61,10 @@ impl Format {
 
     /// Returns whether a parser reads this format.
     pub fn is_supported(self) -> bool {
-        matches!(self, Format::Evtx | Format::EvtxJson)
+        matches!(
+            self,
+            Format::Evtx | Format::EvtxJson | Format::Auditd | Format::Syslog
+        )
     }
 }
 
@@ -67,6 +78,9 @@ impl std::fmt::Display for Format {
 pub fn detect(prefix: &[u8]) -> Format {
     if prefix.starts_with(EVTX_MAGIC) {
         return Format::Evtx;
+    }
+    if let Some(format) = super::linux_detect::detect(prefix) {
+        return format;
     }
     let text = skip_whitespace(strip_bom(prefix));
     if let Some(rest) = text.strip_prefix(b"Record ") {

@@ -5,11 +5,15 @@
 //! order and sorts it by time. Nothing in a bad file stops the load: every unreadable entry,
 //! unsupported file and bad record is counted in the [`LoadReport`] with its location.
 
+mod auditd;
 mod detect;
 mod evtx_file;
 mod evtx_json;
+mod lines;
+mod linux_detect;
 mod raw;
 mod report;
+mod syslog;
 mod walk;
 pub mod windows;
 
@@ -51,6 +55,27 @@ pub fn load(
     progress: &(dyn Fn(Progress) + Sync),
     cancel: &AtomicBool,
 ) -> (EventStore, LoadReport) {
+    load_with(paths, &LoadOptions::default(), progress, cancel)
+}
+
+/// Settings for formats whose records leave something out, such as syslog's year and zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The year of the first record of each syslog file whose timestamps have no year. When
+    /// `None`, the year is inferred from the file's modification time.
+    pub syslog_year: Option<i32>,
+    /// The UTC offset of syslog timestamps that have no zone. When `None`, they are read as
+    /// UTC.
+    pub syslog_utc_offset: Option<chrono::FixedOffset>,
+}
+
+/// Loads like [`load`], with `options` for formats whose records leave out year or zone.
+pub fn load_with(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &AtomicBool,
+) -> (EventStore, LoadReport) {
     let candidates = detect_all(walk(paths));
     let files_total = candidates.len();
     let files_done = AtomicUsize::new(0);
@@ -59,7 +84,7 @@ pub fn load(
     let parsed: Vec<(FileReport, Vec<EventBuilder>)> = candidates
         .par_iter()
         .map(|candidate| {
-            let (report, events) = parse_candidate(candidate, cancel);
+            let (report, events) = parse_candidate(candidate, options, cancel);
             let events_so_far = events_parsed.fetch_add(events.len() as u64, Ordering::Relaxed)
                 + events.len() as u64;
             progress(Progress {
@@ -145,7 +170,11 @@ pub fn detect_file(path: &Path) -> std::io::Result<Format> {
     Ok(detect(&prefix))
 }
 
-fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, Vec<EventBuilder>) {
+fn parse_candidate(
+    candidate: &Candidate,
+    options: &LoadOptions,
+    cancel: &AtomicBool,
+) -> (FileReport, Vec<EventBuilder>) {
     let (path, format, id) = match candidate {
         Candidate::Unreadable { path, message } => {
             let mut report = FileReport::new(path.clone(), Format::Unknown, FileStatus::Failed);
@@ -175,6 +204,8 @@ fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, V
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
         Format::Evtx => evtx_file::parse(path, id, cancel, &mut report, &mut events),
         Format::EvtxJson => evtx_json::parse(path, id, cancel, &mut report, &mut events),
+        Format::Auditd => auditd::parse(path, id, cancel, &mut report, &mut events),
+        Format::Syslog => syslog::parse(path, id, options, cancel, &mut report, &mut events),
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

@@ -97,8 +97,17 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
             })?;
             read_json_document(path, offset)
         }
+        Format::Auditd => super::auditd::read_raw(path, line_offset(origin)?),
+        Format::Syslog => super::syslog::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
+}
+
+/// The byte offset of a record in a line format.
+fn line_offset(origin: &Origin) -> Result<u64, RawError> {
+    origin.offset.ok_or(RawError::MissingOffset {
+        record: origin.record,
+    })
 }
 
 fn read_evtx_record(path: &Path, record_id: u64) -> Result<String, RawError> {

@@ -106,6 +106,9 @@ pub struct FileReport {
     pub errors: Vec<RecordError>,
     /// Errors beyond the cap that were counted but not kept.
     pub errors_omitted: u64,
+    /// Assumptions the parser made about the whole file, such as the year and zone of
+    /// syslog timestamps, and lines it read as comments rather than records.
+    pub notes: Vec<String>,
 }
 
 impl FileReport {
@@ -120,6 +123,7 @@ impl FileReport {
             records_skipped: 0,
             errors: Vec::new(),
             errors_omitted: 0,
+            notes: Vec::new(),
         }
     }
 

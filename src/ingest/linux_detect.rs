@@ -1,0 +1,57 @@
+//! Content detection for the Linux and macOS formats, called from [`super::detect`].
+
+use super::Format;
+use super::auditd::looks_like_auditd;
+use super::syslog::looks_like_syslog;
+
+/// Detects a Linux or macOS log format from a file's first bytes, or returns `None` to let
+/// the other detectors decide.
+pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
+    let text = String::from_utf8_lossy(prefix);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if looks_like_auditd(text) {
+        return Some(Format::Auditd);
+    }
+    if looks_like_syslog(text) {
+        return Some(Format::Syslog);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_linux_text_formats() {
+        let cases: &[(&[u8], Option<Format>)] = &[
+            (
+                b"type=SYSCALL msg=audit(1.2:3): a=1\n",
+                Some(Format::Auditd),
+            ),
+            (
+                b"\xEF\xBB\xBFnode=h type=CWD msg=audit(1.2:3): cwd=\"/\"",
+                Some(Format::Auditd),
+            ),
+            (
+                b"# c\n\nMay 29 20:56:52 imago sshd[28732]: x\n",
+                Some(Format::Syslog),
+            ),
+            (
+                b"<38>1 2019-07-08T17:40:16Z h sshd 1 - - x",
+                Some(Format::Syslog),
+            ),
+            (b"#separator \\x09\n#fields\tts\n", None),
+            (b"{\"Event\": {}}", None),
+            (b"\xFF\xFE\x00", None),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(
+                detect(bytes),
+                *expected,
+                "input {:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+}
