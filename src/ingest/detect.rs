@@ -22,7 +22,13 @@ pub enum Format {
     /// record with an `Event` key, as JSON lines, concatenated documents, `Record N` blocks
     /// or a JSON array.
     EvtxJson,
-    /// JSON in some other shape (Winlogbeat, ECS, flat exports); no parser reads it yet.
+    /// Windows events as other JSON: flat exports (NXLog, OTRF, Sentinel `SecurityEvent`),
+    /// Winlogbeat documents and Elasticsearch hits of either.
+    WindowsJson,
+    /// AWS CloudTrail records: `{"Records": [...]}` files, arrays, JSON lines.
+    #[serde(rename = "cloudtrail")]
+    CloudTrail,
+    /// JSON in a shape no parser reads.
     Json,
     /// A format no detector recognizes.
     Unknown,
@@ -34,6 +40,8 @@ impl Format {
         match self {
             Format::Evtx => "evtx",
             Format::EvtxJson => "evtx-json",
+            Format::WindowsJson => "windows-json",
+            Format::CloudTrail => "cloudtrail",
             Format::Json => "json",
             Format::Unknown => "unknown",
         }
@@ -44,6 +52,8 @@ impl Format {
         [
             Format::Evtx,
             Format::EvtxJson,
+            Format::WindowsJson,
+            Format::CloudTrail,
             Format::Json,
             Format::Unknown,
         ]
@@ -53,7 +63,10 @@ impl Format {
 
     /// Returns whether a parser reads this format.
     pub fn is_supported(self) -> bool {
-        matches!(self, Format::Evtx | Format::EvtxJson)
+        matches!(
+            self,
+            Format::Evtx | Format::EvtxJson | Format::WindowsJson | Format::CloudTrail
+        )
     }
 }
 
@@ -89,7 +102,7 @@ pub fn detect(prefix: &[u8]) -> Format {
     if skip_whitespace(object).starts_with(b"\"Event\"") {
         Format::EvtxJson
     } else {
-        Format::Json
+        super::sniff::classify_json(text)
     }
 }
 
@@ -119,6 +132,10 @@ mod tests {
             (b"[\n {\"Event\": {}}]", Format::EvtxJson),
             (b"Record 12\n{\n", Format::EvtxJson),
             (b"{\"EventID\": 4624}", Format::Json),
+            (
+                b"{\"EventID\": 4624, \"Channel\": \"Security\"}",
+                Format::WindowsJson,
+            ),
             (b"[]", Format::Json),
             (b"Record x", Format::Unknown),
             (b"", Format::Unknown),

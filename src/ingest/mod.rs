@@ -5,13 +5,18 @@
 //! order and sorts it by time. Nothing in a bad file stops the load: every unreadable entry,
 //! unsupported file and bad record is counted in the [`LoadReport`] with its location.
 
+pub mod cloudtrail;
 mod detect;
 mod evtx_file;
 mod evtx_json;
+mod input;
+mod json_records;
 mod raw;
 mod report;
+mod sniff;
 mod walk;
 pub mod windows;
+mod windows_json;
 
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
 pub use raw::{RawError, read_raw, read_raw_event};
@@ -20,7 +25,6 @@ pub use report::{
     Totals,
 };
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -136,12 +140,10 @@ fn detect_all(entries: Vec<WalkEntry>) -> Vec<Candidate> {
     candidates
 }
 
-/// Detects the format of the file at `path` from its first [`DETECT_PREFIX_LEN`] bytes.
+/// Detects the format of the file at `path` from its first [`DETECT_PREFIX_LEN`] bytes,
+/// after decompression when the file is gzip.
 pub fn detect_file(path: &Path) -> std::io::Result<Format> {
-    let file = std::fs::File::open(path)?;
-    let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
-    file.take(DETECT_PREFIX_LEN as u64)
-        .read_to_end(&mut prefix)?;
+    let prefix = input::read_prefix(path, DETECT_PREFIX_LEN)?;
     Ok(detect(&prefix))
 }
 
@@ -157,7 +159,9 @@ fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, V
     let Some(id) = id else {
         let mut report = FileReport::new(path.clone(), format, FileStatus::Skipped);
         let reason = match format {
-            Format::Json => "JSON that is not in evtx_dump's Event shape; no parser reads it yet",
+            Format::Json => {
+                "JSON in a shape no parser reads (not Windows events, CloudTrail, M365, Entra ID or Zeek)"
+            }
             _ => "unsupported format: content matches no known log format",
         };
         report.push_error(Location::File, reason);
@@ -175,6 +179,14 @@ fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, V
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
         Format::Evtx => evtx_file::parse(path, id, cancel, &mut report, &mut events),
         Format::EvtxJson => evtx_json::parse(path, id, cancel, &mut report, &mut events),
+        Format::WindowsJson => {
+            let map = windows_json::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::CloudTrail => {
+            let map = cloudtrail::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

@@ -1,6 +1,6 @@
 //! Reading one raw record back from its file, for the detail view.
 
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -91,7 +91,7 @@ pub fn read_raw_event(store: &EventStore, index: usize) -> Result<String, RawErr
 pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, RawError> {
     match format {
         Format::Evtx => read_evtx_record(path, origin.record),
-        Format::EvtxJson => {
+        Format::EvtxJson | Format::WindowsJson | Format::CloudTrail => {
             let offset = origin.offset.ok_or(RawError::MissingOffset {
                 record: origin.record,
             })?;
@@ -142,8 +142,7 @@ fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
         path: display.clone(),
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(io_error)?;
-    file.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+    let file = super::input::open_at(path, offset).map_err(io_error)?;
     let mut documents = serde_json::Deserializer::from_reader(BufReader::new(file))
         .into_iter::<serde_json::Value>();
     let json_error = |source| RawError::Json {

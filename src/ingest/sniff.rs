@@ -1,0 +1,97 @@
+//! Content checks for the JSON and text formats beyond EVTX, used by [`super::detect`].
+//!
+//! The checks look for keys that only one family writes, anywhere in the prefix, because a
+//! prefix often ends inside the first record and key order differs between exporters.
+
+use super::Format;
+
+/// Classifies JSON text (an object, or an array of objects) by the keys it contains.
+pub(crate) fn classify_json(text: &[u8]) -> Format {
+    let has = |key: &str| has_key(text, key);
+    if has("eventSource") && has("eventName") && (has("awsRegion") || has("eventVersion")) {
+        return Format::CloudTrail;
+    }
+    if has("winlog") || has("winlog.channel") || has("winlog.event_data") {
+        return Format::WindowsJson;
+    }
+    // evtx_dump's shape as the `_source` of an Elasticsearch hit.
+    if has("_source") && has("Event") && has("System") {
+        return Format::WindowsJson;
+    }
+    if (has("EventID") || has("EventId")) && has("Channel") {
+        return Format::WindowsJson;
+    }
+    Format::Json
+}
+
+/// Returns whether `text` contains `"key"` used as an object key: not escaped inside a string
+/// and followed by a colon.
+pub(crate) fn has_key(text: &[u8], key: &str) -> bool {
+    let needle_len = key.len() + 2;
+    let mut start = 0;
+    while let Some(found) = find(&text[start..], key.as_bytes()) {
+        let at = start + found;
+        start = at + 1;
+        // The key must be quoted, and the opening quote must not be an escaped one.
+        if at == 0 || text[at - 1] != b'"' || at + key.len() >= text.len() {
+            continue;
+        }
+        if at >= 2 && text[at - 2] == b'\\' {
+            continue;
+        }
+        if text[at + key.len()] != b'"' {
+            continue;
+        }
+        let after = &text[at - 1 + needle_len..];
+        let colon = after.iter().find(|b| !b.is_ascii_whitespace());
+        if colon == Some(&b':') {
+            return true;
+        }
+    }
+    false
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_key_needs_quotes_and_colon() {
+        assert!(has_key(br#"{"EventID": 1}"#, "EventID"));
+        assert!(has_key(b"{\n  \"EventID\"\n  : 1", "EventID"));
+        assert!(!has_key(br#"{"x": "EventID"}"#, "EventID"));
+        assert!(!has_key(br#"{"x": "say \"EventID\": no"}"#, "EventID"));
+        assert!(!has_key(br#"{"EventIDs": 1}"#, "EventID"));
+        assert!(!has_key(br#""EventID"#, "EventID"));
+        assert!(!has_key(b"", "EventID"));
+    }
+
+    #[test]
+    fn classify_json_by_keys() {
+        let cases: &[(&[u8], Format)] = &[
+            (
+                br#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject""#,
+                Format::CloudTrail,
+            ),
+            (br#"{"Records": [{"awsRegion": "x", "eventSource": "a", "eventName": "b"}]}"#, Format::CloudTrail),
+            (br#"{"EventID":4624,"Channel":"Security""#, Format::WindowsJson),
+            (br#"{"_source": {"winlog": {"channel": "Security"}}}"#, Format::WindowsJson),
+            (br#"{"event": {"code": "1"}}"#, Format::Json),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                classify_json(text),
+                *expected,
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+}
