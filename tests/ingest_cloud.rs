@@ -364,3 +364,42 @@ fn gzip_renamed_cloudtrail_loads() {
     let raw = ingest::read_raw_event(&store, 10).unwrap();
     assert!(raw.contains("\"eventSource\""), "{raw}");
 }
+
+#[test]
+fn m365_and_entra_samples_map() {
+    let Some(dir) = data_dir("cloud") else {
+        return;
+    };
+    let office = "otrf_goldensaml_OfficeActivityEvents.json";
+    let entra = "otrf_goldensaml_AADAuditEvents.json";
+
+    let (store, report) = load(&[dir.join(office), dir.join(entra)]);
+
+    assert_loaded(&report, Format::M365Audit, &[(office, 1)]);
+    assert_loaded(&report, Format::EntraId, &[(entra, 4)]);
+    let mail = find(&store, office, "event.action", "MailItemsAccessed");
+    assert_eq!(store.log_source(mail), "m365:unified");
+    assert_eq!(store.events()[mail].platform, Platform::OfficeSuite);
+    assert_eq!(str_field(&store, mail, "user.name"), Some("pgustavo"));
+    assert_eq!(str_field(&store, mail, "source.ip"), Some("1.2.3.4"));
+    assert_eq!(str_field(&store, mail, "event.provider"), Some("Exchange"));
+    assert_eq!(str_field(&store, mail, "event.outcome"), Some("success"));
+    // 2021-08-02T13:32:07Z
+    assert_eq!(store.events()[mail].timestamp, 1_627_911_127_000_000_000);
+
+    let grants = find(
+        &store,
+        entra,
+        "event.action",
+        "Add delegated permission grant",
+    );
+    assert_eq!(store.log_source(grants), "azure:audit");
+    assert_eq!(store.events()[grants].platform, Platform::IdentityProvider);
+    let by_user = events_of(&store, entra)
+        .into_iter()
+        .filter(|&i| str_field(&store, i, "user.email") == Some("pgustavo@simulandlabs.com"))
+        .count();
+    assert_eq!(by_user, 4);
+    let raw = ingest::read_raw_event(&store, grants).unwrap();
+    assert!(raw.contains("Add delegated permission grant"), "{raw}");
+}

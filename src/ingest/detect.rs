@@ -28,6 +28,10 @@ pub enum Format {
     /// AWS CloudTrail records: `{"Records": [...]}` files, arrays, JSON lines.
     #[serde(rename = "cloudtrail")]
     CloudTrail,
+    /// Microsoft 365 unified audit log records (Management API or Sentinel `OfficeActivity`).
+    M365Audit,
+    /// Microsoft Entra ID audit and sign-in records (Graph, Azure Monitor or Sentinel).
+    EntraId,
     /// JSON in a shape no parser reads.
     Json,
     /// A format no detector recognizes.
@@ -42,6 +46,8 @@ impl Format {
             Format::EvtxJson => "evtx-json",
             Format::WindowsJson => "windows-json",
             Format::CloudTrail => "cloudtrail",
+            Format::M365Audit => "m365-audit",
+            Format::EntraId => "entra-id",
             Format::Json => "json",
             Format::Unknown => "unknown",
         }
@@ -54,6 +60,8 @@ impl Format {
             Format::EvtxJson,
             Format::WindowsJson,
             Format::CloudTrail,
+            Format::M365Audit,
+            Format::EntraId,
             Format::Json,
             Format::Unknown,
         ]
@@ -65,7 +73,12 @@ impl Format {
     pub fn is_supported(self) -> bool {
         matches!(
             self,
-            Format::Evtx | Format::EvtxJson | Format::WindowsJson | Format::CloudTrail
+            Format::Evtx
+                | Format::EvtxJson
+                | Format::WindowsJson
+                | Format::CloudTrail
+                | Format::M365Audit
+                | Format::EntraId
         )
     }
 }

@@ -7,10 +7,12 @@
 
 pub mod cloudtrail;
 mod detect;
+pub mod entra;
 mod evtx_file;
 mod evtx_json;
 mod input;
 mod json_records;
+pub mod m365;
 mod raw;
 mod report;
 mod sniff;
@@ -185,6 +187,14 @@ fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, V
         }
         Format::CloudTrail => {
             let map = cloudtrail::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::M365Audit => {
+            let map = m365::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::EntraId => {
+            let map = entra::map_record;
             json_records::parse(path, id, map, cancel, &mut report, &mut events)
         }
         Format::Json | Format::Unknown => true,

@@ -91,7 +91,11 @@ pub fn read_raw_event(store: &EventStore, index: usize) -> Result<String, RawErr
 pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, RawError> {
     match format {
         Format::Evtx => read_evtx_record(path, origin.record),
-        Format::EvtxJson | Format::WindowsJson | Format::CloudTrail => {
+        Format::EvtxJson
+        | Format::WindowsJson
+        | Format::CloudTrail
+        | Format::M365Audit
+        | Format::EntraId => {
             let offset = origin.offset.ok_or(RawError::MissingOffset {
                 record: origin.record,
             })?;

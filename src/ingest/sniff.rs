@@ -11,6 +11,23 @@ pub(crate) fn classify_json(text: &[u8]) -> Format {
     if has("eventSource") && has("eventName") && (has("awsRegion") || has("eventVersion")) {
         return Format::CloudTrail;
     }
+    let has_any = |keys: &[&str]| keys.iter().any(|key| has_key(text, key));
+    if has("Operation") && has_any(&["Workload", "OfficeWorkload"]) && has("RecordType") {
+        return Format::M365Audit;
+    }
+    let entra_audit = has_any(&["activityDisplayName", "ActivityDisplayName"])
+        && has_any(&[
+            "initiatedBy",
+            "InitiatedBy",
+            "loggedByService",
+            "LoggedByService",
+        ]);
+    let entra_signin = has_any(&["userPrincipalName", "UserPrincipalName"])
+        && has_any(&["appDisplayName", "AppDisplayName"])
+        && has_any(&["ipAddress", "IPAddress"]);
+    if entra_audit || entra_signin {
+        return Format::EntraId;
+    }
     if has("winlog") || has("winlog.channel") || has("winlog.event_data") {
         return Format::WindowsJson;
     }
@@ -84,6 +101,18 @@ mod tests {
             (br#"{"EventID":4624,"Channel":"Security""#, Format::WindowsJson),
             (br#"{"_source": {"winlog": {"channel": "Security"}}}"#, Format::WindowsJson),
             (br#"{"event": {"code": "1"}}"#, Format::Json),
+            (
+                br#"{"RecordType":"50","Operation":"MailItemsAccessed","OfficeWorkload":"Exchange""#,
+                Format::M365Audit,
+            ),
+            (
+                br#"{"ActivityDisplayName":"Add user","InitiatedBy":"{}""#,
+                Format::EntraId,
+            ),
+            (
+                br#"{"properties":{"userPrincipalName":"a","appDisplayName":"b","ipAddress":"c"}}"#,
+                Format::EntraId,
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(
