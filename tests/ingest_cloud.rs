@@ -403,3 +403,75 @@ fn m365_and_entra_samples_map() {
     let raw = ingest::read_raw_event(&store, grants).unwrap();
     assert!(raw.contains("Add delegated permission grant"), "{raw}");
 }
+
+#[test]
+fn zeek_samples_load() {
+    let Some(dir) = data_dir("network") else {
+        return;
+    };
+    let tsv = "lsass_campaign01_zeek_ssl.tsv.log";
+
+    let (store, report) = load(&[dir]);
+
+    assert_loaded(
+        &report,
+        Format::ZeekJson,
+        &[
+            ("apt29_day1_NASHUA_conn.log", 479),
+            ("apt29_day1_NASHUA_ssl.log", 376),
+            ("apt29_day2_UTICA-A_conn.log", 353),
+            ("apt29_day2_UTICA-A_ssl.log", 283),
+            ("apt29_day2_UTICA-A_x509.log", 2),
+        ],
+    );
+    assert_loaded(&report, Format::ZeekTsv, &[(tsv, 5)]);
+    assert!((0..store.len()).all(|i| store.log_source(i) == "NSM:Flow"));
+
+    let first_ssl = find(
+        &store,
+        "apt29_day1_NASHUA_ssl.log",
+        "event.id",
+        "CpnezL3085IfcJzSAe",
+    );
+    assert_eq!(
+        str_field(&store, first_ssl, "tls.client.ja3"),
+        Some("e0fe397a5edfba9a6facc7c7b341f4eb")
+    );
+    assert_eq!(
+        str_field(&store, first_ssl, "destination.ip"),
+        Some("192.168.0.4")
+    );
+    assert_eq!(
+        str_field(&store, first_ssl, "event.dataset"),
+        Some("zeek.ssl")
+    );
+    assert_eq!(store.events()[first_ssl].origin.record, 1);
+
+    let cert = find(
+        &store,
+        "apt29_day2_UTICA-A_x509.log",
+        "x509.subject.distinguished_name",
+        "CN=P18055077,OU=Jethpro,O=Pajfds,L=Minnetonka,ST=Minnesota,C=US",
+    );
+    assert_eq!(store.events()[cert].timestamp, 1_588_316_619_755_627_000);
+
+    let downgrade = find(&store, tsv, "tls.version_protocol", "TLSv10");
+    assert_eq!(
+        store.events()[downgrade].timestamp,
+        1_692_161_685_536_254_000
+    );
+    assert_eq!(
+        store.field(downgrade, "destination.port"),
+        Some(ValueRef::Int(8080))
+    );
+    assert_eq!(
+        store.field(downgrade, "tls.resumed"),
+        Some(ValueRef::Bool(false))
+    );
+    assert_eq!(store.events()[downgrade].origin.record, 10);
+    let raw = ingest::read_raw_event(&store, downgrade).unwrap();
+    assert!(
+        raw.starts_with("1692161685.536254\tCwPdEL3GjlTuYf5iAd"),
+        "{raw}"
+    );
+}

@@ -32,6 +32,10 @@ pub enum Format {
     M365Audit,
     /// Microsoft Entra ID audit and sign-in records (Graph, Azure Monitor or Sentinel).
     EntraId,
+    /// Zeek logs written as JSON lines.
+    ZeekJson,
+    /// Zeek logs in Zeek's tab-separated form with `#fields` and `#types` header lines.
+    ZeekTsv,
     /// JSON in a shape no parser reads.
     Json,
     /// A format no detector recognizes.
@@ -48,6 +52,8 @@ impl Format {
             Format::CloudTrail => "cloudtrail",
             Format::M365Audit => "m365-audit",
             Format::EntraId => "entra-id",
+            Format::ZeekJson => "zeek-json",
+            Format::ZeekTsv => "zeek-tsv",
             Format::Json => "json",
             Format::Unknown => "unknown",
         }
@@ -62,6 +68,8 @@ impl Format {
             Format::CloudTrail,
             Format::M365Audit,
             Format::EntraId,
+            Format::ZeekJson,
+            Format::ZeekTsv,
             Format::Json,
             Format::Unknown,
         ]
@@ -79,6 +87,8 @@ impl Format {
                 | Format::CloudTrail
                 | Format::M365Audit
                 | Format::EntraId
+                | Format::ZeekJson
+                | Format::ZeekTsv
         )
     }
 }
@@ -109,7 +119,7 @@ pub fn detect(prefix: &[u8]) -> Format {
             // An empty array or an array of scalars is JSON, but not records we can read.
             _ => return Format::Json,
         },
-        _ => return Format::Unknown,
+        _ => return super::sniff::classify_text(text),
     };
     // evtx_dump writes `Event` as the first key of every record.
     if skip_whitespace(object).starts_with(b"\"Event\"") {

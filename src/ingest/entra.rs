@@ -197,7 +197,7 @@ fn normalize_map(object: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// Decodes a string that holds a JSON object or array; other strings stay text.
+/// Decodes a string that contains a JSON object or array. Other strings stay text.
 fn decode_json_string(text: &str) -> Option<Value> {
     let trimmed = text.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {

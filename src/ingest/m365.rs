@@ -89,7 +89,7 @@ pub(crate) fn add_user(builder: &mut EventBuilder, user: &str) {
     }
 }
 
-/// The client address without a port or IPv6 brackets (`1.2.3.4:5678`, `[::1]:443`), or
+/// Returns the client address without a port or IPv6 brackets (`1.2.3.4:5678`, `[::1]:443`), or
 /// `None` when it is not an IP address.
 pub(crate) fn client_ip(text: &str) -> Option<String> {
     let text = text.trim();

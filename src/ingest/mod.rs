@@ -19,6 +19,7 @@ mod sniff;
 mod walk;
 pub mod windows;
 mod windows_json;
+pub mod zeek;
 
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
 pub use raw::{RawError, read_raw, read_raw_event};
@@ -197,6 +198,11 @@ fn parse_candidate(candidate: &Candidate, cancel: &AtomicBool) -> (FileReport, V
             let map = entra::map_record;
             json_records::parse(path, id, map, cancel, &mut report, &mut events)
         }
+        Format::ZeekJson => {
+            let map = zeek::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::ZeekTsv => zeek::parse_tsv(path, id, cancel, &mut report, &mut events),
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

@@ -95,11 +95,18 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         | Format::WindowsJson
         | Format::CloudTrail
         | Format::M365Audit
-        | Format::EntraId => {
+        | Format::EntraId
+        | Format::ZeekJson => {
             let offset = origin.offset.ok_or(RawError::MissingOffset {
                 record: origin.record,
             })?;
             read_json_document(path, offset)
+        }
+        Format::ZeekTsv => {
+            let offset = origin.offset.ok_or(RawError::MissingOffset {
+                record: origin.record,
+            })?;
+            read_line(path, offset)
         }
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
@@ -162,4 +169,31 @@ fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
             offset,
         }),
     }
+}
+
+/// Reads the line that starts at byte `offset`, up to [`super::zeek::MAX_LINE_LEN`] bytes.
+fn read_line(path: &Path, offset: u64) -> Result<String, RawError> {
+    use std::io::{BufRead, Read};
+
+    let display = path.display().to_string();
+    let file = super::input::open_at(path, offset).map_err(|source| RawError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    let mut line = Vec::new();
+    BufReader::new(file)
+        .take(super::zeek::MAX_LINE_LEN as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(|source| RawError::Io {
+            path: display.clone(),
+            source,
+        })?;
+    if line.is_empty() {
+        return Err(RawError::NoDocument {
+            path: display,
+            offset,
+        });
+    }
+    let text = String::from_utf8_lossy(&line);
+    Ok(text.trim_end_matches(['\r', '\n']).to_owned())
 }

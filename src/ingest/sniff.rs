@@ -28,6 +28,10 @@ pub(crate) fn classify_json(text: &[u8]) -> Format {
     if entra_audit || entra_signin {
         return Format::EntraId;
     }
+    let zeek_ids = has_any(&["uid", "id.orig_h", "id_orig_h", "certificate_version"]);
+    if has("ts") && (zeek_ids || has("_path") || has("@stream")) {
+        return Format::ZeekJson;
+    }
     if has("winlog") || has("winlog.channel") || has("winlog.event_data") {
         return Format::WindowsJson;
     }
@@ -39,6 +43,15 @@ pub(crate) fn classify_json(text: &[u8]) -> Format {
         return Format::WindowsJson;
     }
     Format::Json
+}
+
+/// Classifies text that is not JSON.
+pub(crate) fn classify_text(text: &[u8]) -> Format {
+    // Zeek's tab-separated logs start with their header lines, `#separator` first.
+    if text.starts_with(b"#separator ") || text.starts_with(b"#fields\t") {
+        return Format::ZeekTsv;
+    }
+    Format::Unknown
 }
 
 /// Returns whether `text` contains `"key"` used as an object key: not escaped inside a string
@@ -101,6 +114,8 @@ mod tests {
             (br#"{"EventID":4624,"Channel":"Security""#, Format::WindowsJson),
             (br#"{"_source": {"winlog": {"channel": "Security"}}}"#, Format::WindowsJson),
             (br#"{"event": {"code": "1"}}"#, Format::Json),
+            (br#"{"ts":1588205199.82,"uid":"Cvf4","id_orig_h":"10.0.1.6""#, Format::ZeekJson),
+            (br#"{"_path":"dns","ts":"2024-01-01T00:00:00Z""#, Format::ZeekJson),
             (
                 br#"{"RecordType":"50","Operation":"MailItemsAccessed","OfficeWorkload":"Exchange""#,
                 Format::M365Audit,
