@@ -163,6 +163,9 @@ pub fn event_subject(store: &EventStore, index: usize) -> String {
     String::new()
 }
 
+/// Number of skipped files the table names; JSON output lists them all.
+const MAX_SKIPPED_LISTED: usize = 10;
+
 /// `1 file`, `2 files`.
 fn counted(n: u64, noun: &str) -> String {
     if n == 1 {
@@ -253,7 +256,39 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
         counted(totals.events_loaded, "event"),
         counted(totals.records_skipped, "record"),
     )?;
+    // Files in no supported format are summed up rather than listed as errors: a case folder
+    // often holds thousands of notes, rules and tool outputs beside the logs.
+    let skipped: Vec<&crate::ingest::FileReport> = result
+        .report
+        .files
+        .iter()
+        .filter(|f| f.status == crate::ingest::FileStatus::Skipped)
+        .collect();
+    if !skipped.is_empty() {
+        writeln!(
+            out,
+            "skipped {} in no supported log format{}",
+            counted(skipped.len() as u64, "file"),
+            if skipped.len() > MAX_SKIPPED_LISTED {
+                format!(", the first {MAX_SKIPPED_LISTED}:")
+            } else {
+                ":".to_owned()
+            }
+        )?;
+        for file in skipped.iter().take(MAX_SKIPPED_LISTED) {
+            let reason = file.errors.first().map_or("", |e| e.message.as_str());
+            writeln!(
+                out,
+                "  {}: {}",
+                clean(&file.path.display().to_string()),
+                clean(reason)
+            )?;
+        }
+    }
     for file in &result.report.files {
+        if file.status == crate::ingest::FileStatus::Skipped {
+            continue;
+        }
         for error in &file.errors {
             writeln!(
                 out,

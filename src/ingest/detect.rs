@@ -22,7 +22,21 @@ pub enum Format {
     /// record with an `Event` key, as JSON lines, concatenated documents, `Record N` blocks
     /// or a JSON array.
     EvtxJson,
-    /// JSON in some other shape (Winlogbeat, ECS, flat exports); no parser reads it yet.
+    /// Windows events as other JSON: flat exports (NXLog, OTRF, Sentinel `SecurityEvent`),
+    /// Winlogbeat documents and Elasticsearch hits of either.
+    WindowsJson,
+    /// AWS CloudTrail records: `{"Records": [...]}` files, arrays, JSON lines.
+    #[serde(rename = "cloudtrail")]
+    CloudTrail,
+    /// Microsoft 365 unified audit log records (Management API or Sentinel `OfficeActivity`).
+    M365Audit,
+    /// Microsoft Entra ID audit and sign-in records (Graph, Azure Monitor or Sentinel).
+    EntraId,
+    /// Zeek logs written as JSON lines.
+    ZeekJson,
+    /// Zeek logs in Zeek's tab-separated form with `#fields` and `#types` header lines.
+    ZeekTsv,
+    /// JSON in a shape no parser reads.
     Json,
     /// Raw Linux audit daemon log (`type=… msg=audit(…)` lines).
     Auditd,
@@ -38,6 +52,12 @@ impl Format {
         match self {
             Format::Evtx => "evtx",
             Format::EvtxJson => "evtx-json",
+            Format::WindowsJson => "windows-json",
+            Format::CloudTrail => "cloudtrail",
+            Format::M365Audit => "m365-audit",
+            Format::EntraId => "entra-id",
+            Format::ZeekJson => "zeek-json",
+            Format::ZeekTsv => "zeek-tsv",
             Format::Json => "json",
             Format::Auditd => "auditd",
             Format::Syslog => "syslog",
@@ -50,6 +70,12 @@ impl Format {
         [
             Format::Evtx,
             Format::EvtxJson,
+            Format::WindowsJson,
+            Format::CloudTrail,
+            Format::M365Audit,
+            Format::EntraId,
+            Format::ZeekJson,
+            Format::ZeekTsv,
             Format::Json,
             Format::Auditd,
             Format::Syslog,
@@ -63,7 +89,16 @@ impl Format {
     pub fn is_supported(self) -> bool {
         matches!(
             self,
-            Format::Evtx | Format::EvtxJson | Format::Auditd | Format::Syslog
+            Format::Evtx
+                | Format::EvtxJson
+                | Format::WindowsJson
+                | Format::CloudTrail
+                | Format::M365Audit
+                | Format::EntraId
+                | Format::ZeekJson
+                | Format::ZeekTsv
+                | Format::Auditd
+                | Format::Syslog
         )
     }
 }
@@ -97,13 +132,13 @@ pub fn detect(prefix: &[u8]) -> Format {
             // An empty array or an array of scalars is JSON, but not records we can read.
             _ => return Format::Json,
         },
-        _ => return Format::Unknown,
+        _ => return super::sniff::classify_text(text),
     };
     // evtx_dump writes `Event` as the first key of every record.
     if skip_whitespace(object).starts_with(b"\"Event\"") {
         Format::EvtxJson
     } else {
-        Format::Json
+        super::sniff::classify_json(text)
     }
 }
 
@@ -133,6 +168,10 @@ mod tests {
             (b"[\n {\"Event\": {}}]", Format::EvtxJson),
             (b"Record 12\n{\n", Format::EvtxJson),
             (b"{\"EventID\": 4624}", Format::Json),
+            (
+                b"{\"EventID\": 4624, \"Channel\": \"Security\"}",
+                Format::WindowsJson,
+            ),
             (b"[]", Format::Json),
             (b"Record x", Format::Unknown),
             (b"", Format::Unknown),

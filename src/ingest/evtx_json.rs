@@ -28,7 +28,7 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    match std::fs::read(path) {
+    match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));
@@ -128,7 +128,7 @@ fn map_document(
 
 /// serde_json's message with the line made absolute, because serde counts lines from the
 /// start of the document, not of the file.
-fn json_error_message(err: &serde_json::Error, document_line: u64) -> String {
+pub(crate) fn json_error_message(err: &serde_json::Error, document_line: u64) -> String {
     let text = err.to_string();
     let message = match text.rfind(" at line ") {
         Some(cut) => &text[..cut],
@@ -143,7 +143,7 @@ fn json_error_message(err: &serde_json::Error, document_line: u64) -> String {
 
 /// Returns the start of the first line after the one containing `start` that begins with `{`,
 /// `Record ` or `]`, or the end of input.
-fn next_document_start(bytes: &[u8], start: usize) -> usize {
+pub(crate) fn next_document_start(bytes: &[u8], start: usize) -> usize {
     let mut pos = next_line(bytes, start);
     while pos < bytes.len() {
         let rest = &bytes[pos..];
@@ -156,7 +156,7 @@ fn next_document_start(bytes: &[u8], start: usize) -> usize {
 }
 
 /// Returns the index just past the next `\n` at or after `pos`, or the end of input.
-fn next_line(bytes: &[u8], pos: usize) -> usize {
+pub(crate) fn next_line(bytes: &[u8], pos: usize) -> usize {
     match bytes[pos.min(bytes.len())..]
         .iter()
         .position(|&b| b == b'\n')
@@ -166,14 +166,14 @@ fn next_line(bytes: &[u8], pos: usize) -> usize {
     }
 }
 
-fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
     while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {
         pos += 1;
     }
     pos
 }
 
-fn skip_separators(bytes: &[u8], mut pos: usize, in_array: bool) -> usize {
+pub(crate) fn skip_separators(bytes: &[u8], mut pos: usize, in_array: bool) -> usize {
     while let Some(&b) = bytes.get(pos) {
         if b.is_ascii_whitespace() || (in_array && b == b',') {
             pos += 1;
@@ -186,7 +186,7 @@ fn skip_separators(bytes: &[u8], mut pos: usize, in_array: bool) -> usize {
 
 /// Converts byte offsets to 1-based line numbers, scanning each byte once as offsets grow.
 #[derive(Debug)]
-struct LineCounter {
+pub(crate) struct LineCounter {
     counted_to: usize,
     line: u64,
 }
@@ -201,7 +201,7 @@ impl Default for LineCounter {
 }
 
 impl LineCounter {
-    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
+    pub(crate) fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
         let offset = offset.min(bytes.len());
         if offset < self.counted_to {
             // Offsets only move forward in the scanner; recount from the start otherwise.

@@ -6,16 +6,24 @@
 //! unsupported file and bad record is counted in the [`LoadReport`] with its location.
 
 mod auditd;
+pub mod cloudtrail;
 mod detect;
+pub mod entra;
 mod evtx_file;
 mod evtx_json;
+mod input;
+mod json_records;
 mod lines;
 mod linux_detect;
+pub mod m365;
 mod raw;
 mod report;
+mod sniff;
 mod syslog;
 mod walk;
 pub mod windows;
+mod windows_json;
+pub mod zeek;
 
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
 pub use raw::{RawError, read_raw, read_raw_event};
@@ -24,7 +32,6 @@ pub use report::{
     Totals,
 };
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -161,12 +168,10 @@ fn detect_all(entries: Vec<WalkEntry>) -> Vec<Candidate> {
     candidates
 }
 
-/// Detects the format of the file at `path` from its first [`DETECT_PREFIX_LEN`] bytes.
+/// Detects the format of the file at `path` from its first [`DETECT_PREFIX_LEN`] bytes,
+/// after decompression when the file is gzip.
 pub fn detect_file(path: &Path) -> std::io::Result<Format> {
-    let file = std::fs::File::open(path)?;
-    let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
-    file.take(DETECT_PREFIX_LEN as u64)
-        .read_to_end(&mut prefix)?;
+    let prefix = input::read_prefix(path, DETECT_PREFIX_LEN)?;
     Ok(detect(&prefix))
 }
 
@@ -186,7 +191,9 @@ fn parse_candidate(
     let Some(id) = id else {
         let mut report = FileReport::new(path.clone(), format, FileStatus::Skipped);
         let reason = match format {
-            Format::Json => "JSON that is not in evtx_dump's Event shape; no parser reads it yet",
+            Format::Json => {
+                "JSON in a shape no parser reads (not Windows events, CloudTrail, M365, Entra ID or Zeek)"
+            }
             _ => "unsupported format: content matches no known log format",
         };
         report.push_error(Location::File, reason);
@@ -206,6 +213,27 @@ fn parse_candidate(
         Format::EvtxJson => evtx_json::parse(path, id, cancel, &mut report, &mut events),
         Format::Auditd => auditd::parse(path, id, cancel, &mut report, &mut events),
         Format::Syslog => syslog::parse(path, id, options, cancel, &mut report, &mut events),
+        Format::WindowsJson => {
+            let map = windows_json::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::CloudTrail => {
+            let map = cloudtrail::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::M365Audit => {
+            let map = m365::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::EntraId => {
+            let map = entra::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::ZeekJson => {
+            let map = zeek::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::ZeekTsv => zeek::parse_tsv(path, id, cancel, &mut report, &mut events),
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

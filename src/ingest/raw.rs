@@ -1,6 +1,6 @@
 //! Reading one raw record back from its file, for the detail view.
 
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -91,7 +91,12 @@ pub fn read_raw_event(store: &EventStore, index: usize) -> Result<String, RawErr
 pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, RawError> {
     match format {
         Format::Evtx => read_evtx_record(path, origin.record),
-        Format::EvtxJson => {
+        Format::EvtxJson
+        | Format::WindowsJson
+        | Format::CloudTrail
+        | Format::M365Audit
+        | Format::EntraId
+        | Format::ZeekJson => {
             let offset = origin.offset.ok_or(RawError::MissingOffset {
                 record: origin.record,
             })?;
@@ -99,6 +104,12 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         }
         Format::Auditd => super::auditd::read_raw(path, line_offset(origin)?),
         Format::Syslog => super::syslog::read_raw(path, line_offset(origin)?),
+        Format::ZeekTsv => {
+            let offset = origin.offset.ok_or(RawError::MissingOffset {
+                record: origin.record,
+            })?;
+            read_line(path, offset)
+        }
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
 }
@@ -153,8 +164,7 @@ fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
         path: display.clone(),
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(io_error)?;
-    file.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+    let file = super::input::open_at(path, offset).map_err(io_error)?;
     let mut documents = serde_json::Deserializer::from_reader(BufReader::new(file))
         .into_iter::<serde_json::Value>();
     let json_error = |source| RawError::Json {
@@ -170,4 +180,31 @@ fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
             offset,
         }),
     }
+}
+
+/// Reads the line that starts at byte `offset`, up to [`super::zeek::MAX_LINE_LEN`] bytes.
+fn read_line(path: &Path, offset: u64) -> Result<String, RawError> {
+    use std::io::{BufRead, Read};
+
+    let display = path.display().to_string();
+    let file = super::input::open_at(path, offset).map_err(|source| RawError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    let mut line = Vec::new();
+    BufReader::new(file)
+        .take(super::zeek::MAX_LINE_LEN as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(|source| RawError::Io {
+            path: display.clone(),
+            source,
+        })?;
+    if line.is_empty() {
+        return Err(RawError::NoDocument {
+            path: display,
+            offset,
+        });
+    }
+    let text = String::from_utf8_lossy(&line);
+    Ok(text.trim_end_matches(['\r', '\n']).to_owned())
 }
