@@ -219,3 +219,31 @@ fn truncated_evtx_keeps_whole_chunks() {
     assert_eq!(file.records_skipped, 85);
     assert_eq!(file.records_read, file.events_loaded + file.records_skipped);
 }
+
+#[test]
+fn gzipped_line_logs_load_and_read_back() {
+    use std::io::Write;
+    let Some(source) = shared("linux/go-libaudit_audit-rhel7.log") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("audit.log.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).expect("create"),
+        flate2::Compression::default(),
+    );
+    encoder
+        .write_all(&std::fs::read(&source).expect("read"))
+        .expect("compress");
+    encoder.finish().expect("finish");
+    let (_, plain) = scan(&[source]);
+    let (_, gzipped) = scan(&[path]);
+    assert_eq!(gzipped.report.files[0].format.name(), "auditd");
+    assert_eq!(
+        gzipped.report.totals.events_loaded,
+        plain.report.totals.events_loaded
+    );
+    let raw = glexia::ingest::read_raw_event(&gzipped.store, 0).expect("raw record reads back");
+    let expected = glexia::ingest::read_raw_event(&plain.store, 0).expect("plain reads back");
+    assert_eq!(raw, expected);
+}

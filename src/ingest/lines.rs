@@ -1,6 +1,6 @@
 //! Splitting text logs into located lines, and reading one line back by its byte offset.
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::raw::RawError;
@@ -75,16 +75,18 @@ pub(crate) fn read_lines_at(
         path: display.clone(),
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(io_error)?;
-    let length = file.metadata().map_err(io_error)?.len();
-    if offset >= length {
-        return Err(RawError::NoDocument {
-            path: display,
-            offset,
-        });
-    }
-    file.seek(SeekFrom::Start(offset)).map_err(io_error)?;
-    let mut reader = BufReader::new(file);
+    // Through the decompressing reader, since offsets count bytes of the decompressed text.
+    let reader = super::input::open_at(path, offset).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::UnexpectedEof {
+            RawError::NoDocument {
+                path: display.clone(),
+                offset,
+            }
+        } else {
+            io_error(source)
+        }
+    })?;
+    let mut reader = BufReader::new(reader);
     let mut lines = Vec::new();
     while lines.len() < max_lines {
         let mut buffer = Vec::new();

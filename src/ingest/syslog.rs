@@ -54,7 +54,7 @@ pub(crate) fn parse(
         .and_then(|m| m.modified())
         .ok()
         .map(DateTime::<Utc>::from);
-    match std::fs::read(path) {
+    match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, options, modified, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));
