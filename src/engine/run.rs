@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analytics::Analytic;
 use crate::eql::{self, Document, Value};
-use crate::store::{EventStore, ValueRef};
+use crate::store::{EventStore, StoredValue, Sym, ValueRef};
 
 use super::{Chain, ChainStep, Finding, JoinKey};
 
@@ -47,14 +47,25 @@ impl Frequencies {
             let Some(sym) = store.strings.get(field) else {
                 continue;
             };
+            // Interned strings are counted by symbol first, so only distinct values are
+            // lowercased and hashed as text.
+            let mut by_symbol: HashMap<Sym, u64> = HashMap::new();
             for event in store.events() {
-                if let Some(value) = event.get(sym) {
-                    let key = value
-                        .resolve(&store.strings)
-                        .to_string()
-                        .to_ascii_lowercase();
-                    *table.entry(key).or_default() += 1;
+                match event.get(sym) {
+                    Some(StoredValue::Str(value)) => *by_symbol.entry(*value).or_default() += 1,
+                    Some(value) => {
+                        let key = value
+                            .resolve(&store.strings)
+                            .to_string()
+                            .to_ascii_lowercase();
+                        *table.entry(key).or_default() += 1;
+                    }
+                    None => {}
                 }
+            }
+            for (value, count) in by_symbol {
+                let key = store.strings.resolve(value).to_ascii_lowercase();
+                *table.entry(key).or_default() += count;
             }
         }
         Frequencies { counts }
@@ -124,6 +135,53 @@ impl Document for StoreDocument<'_> {
     }
 }
 
+/// Indexes of the events an analytic reads, in store order.
+///
+/// The analytic's `[[reads]]` are resolved to interned symbols once, so the pass over every
+/// event compares integers and allocates nothing.
+pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
+    let code_field = store.strings.get("event.code");
+    // Per log source symbol: None reads every code, Some lists the code symbols read.
+    let mut wanted: Vec<(Sym, Option<Vec<Sym>>)> = Vec::new();
+    for read in &analytic.reads {
+        let Some(source) = store.strings.get(&read.log_source) else {
+            continue;
+        };
+        let codes = if read.event_codes.is_empty() {
+            None
+        } else {
+            Some(
+                read.event_codes
+                    .iter()
+                    .filter_map(|code| store.strings.get(code))
+                    .collect(),
+            )
+        };
+        wanted.push((source, codes));
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    store
+        .events()
+        .iter()
+        .enumerate()
+        .filter(|(_, event)| {
+            let code = code_field.and_then(|field| match event.get(field) {
+                Some(StoredValue::Str(code)) => Some(*code),
+                _ => None,
+            });
+            wanted.iter().any(|(source, codes)| {
+                *source == event.log_source
+                    && codes
+                        .as_ref()
+                        .is_none_or(|codes| code.is_some_and(|c| codes.contains(&c)))
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Runs one analytic over the events it reads and returns its chains.
 pub fn run_analytic(
     store: &EventStore,
@@ -131,15 +189,7 @@ pub fn run_analytic(
     analytic: &Analytic,
     options: &eql::Options,
 ) -> Result<Vec<Chain>, RunError> {
-    let code_sym = store.strings.get("event.code");
-    let selected: Vec<usize> = (0..store.len())
-        .filter(|&i| {
-            let code = code_sym
-                .and_then(|sym| store.events()[i].get(sym))
-                .map(|v| v.resolve(&store.strings).to_string());
-            analytic.reads_event(store.log_source(i), code.as_deref())
-        })
-        .collect();
+    let selected = select_events(store, analytic);
     let documents: Vec<StoreDocument<'_>> = selected
         .iter()
         .map(|&i| StoreDocument::new(store, frequencies, i))
