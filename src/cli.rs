@@ -54,13 +54,13 @@ pub enum Command {
     },
     /// Work with ATT&CK STIX bundles.
     Attack {
-        /// What to do.
+        /// The subcommand to run.
         #[command(subcommand)]
         command: AttackCommand,
     },
     /// Inspect and check analytics.
     Analytics {
-        /// What to do.
+        /// The subcommand to run.
         #[command(subcommand)]
         command: AnalyticsCommand,
     },
@@ -77,7 +77,7 @@ pub enum AttackCommand {
         /// The STIX bundle, such as `enterprise-attack-18.1.json`.
         bundle: PathBuf,
 
-        /// Where to write the catalog; defaults to `catalog-<domain>-<version>.json` in the
+        /// Output path of the catalog. Defaults to `catalog-<domain>-<version>.json` in the
         /// current folder.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,

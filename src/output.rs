@@ -1,4 +1,4 @@
-//! What `glexia scan` prints: an aligned table for people or one JSON document for scripts.
+//! Output of `glexia scan`: an aligned table for people or one JSON document for scripts.
 
 use std::io::Write;
 
@@ -25,7 +25,7 @@ fn value_json(value: &ValueRef<'_>) -> Value {
     }
 }
 
-/// One event as JSON: its normalized fields, log source, platform and origin.
+/// Renders one event as JSON: its normalized fields, log source, platform and origin.
 pub fn event_json(store: &EventStore, index: usize) -> Value {
     let Some(event) = store.events().get(index) else {
         return Value::Null;
@@ -140,7 +140,7 @@ pub fn format_delta(nanos: i64) -> String {
     }
 }
 
-/// The most telling value of an event for a one-line summary: its process, registry path,
+/// Returns the value that best identifies an event in a one-line summary: its process, registry path,
 /// file, destination or logon source.
 pub fn event_subject(store: &EventStore, index: usize) -> String {
     const FIELDS: [&str; 6] = [
@@ -154,7 +154,7 @@ pub fn event_subject(store: &EventStore, index: usize) -> String {
     for field in FIELDS {
         if let Some(value) = store.field(index, field) {
             let value = value.to_string();
-            // Windows writes "-" for an empty value, which says nothing in a summary.
+            // Windows writes "-" for an empty value, which tells a reader nothing.
             if value != "-" {
                 return format!("{field}={value}");
             }

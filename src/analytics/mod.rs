@@ -51,7 +51,7 @@ pub struct AnalyticFile {
     pub technique: String,
     /// `informational`, `low`, `medium`, `high` or `critical`.
     pub severity: String,
-    /// How the query implements ATT&CK's description, and what it leaves out.
+    /// Implementation notes: the query's reading of ATT&CK's description and its gaps.
     pub notes: String,
     /// Links that back the query's logic.
     #[serde(default)]
@@ -119,7 +119,7 @@ pub struct Analytic {
     pub path: PathBuf,
 }
 
-/// Why an analytic file could not be used.
+/// An error that makes an analytic file unusable.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticError {
     /// The file could not be read.
@@ -145,7 +145,7 @@ pub enum AnalyticError {
         path: PathBuf,
         /// The field, such as `tunables.TimeWindow.default`.
         field: String,
-        /// What is wrong and what is expected.
+        /// The problem and the expected value.
         message: String,
     },
     /// The query does not parse after substitution.
@@ -321,7 +321,7 @@ pub fn load(dirs: &[PathBuf]) -> (Vec<Analytic>, Vec<AnalyticError>) {
     (analytics.into_values().collect(), errors)
 }
 
-/// The analytic id a file that failed to load was meant to define, read leniently.
+/// Reads, leniently, the analytic id that a file which failed to load was meant to define.
 fn intended_id(path: &Path) -> Option<String> {
     let from_key = std::fs::read_to_string(path)
         .ok()

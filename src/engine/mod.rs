@@ -78,7 +78,7 @@ impl Chain {
     }
 }
 
-/// What the UI shows of one catalog analytic, executable or not.
+/// The UI's view of one catalog analytic, executable or not.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnalyticSummary {
     /// The ATT&CK analytic id, such as `AN0750`.
@@ -101,7 +101,7 @@ pub struct AnalyticSummary {
     pub executable: Option<ExecutableSummary>,
 }
 
-/// What the UI shows of an executable analytic.
+/// The UI's view of an executable analytic.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExecutableSummary {
     /// The analytic file it came from.
@@ -152,6 +152,6 @@ pub enum Update {
     },
     /// Correlation finished.
     Findings(Vec<Finding>),
-    /// The work failed as a whole; the message says why.
+    /// The work failed as a whole, for the reason in the message.
     Failed(String),
 }

@@ -12,10 +12,11 @@ use super::{Chain, ChainStep, Finding, JoinKey};
 /// Prefix of the computed fields that count how often a value occurs in the loaded data.
 ///
 /// `glexia.frequency.process.name` is the number of loaded events whose `process.name` equals
-/// this event's, ignoring ASCII case. Analytics use it where ATT&CK says "rare" or "uncommon".
+/// this event's, ignoring ASCII case. Analytics use it where ATT&CK calls a value "rare" or
+/// "uncommon".
 pub const FREQUENCY_PREFIX: &str = "glexia.frequency.";
 
-/// Why one analytic could not run.
+/// An analytic that failed while running.
 #[derive(Debug, thiserror::Error)]
 #[error("analytic {analytic} failed: {message}")]
 pub struct RunError {

@@ -62,7 +62,7 @@ impl Setup {
         self.analytics.iter().find(|a| a.id == id)
     }
 
-    /// One summary per catalog analytic, executable ones first by id, then the rest by id.
+    /// Builds one summary per catalog analytic, executable ones first by id, then the rest.
     ///
     /// `store` decides whether each analytic's log sources are present in the loaded data.
     pub fn summaries(&self, store: Option<&EventStore>) -> Vec<AnalyticSummary> {
@@ -163,13 +163,13 @@ pub fn load_summary(report: &LoadReport) -> LoadSummary {
 pub struct ScanResult {
     /// The loaded events.
     pub store: EventStore,
-    /// What each file yielded.
+    /// Per-file counts and errors of the load.
     pub report: LoadReport,
     /// Analytics that matched.
     pub findings: Vec<Finding>,
     /// Analytics that failed while running.
     pub errors: Vec<RunError>,
-    /// Which log sources the data holds, and what that means for each analytic.
+    /// Log sources present in the data, and each analytic's coverage by them.
     pub coverage: Coverage,
 }
 
