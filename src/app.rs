@@ -129,12 +129,18 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
     }
 
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let (requests, request_receiver) = engine::request_channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let worker_cancel = Arc::clone(&cancel);
     let _ = sender.send(Update::Analytics(setup.summaries(None)));
+    let analytics = setup.analytics.clone();
+    // The worker loads and correlates, then serves rerun requests until the UI drops its
+    // sender.
     let worker = std::thread::Builder::new()
         .name("glexia-engine".into())
-        .spawn(move || engine::run_in_background(&setup, &paths, &sender, &worker_cancel))?;
+        .spawn(move || {
+            engine::serve(&setup, &paths, &request_receiver, &sender, &worker_cancel);
+        })?;
 
     let raw_reader: RawReader =
         Arc::new(|store, index| ingest::read_raw_event(store, index).map_err(|e| e.to_string()));
@@ -143,6 +149,8 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
         title,
         raw_reader,
         theme,
+        analytics,
+        requests: Some(requests),
     };
     let result = tui::run(options, receiver);
     cancel.store(true, Ordering::Relaxed);

@@ -6,10 +6,12 @@
 
 mod run;
 mod session;
+mod worker;
 
 pub use run::{FREQUENCY_PREFIX, Frequencies, RunError, StoreDocument, run_all, run_analytic};
 
 pub use session::{ScanResult, Setup, load_summary, run_in_background, scan};
+pub use worker::{Request, request_channel, serve};
 
 use std::sync::Arc;
 
@@ -152,4 +154,13 @@ pub enum Update {
     Findings(Vec<Finding>),
     /// The work failed as a whole; the message says why.
     Failed(String),
+    /// One analytic ran again at the UI's request.
+    Rerun {
+        /// The analytic id.
+        analytic: String,
+        /// Generation of the request that produced this result.
+        generation: u64,
+        /// The chains found, or the evaluator's message.
+        result: Result<Vec<Chain>, String>,
+    },
 }

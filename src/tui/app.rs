@@ -4,8 +4,9 @@
 //! Nothing here touches the terminal, so tests drive the app with key sequences and engine
 //! updates and then inspect the state or draw it on a test backend.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::mpsc::Sender;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -14,8 +15,10 @@ use super::keymap::{self, Action, KeyContext};
 use super::model::{self, Filters, PickerEntry};
 use super::sanitize::sanitize_lines;
 use super::theme::Theme;
+use super::tune::{self, Rerun, RerunState, TuneForm};
 use super::{RawReader, TuiOptions};
-use crate::engine::{AnalyticSummary, Chain, Finding, LoadSummary, Update};
+use crate::analytics::Analytic;
+use crate::engine::{AnalyticSummary, Chain, Finding, LoadSummary, Request, Update};
 use crate::store::{EventStore, Timestamp};
 
 /// Everything the UI loop receives: input, engine updates and timer ticks.
@@ -216,6 +219,17 @@ pub struct App {
     pub spinner: usize,
     /// A terminal input failure, shown in the status line.
     pub input_error: Option<String>,
+    /// The result of the last command that has no view of its own, shown in the status line.
+    pub notice: Option<String>,
+    /// The open tuning form, which takes every key but quit.
+    pub form: Option<TuneForm>,
+    /// The newest rerun of each analytic tuned in this session, by analytic id.
+    pub reruns: HashMap<String, Rerun>,
+    executables: HashMap<String, Analytic>,
+    tuned: BTreeSet<String>,
+    requests: Option<Sender<Request>>,
+    generation: u64,
+    keep_selection: bool,
     page: usize,
     dirty: bool,
     quit: bool,
@@ -250,6 +264,18 @@ impl App {
             overlay: None,
             spinner: 0,
             input_error: None,
+            notice: None,
+            form: None,
+            reruns: HashMap::new(),
+            executables: options
+                .analytics
+                .iter()
+                .map(|analytic| (analytic.id.clone(), analytic.clone()))
+                .collect(),
+            tuned: BTreeSet::new(),
+            requests: options.requests.clone(),
+            generation: 0,
+            keep_selection: false,
             page: 10,
             dirty: false,
             quit: false,
@@ -264,6 +290,16 @@ impl App {
     /// Returns whether background work is still running, so the loop keeps the spinner turning.
     pub fn is_busy(&self) -> bool {
         matches!(self.work, Work::Starting | Work::Running { .. })
+            || self
+                .reruns
+                .values()
+                .any(|rerun| rerun.state == RerunState::Running)
+    }
+
+    /// Returns the rerun state of an analytic tuned in this session.
+    pub fn rerun_state(&self, analytic: usize) -> Option<&RerunState> {
+        let summary = self.analytics.get(analytic)?;
+        self.reruns.get(&summary.id).map(|rerun| &rerun.state)
     }
 
     /// Returns the innermost view.
@@ -365,11 +401,24 @@ impl App {
                 Some(count)
             })
             .collect();
+        let selected = match self.path.first() {
+            Some(View::Analytics(cursor)) if self.keep_selection => {
+                self.visible.get(cursor.selected).copied()
+            }
+            _ => None,
+        };
+        self.keep_selection = false;
         self.visible =
             model::visible_analytics(&self.analytics, &self.hits, &self.filters, &self.search);
         let visible = self.visible.len();
+        // A rerun changes the order by hits; the same analytic stays selected.
+        let position = selected.and_then(|index| self.visible.iter().position(|&i| i == index));
+        let page = self.page;
         if let Some(View::Analytics(cursor)) = self.path.first_mut() {
-            cursor.clamp(visible);
+            match position {
+                Some(position) => cursor.select(position, page),
+                None => cursor.clamp(visible),
+            }
         }
         let lengths: Vec<Option<usize>> = self
             .path
@@ -391,7 +440,15 @@ impl App {
             Update::Progress { stage, done, total } => {
                 self.work = Work::Running { stage, done, total };
             }
-            Update::Analytics(analytics) => {
+            Update::Analytics(mut analytics) => {
+                // The engine describes analytics as loaded; keep the values tuned since.
+                for summary in &mut analytics {
+                    if self.tuned.contains(&summary.id) {
+                        if let Some(analytic) = self.executables.get(&summary.id) {
+                            summary.executable = Some(tune::executable_summary(analytic));
+                        }
+                    }
+                }
                 self.platform_counts = model::platform_entries(&analytics);
                 self.technique_counts = model::technique_entries(&analytics);
                 self.tactic_counts = model::tactic_entries(&analytics);
@@ -424,7 +481,132 @@ impl App {
                 tracing::error!(%message, "background work failed");
                 self.work = Work::Failed(message);
             }
+            Update::Rerun {
+                analytic,
+                generation,
+                result,
+            } => self.finish_rerun(analytic, generation, result),
         }
+    }
+
+    /// Applies a rerun's result unless a newer request for the same analytic was sent since.
+    fn finish_rerun(&mut self, id: String, generation: u64, result: Result<Vec<Chain>, String>) {
+        let Some(rerun) = self.reruns.get_mut(&id) else {
+            return;
+        };
+        if rerun.generation != generation {
+            tracing::debug!(analytic = %id, generation, "dropped a stale rerun result");
+            return;
+        }
+        match result {
+            Ok(chains) => {
+                rerun.state = RerunState::Done;
+                if chains.is_empty() {
+                    self.findings.remove(&id);
+                } else {
+                    let finding = Finding {
+                        analytic: id.clone(),
+                        chains,
+                    };
+                    self.findings.insert(id.clone(), finding);
+                }
+            }
+            Err(message) => rerun.state = RerunState::Failed(message),
+        }
+        // Chain indices of this analytic refer to the old chains, so views deeper than its
+        // detail close.
+        if let Some(index) = self.analytics.iter().position(|a| a.id == id) {
+            let stale = self.path.iter().position(
+                |view| matches!(view, View::Chain { analytic, .. } if *analytic == index),
+            );
+            if let Some(position) = stale {
+                self.path.truncate(position);
+            }
+        }
+        self.keep_selection = true;
+        self.dirty = true;
+    }
+
+    /// Opens the tuning form of the analytic whose detail is shown, when it has tunables.
+    fn open_form(&mut self) {
+        let Some(View::Detail { analytic, .. }) = self.path.last() else {
+            return;
+        };
+        let Some(summary) = self.analytics.get(*analytic) else {
+            return;
+        };
+        match self.executables.get(&summary.id) {
+            Some(executable) if !executable.tunables.is_empty() => {
+                self.form = Some(TuneForm::new(executable));
+            }
+            Some(_) => self.notice = Some(format!("{} has no tunables", summary.id)),
+            None => self.notice = Some(format!("{} has no executable query", summary.id)),
+        }
+    }
+
+    fn handle_form_key(&mut self, key: KeyEvent, action: Option<Action>) {
+        let Some(form) = self.form.as_mut() else {
+            return;
+        };
+        match action {
+            Some(Action::Quit) => self.quit = true,
+            Some(Action::Back) => self.form = None,
+            Some(Action::NextField) => form.step_focus(true),
+            Some(Action::PreviousField) => form.step_focus(false),
+            Some(Action::Open) => self.apply_form(),
+            _ => form.input(key),
+        }
+    }
+
+    /// Validates the form; on success closes it and reruns the tuned analytic, on error keeps
+    /// it open with the message.
+    fn apply_form(&mut self) {
+        let Some(form) = self.form.as_mut() else {
+            return;
+        };
+        let Some(analytic) = self.executables.get(&form.analytic) else {
+            form.error = Some(format!("{} is no longer loaded", form.analytic));
+            return;
+        };
+        match form.apply(analytic) {
+            Err(_) => {}
+            Ok(None) => {
+                self.notice = Some("no tunable changed".to_owned());
+                self.form = None;
+            }
+            Ok(Some(tuned)) => {
+                self.form = None;
+                self.start_rerun(tuned);
+            }
+        }
+    }
+
+    fn start_rerun(&mut self, tuned: Analytic) {
+        let id = tuned.id.clone();
+        if let Some(summary) = self.analytics.iter_mut().find(|a| a.id == id) {
+            summary.executable = Some(tune::executable_summary(&tuned));
+        }
+        self.generation += 1;
+        let generation = self.generation;
+        let request = Request::Rerun {
+            analytic: Box::new(tuned.clone()),
+            generation,
+        };
+        self.executables.insert(id.clone(), tuned);
+        self.tuned.insert(id.clone());
+        let sent = self
+            .requests
+            .as_ref()
+            .is_some_and(|requests| requests.send(request).is_ok());
+        let state = if sent {
+            tracing::info!(analytic = %id, generation, "requested a rerun");
+            RerunState::Running
+        } else {
+            tracing::error!(analytic = %id, "failed to request a rerun: the engine has stopped");
+            RerunState::Failed("the engine has stopped, so the analytic cannot rerun".to_owned())
+        };
+        self.reruns.insert(id, Rerun { generation, state });
+        self.dirty = true;
     }
 
     fn key_context(&self) -> KeyContext {
@@ -434,6 +616,8 @@ impl App {
             overlay: self.overlay.is_some(),
             picker: matches!(self.overlay, Some(Overlay::Picker { .. })),
             typing: self.typing || self.picker_typing(),
+            detail_view: matches!(self.current(), View::Detail { .. }),
+            form: self.form.is_some(),
         }
     }
 
@@ -442,6 +626,11 @@ impl App {
             return;
         }
         let action = keymap::lookup(&key, self.key_context());
+        if self.form.is_some() {
+            self.handle_form_key(key, action);
+            return;
+        }
+        self.notice = None;
         if self.typing || self.picker_typing() {
             self.handle_typing(key, action);
             return;
@@ -487,6 +676,7 @@ impl App {
             Action::NextChain => self.step_chain(true),
             Action::PreviousChain => self.step_chain(false),
             Action::Timeline => self.open_timeline(),
+            Action::Tune => self.open_form(),
             Action::ToggleRaw => {
                 let store = self.store.clone();
                 if let Some(View::Event {

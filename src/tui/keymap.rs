@@ -49,6 +49,12 @@ pub enum Action {
     ClearFilterKind,
     /// Delete the last character of the search.
     DeleteChar,
+    /// Open the tuning form of the analytic shown.
+    Tune,
+    /// Move to the next field of a form.
+    NextField,
+    /// Move to the previous field of a form.
+    PreviousField,
 }
 
 /// The context in which a binding applies.
@@ -60,6 +66,8 @@ pub enum Scope {
     Moving,
     /// In the views, with no overlay open.
     Views,
+    /// In an executable analytic's detail view.
+    Detail,
     /// In the chain view.
     Chain,
     /// In the event view.
@@ -68,6 +76,8 @@ pub enum Scope {
     Picker,
     /// While typing a search; other printable keys are typed into the query.
     SearchInput,
+    /// In the tuning form; other keys edit the focused field.
+    Form,
 }
 
 impl Scope {
@@ -77,10 +87,12 @@ impl Scope {
             Scope::Everywhere => "Everywhere",
             Scope::Moving => "Moving in lists",
             Scope::Views => "Views",
+            Scope::Detail => "Analytic detail",
             Scope::Chain => "Chain view",
             Scope::Event => "Event view",
             Scope::Picker => "Filter picker",
             Scope::SearchInput => "Typing a search",
+            Scope::Form => "Tuning form",
         }
     }
 }
@@ -98,20 +110,28 @@ pub struct KeyContext {
     pub picker: bool,
     /// The search query has the keyboard.
     pub typing: bool,
+    /// The innermost view is an analytic's detail.
+    pub detail_view: bool,
+    /// The tuning form is open and has the keyboard.
+    pub form: bool,
 }
 
 impl KeyContext {
     fn applies(self, scope: Scope) -> bool {
+        if self.form {
+            return scope == Scope::Form;
+        }
         if self.typing {
             return scope == Scope::SearchInput;
         }
         match scope {
             Scope::Everywhere | Scope::Moving => true,
             Scope::Views => !self.overlay,
+            Scope::Detail => !self.overlay && self.detail_view,
             Scope::Chain => !self.overlay && self.chain_view,
             Scope::Event => !self.overlay && self.event_view,
             Scope::Picker => self.picker,
-            Scope::SearchInput => false,
+            Scope::SearchInput | Scope::Form => false,
         }
     }
 }
@@ -187,6 +207,45 @@ pub const KEYMAP: &[Binding] = &[
         Scope::SearchInput,
         Action::DeleteChar,
         "delete the last character",
+    ),
+    Binding {
+        code: KeyCode::Char('c'),
+        modifiers: KeyModifiers::CONTROL,
+        scope: Scope::Form,
+        action: Action::Quit,
+        description: "quit",
+    },
+    bind(
+        KeyCode::Enter,
+        Scope::Form,
+        Action::Open,
+        "check the values and rerun the analytic",
+    ),
+    bind(
+        KeyCode::Esc,
+        Scope::Form,
+        Action::Back,
+        "close the form without applying",
+    ),
+    bind(KeyCode::Tab, Scope::Form, Action::NextField, "next field"),
+    bind(KeyCode::Down, Scope::Form, Action::NextField, "next field"),
+    bind(
+        KeyCode::BackTab,
+        Scope::Form,
+        Action::PreviousField,
+        "previous field",
+    ),
+    bind(
+        KeyCode::Up,
+        Scope::Form,
+        Action::PreviousField,
+        "previous field",
+    ),
+    ch(
+        'e',
+        Scope::Detail,
+        Action::Tune,
+        "edit the tunables and rerun this analytic",
     ),
     ch(
         'n',
@@ -304,14 +363,16 @@ pub const KEYMAP: &[Binding] = &[
 ];
 
 /// Scopes in the order the help shows them.
-pub const SCOPES: [Scope; 7] = [
+pub const SCOPES: [Scope; 9] = [
     Scope::Everywhere,
     Scope::Moving,
     Scope::Views,
+    Scope::Detail,
     Scope::Chain,
     Scope::Event,
     Scope::Picker,
     Scope::SearchInput,
+    Scope::Form,
 ];
 
 /// Finds the action bound to `key` in `context`.
@@ -382,6 +443,8 @@ mod tests {
         overlay: false,
         picker: false,
         typing: false,
+        detail_view: false,
+        form: false,
     };
 
     #[test]
@@ -411,6 +474,27 @@ mod tests {
         assert_eq!(lookup(&press(KeyCode::Esc), typing), Some(Action::Back));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(lookup(&ctrl_c, typing), Some(Action::Quit));
+    }
+
+    #[test]
+    fn form_sees_only_form_keys() {
+        let form = KeyContext {
+            form: true,
+            detail_view: true,
+            ..VIEW
+        };
+        assert_eq!(lookup(&press(KeyCode::Char('e')), form), None);
+        assert_eq!(lookup(&press(KeyCode::Char('q')), form), None);
+        assert_eq!(lookup(&press(KeyCode::Enter), form), Some(Action::Open));
+        assert_eq!(lookup(&press(KeyCode::Tab), form), Some(Action::NextField));
+        let detail = KeyContext {
+            detail_view: true,
+            ..VIEW
+        };
+        assert_eq!(
+            lookup(&press(KeyCode::Char('e')), detail),
+            Some(Action::Tune)
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod model;
 pub mod sanitize;
 mod terminal;
 pub mod theme;
+pub mod tune;
 pub mod views;
 
 #[cfg(test)]
@@ -24,7 +25,8 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::engine::Update;
+use crate::analytics::Analytic;
+use crate::engine::{Request, Update};
 use crate::store::EventStore;
 
 pub use theme::Theme;
@@ -44,6 +46,10 @@ pub struct TuiOptions {
     pub raw_reader: RawReader,
     /// Styles per role; `NO_COLOR` is applied on top by [`run`].
     pub theme: Theme,
+    /// The executable analytics as the engine runs them, which the tuning form edits.
+    pub analytics: Vec<Analytic>,
+    /// Sends rerun requests to the engine's worker; `None` when no worker serves them.
+    pub requests: Option<std::sync::mpsc::Sender<Request>>,
 }
 
 impl std::fmt::Debug for TuiOptions {
@@ -52,6 +58,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("sample_data", &self.sample_data)
             .field("title", &self.title)
             .field("theme", &self.theme)
+            .field("analytics", &self.analytics.len())
             .finish_non_exhaustive()
     }
 }

@@ -11,9 +11,12 @@ use ratatui::style::Color;
 
 use super::app::{App, FilterKind, Inbound, Overlay, View};
 use super::theme::Theme;
+use super::tune::RerunState;
 use super::{TuiOptions, views};
+use crate::analytics::Analytic;
 use crate::engine::{
-    AnalyticSummary, Chain, ChainStep, ExecutableSummary, Finding, JoinKey, LoadSummary, Update,
+    AnalyticSummary, Chain, ChainStep, ExecutableSummary, Finding, JoinKey, LoadSummary, Request,
+    Update,
 };
 use crate::store::{EventBuilder, EventStore, Origin, Platform, SourceFile};
 
@@ -169,12 +172,41 @@ fn options() -> TuiOptions {
             }
         }),
         theme: Theme::default(),
+        analytics: vec![runnable_analytic()],
+        requests: None,
+    }
+}
+
+/// The runnable form of AN0001, with the same tunable the catalog summary shows.
+fn runnable_analytic() -> Analytic {
+    let text = "id = \"AN0001\"\ntitle = \"t\"\nplatform = \"Windows\"\n\
+                technique = \"T1059.001\"\nseverity = \"high\"\nnotes = \"n\"\n\
+                query = 'sequence by host.name with maxspan={{window}} \
+                [process where true] [file where true]'\n\
+                [[reads]]\nlog_source = \"WinEventLog:Sysmon\"\n\
+                [tunables.window]\nkind = \"duration\"\ndefault = \"5m\"\n\
+                help = \"maximum time between steps\"\n";
+    match Analytic::from_toml(std::path::Path::new("analytics/AN0001.toml"), text) {
+        Ok(analytic) => analytic,
+        Err(error) => panic!("test analytic failed to load: {error}"),
     }
 }
 
 /// Builds an app that has received the catalog, the store and the findings.
 fn loaded_app() -> App {
-    let mut app = App::new(&options());
+    loaded_app_with(&options())
+}
+
+/// Builds a loaded app whose rerun requests arrive on the returned receiver.
+fn loaded_app_with_worker() -> (App, std::sync::mpsc::Receiver<Request>) {
+    let (sender, receiver) = crate::engine::request_channel();
+    let mut options = options();
+    options.requests = Some(sender);
+    (loaded_app_with(&options), receiver)
+}
+
+fn loaded_app_with(options: &TuiOptions) -> App {
+    let mut app = App::new(options);
     app.handle(Inbound::Resize(80, 24));
     let updates = vec![
         Update::Analytics(catalog()),
@@ -744,8 +776,9 @@ fn no_color_theme_draws_no_color() {
 #[test]
 fn any_size_draws_without_panic() {
     let mut apps = vec![App::new(&options()), loaded_app()];
-    let sequences: [&[KeyCode]; 8] = [
+    let sequences: [&[KeyCode]; 9] = [
         &[Enter],
+        &[Enter, Char('e')],
         &[Enter, Enter],
         &[Enter, Enter, Enter],
         &[Enter, Enter, Enter, Char('t')],
@@ -788,4 +821,133 @@ fn tiny_resize_keeps_paging() {
         panic!("root is not the analytics list");
     };
     assert_eq!(cursor.selected, 2);
+}
+
+fn received_rerun(requests: &std::sync::mpsc::Receiver<Request>) -> (String, u64) {
+    match requests.try_recv() {
+        Ok(Request::Rerun {
+            analytic,
+            generation,
+        }) => (analytic.query_text.clone(), generation),
+        Err(error) => panic!("no rerun request was sent: {error}"),
+    }
+}
+
+#[test]
+fn tune_form_shows_tunables() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Char('e')]);
+    assert!(app.form.is_some(), "e did not open the form");
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("Tune AN0001"), "{screen}");
+        assert!(screen.contains("window (duration)"), "{screen}");
+        assert!(screen.contains("maximum time between steps"), "{screen}");
+        assert!(screen.contains("5m"), "{screen}");
+        assert!(screen.contains("Enter check the values"), "{screen}");
+    }
+    press(&mut app, &[Char('q')]);
+    assert!(!app.should_quit(), "q is typed into the field");
+    press(&mut app, &[Esc]);
+    assert!(app.form.is_none());
+    assert!(matches!(app.current(), View::Detail { .. }));
+}
+
+#[test]
+fn tune_rejects_invalid_value() {
+    let (mut app, requests) = loaded_app_with_worker();
+    press(&mut app, &[Enter, Char('e'), Backspace, Backspace]);
+    type_text(&mut app, "soon");
+    press(&mut app, &[Enter]);
+    let Some(form) = &app.form else {
+        panic!("an invalid value closed the form");
+    };
+    let error = form.error.clone().unwrap_or_default();
+    assert!(error.contains("'soon'"), "{error}");
+    assert!(requests.try_recv().is_err(), "an invalid value was sent");
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("window: "), "{screen}");
+}
+
+#[test]
+fn tune_reruns_newest_generation() {
+    let (mut app, requests) = loaded_app_with_worker();
+    let index = app
+        .analytics
+        .iter()
+        .position(|a| a.id == "AN0001")
+        .unwrap_or(0);
+    press(&mut app, &[Enter, Char('e'), Backspace]);
+    type_text(&mut app, "s");
+    press(&mut app, &[Enter]);
+    assert!(app.form.is_none());
+    let (query, first) = received_rerun(&requests);
+    assert!(query.contains("maxspan=5s"), "{query}");
+    assert_eq!(app.rerun_state(index), Some(&RerunState::Running));
+    assert!(app.is_busy());
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(
+            screen.contains("rerunning with the new tunables"),
+            "{screen}"
+        );
+    }
+    assert!(draw(&app, 200, 50).contains("window = 5s"));
+
+    press(&mut app, &[Char('e'), Backspace, Backspace]);
+    type_text(&mut app, "1h");
+    press(&mut app, &[Enter]);
+    let (_, second) = received_rerun(&requests);
+    assert!(second > first);
+
+    app.handle(Inbound::Update(Update::Rerun {
+        analytic: "AN0001".to_owned(),
+        generation: first,
+        result: Ok(Vec::new()),
+    }));
+    app.settle();
+    assert_eq!(
+        app.rerun_state(index),
+        Some(&RerunState::Running),
+        "stale result applied"
+    );
+    assert_eq!(app.hits[index], Some(2));
+
+    app.handle(Inbound::Update(Update::Rerun {
+        analytic: "AN0001".to_owned(),
+        generation: second,
+        result: Ok(vec![chain("WS01", [0, 1])]),
+    }));
+    app.settle();
+    assert_eq!(app.rerun_state(index), Some(&RerunState::Done));
+    assert_eq!(app.hits[index], Some(1));
+    assert!(!app.is_busy());
+    assert!(draw(&app, 80, 24).contains("1 chains (rerun"));
+}
+
+#[test]
+fn tune_without_worker_fails_visibly() {
+    let mut app = loaded_app();
+    let index = app
+        .analytics
+        .iter()
+        .position(|a| a.id == "AN0001")
+        .unwrap_or(0);
+    press(&mut app, &[Enter, Char('e'), Backspace]);
+    type_text(&mut app, "s");
+    press(&mut app, &[Enter]);
+    assert!(matches!(
+        app.rerun_state(index),
+        Some(RerunState::Failed(_))
+    ));
+    assert!(draw(&app, 80, 24).contains("rerun failed"));
+}
+
+#[test]
+fn tune_needs_tunables() {
+    let mut app = loaded_app();
+    press(&mut app, &[Down, Enter, Char('e')]);
+    assert!(app.form.is_none());
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("AN0002"), "{notice}");
 }

@@ -9,6 +9,7 @@ use super::super::app::App;
 use super::super::cursor::ListCursor;
 use super::super::format;
 use super::super::sanitize::{sanitize, sanitize_lines};
+use super::super::tune::RerunState;
 use super::{labeled, pane, row_style, spinner};
 use crate::engine::AnalyticSummary;
 
@@ -155,11 +156,27 @@ fn draw_chains(
 
     let chains = app.visible_chains(index);
     let total = app.finding(index).map_or(0, |f| f.chains.len());
-    let heading = if chains.len() == total {
+    let mut heading = if chains.len() == total {
         format!("{total} chains")
     } else {
-        format!("{} of {total} chains (host filter)", chains.len())
+        format!("{} of {total} chains (filtered)", chains.len())
     };
+    let mut heading_style = theme.hits;
+    match app.rerun_state(index) {
+        Some(RerunState::Running) => {
+            heading = format!(
+                "{} rerunning with the new tunables… ({heading} before)",
+                spinner(app)
+            );
+            heading_style = theme.accent;
+        }
+        Some(RerunState::Failed(message)) => {
+            heading = format!("rerun failed: {}", sanitize(message));
+            heading_style = theme.error;
+        }
+        Some(RerunState::Done) => heading.push_str(" (rerun with the new tunables)"),
+        None => {}
+    }
     let Some(store) = &app.store else {
         frame.render_widget(Paragraph::new(heading).style(theme.dim), area);
         return;
@@ -203,7 +220,7 @@ fn draw_chains(
     let [heading_area, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(
-        Paragraph::new(Line::styled(heading, theme.hits)),
+        Paragraph::new(Line::styled(heading, heading_style)),
         heading_area,
     );
     let header = Row::new(["first time", "host", "steps", "join keys"]).style(theme.dim);

@@ -128,6 +128,12 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(error) = &app.input_error {
         spans.push(Span::styled(format!("{}  ", sanitize(error)), theme.error));
     }
+    if let Some(notice) = &app.notice {
+        spans.push(Span::styled(
+            format!("{}  ", sanitize(notice)),
+            theme.filter,
+        ));
+    }
     let problems = app.summary.as_ref().map_or(0, |s| s.problems.len());
     if problems > 0 {
         spans.push(Span::styled(
@@ -142,6 +148,7 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 
     let mut hints = vec![(Action::Open, "open"), (Action::Back, "back")];
     match app.current() {
+        View::Detail { .. } => hints.push((Action::Tune, "tune")),
         View::Chain { .. } => {
             hints.push((Action::NextChain, "next chain"));
             hints.push((Action::PreviousChain, "previous"));

@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod chain;
 pub mod detail;
 pub mod event;
+mod form;
 mod header;
 mod overlay;
 pub mod timeline;
@@ -38,6 +39,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_body(frame, app, body);
     header::draw_status(frame, app, status);
     overlay::draw(frame, app, body);
+    form::draw(frame, app, body);
 }
 
 fn draw_body(frame: &mut Frame, app: &App, area: Rect) {

@@ -51,7 +51,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Returns a rectangle of `percent_x` by `percent_y` percent of `area`, centered in it.
-fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
+pub(super) fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     let width = u16::try_from(u32::from(area.width) * u32::from(percent_x) / 100).unwrap_or(0);
     let height = u16::try_from(u32::from(area.height) * u32::from(percent_y) / 100).unwrap_or(0);
     Rect {
