@@ -130,17 +130,34 @@ pub enum View {
         host: String,
         /// The anchor event, which the timeline opened from.
         anchor: usize,
+        /// Events of the chain the anchor was opened from, marked in the list.
+        chain_events: Vec<usize>,
         /// Indices of the events in the store.
         events: Vec<usize>,
         /// The cursor over `events`.
+        cursor: ListCursor,
+    },
+    /// Every loaded event with one field's value, and every chain that contains such an event.
+    Pivot {
+        /// The field name, such as `process.name`.
+        field: String,
+        /// The value the events share, as text.
+        value: String,
+        /// Store indices of the events, in time order.
+        events: Vec<usize>,
+        /// Whether more events matched than [`PIVOT_LIMIT`].
+        truncated: bool,
+        /// The chains as `(analytic index, chain index)`, in analytic order.
+        chains: Vec<(usize, usize)>,
+        /// The cursor over the events, then the chains.
         cursor: ListCursor,
     },
     /// One event's fields and raw record.
     Event {
         /// Index of the event in the store.
         event: usize,
-        /// First line shown.
-        scroll: usize,
+        /// The selected line and the first line shown; a selected field line can be pivoted on.
+        cursor: ListCursor,
         /// Whether the raw record is shown below the fields.
         show_raw: bool,
         /// The raw record, read once when the view opened.
@@ -221,6 +238,10 @@ pub struct App {
     pub input_error: Option<String>,
     /// The result of the last command that has no view of its own, shown in the status line.
     pub notice: Option<String>,
+    /// Whether the histogram pane is shown above the views.
+    pub show_histogram: bool,
+    /// Events and chain first times over time for the current filters, while it is shown.
+    pub histogram: Option<model::Histogram>,
     /// The open tuning form, which takes every key but quit.
     pub form: Option<TuneForm>,
     /// The newest rerun of each analytic tuned in this session, by analytic id.
@@ -265,6 +286,8 @@ impl App {
             spinner: 0,
             input_error: None,
             notice: None,
+            show_histogram: false,
+            histogram: None,
             form: None,
             reruns: HashMap::new(),
             executables: options
@@ -433,6 +456,39 @@ impl App {
                 chains.clamp(len);
             }
         }
+        self.histogram = if self.show_histogram {
+            self.build_histogram()
+        } else {
+            None
+        };
+    }
+
+    /// Counts the events and chain first times that pass the filters; a pass over every event,
+    /// so it runs only while the histogram is shown.
+    fn build_histogram(&self) -> Option<model::Histogram> {
+        let store = self.store.as_ref()?;
+        let mut chain_times = Vec::new();
+        for &analytic in &self.visible {
+            for chain in self.visible_chains(analytic) {
+                if let Some(time) = self
+                    .chain(analytic, chain)
+                    .and_then(|c| c.first_time(store))
+                {
+                    chain_times.push(time);
+                }
+            }
+        }
+        let host = self.filters.host.as_deref();
+        let keep = |index: usize| {
+            host.is_none_or(|host| {
+                store
+                    .field(index, "host.name")
+                    .map(|v| v.to_string())
+                    .as_deref()
+                    == Some(host)
+            })
+        };
+        model::histogram(store, keep, &chain_times)
     }
 
     fn handle_update(&mut self, update: Update) {
@@ -679,9 +735,10 @@ impl App {
             Action::Tune => self.open_form(),
             Action::ToggleRaw => {
                 let store = self.store.clone();
+                let page = self.page;
                 if let Some(View::Event {
                     event,
-                    scroll,
+                    cursor,
                     show_raw,
                     ..
                 }) = self.path.last_mut()
@@ -693,8 +750,22 @@ impl App {
                         .as_ref()
                         .and_then(|s| s.events().get(*event))
                         .map_or(0, |e| e.fields().len());
-                    *scroll = if *show_raw { 4 + fields } else { 0 };
+                    if *show_raw {
+                        let heading = FIELD_LINE + fields;
+                        *cursor = ListCursor {
+                            selected: heading,
+                            offset: heading,
+                        };
+                    } else {
+                        cursor.clamp(FIELD_LINE + fields + 1);
+                        cursor.select(cursor.selected, page);
+                    }
                 }
+            }
+            Action::Pivot => self.open_pivot(),
+            Action::Histogram => {
+                self.show_histogram = !self.show_histogram;
+                self.dirty = true;
             }
             movement => self.move_in_view(movement),
         }
@@ -834,6 +905,21 @@ impl App {
             View::Timeline { events, cursor, .. } => events
                 .get(cursor.selected)
                 .map(|&event| self.event_view(event)),
+            View::Pivot {
+                events,
+                chains,
+                cursor,
+                ..
+            } => match events.get(cursor.selected) {
+                Some(&event) => Some(self.event_view(event)),
+                None => chains
+                    .get(cursor.selected - events.len())
+                    .map(|&(analytic, chain)| View::Chain {
+                        analytic,
+                        chain,
+                        steps: ListCursor::default(),
+                    }),
+            },
             View::Event { .. } => None,
         };
         if let Some(view) = next {
@@ -860,11 +946,71 @@ impl App {
         cursor.select(position, self.page);
         // Center the anchor so the events just before it are visible too.
         cursor.offset = position.saturating_sub(self.page / 2);
+        // The chain is the one whose step opened the event, when the path came that way.
+        let chain_events = self
+            .path
+            .iter()
+            .rev()
+            .nth(1)
+            .and_then(|view| match view {
+                View::Chain {
+                    analytic, chain, ..
+                } => self.chain(*analytic, *chain),
+                _ => None,
+            })
+            .map(|chain| chain.steps.iter().map(|step| step.event).collect())
+            .unwrap_or_default();
         self.path.push(View::Timeline {
             host,
             anchor,
+            chain_events,
             events,
             cursor,
+        });
+    }
+
+    /// Opens the pivot on the field selected in the event view: every loaded event with the
+    /// same value of that field, and every chain that contains one of them.
+    fn open_pivot(&mut self) {
+        let Some(View::Event { event, cursor, .. }) = self.path.last() else {
+            return;
+        };
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let Some((field, value)) = cursor
+            .selected
+            .checked_sub(FIELD_LINE)
+            .and_then(|position| {
+                model::sorted_fields(&store, *event)
+                    .into_iter()
+                    .nth(position)
+            })
+        else {
+            self.notice = Some("select a field line to pivot on".to_owned());
+            return;
+        };
+        let (events, truncated) = model::events_with_value(&store, &field, &value, PIVOT_LIMIT);
+        let matched: std::collections::HashSet<usize> = events.iter().copied().collect();
+        let mut chains = Vec::new();
+        for (analytic, summary) in self.analytics.iter().enumerate() {
+            let Some(finding) = self.findings.get(&summary.id) else {
+                continue;
+            };
+            for (index, chain) in finding.chains.iter().enumerate() {
+                if chain.steps.iter().any(|step| matched.contains(&step.event)) {
+                    chains.push((analytic, index));
+                }
+            }
+        }
+        tracing::debug!(%field, events = events.len(), chains = chains.len(), "opened a pivot");
+        self.path.push(View::Pivot {
+            field,
+            value,
+            events,
+            truncated,
+            chains,
+            cursor: ListCursor::default(),
         });
     }
 
@@ -876,9 +1022,14 @@ impl App {
         if let Err(message) = &raw {
             tracing::warn!(event, %message, "failed to read the raw record");
         }
+        // The first field is selected, ready for a pivot.
+        let cursor = ListCursor {
+            selected: FIELD_LINE,
+            offset: 0,
+        };
         View::Event {
             event,
-            scroll: 0,
+            cursor,
             show_raw: false,
             raw,
         }
@@ -926,29 +1077,30 @@ impl App {
                 analytic, chain, ..
             } => self.chain(*analytic, *chain).map_or(0, |c| c.steps.len()),
             View::Timeline { events, .. } => events.len(),
+            View::Pivot { events, chains, .. } => events.len() + chains.len(),
             View::Event { .. } => super::views::event::line_count(self, self.current()),
         };
         match self.path.last_mut() {
             Some(View::Analytics(cursor))
             | Some(View::Detail { chains: cursor, .. })
             | Some(View::Chain { steps: cursor, .. })
-            | Some(View::Timeline { cursor, .. }) => {
+            | Some(View::Timeline { cursor, .. })
+            | Some(View::Pivot { cursor, .. })
+            | Some(View::Event { cursor, .. }) => {
                 cursor.apply(action, len, page);
-            }
-            Some(View::Event { scroll, .. }) => {
-                let mut cursor = ListCursor {
-                    selected: *scroll,
-                    offset: *scroll,
-                };
-                // The scroll is the first line shown, which can go no further than a page from
-                // the end.
-                cursor.apply(action, len.saturating_sub(page) + 1, page);
-                *scroll = cursor.selected;
             }
             None => {}
         }
     }
 }
+
+/// Line of the event view that shows the first field: time, source, origin and the fields
+/// heading come before it.
+pub const FIELD_LINE: usize = 4;
+
+/// Events a pivot lists at most, which bounds its memory on a value that nearly every event
+/// shares.
+pub const PIVOT_LIMIT: usize = 10_000;
 
 /// Events of the same host shown on each side of a timeline's anchor event.
 const TIMELINE_SIDE: usize = 200;

@@ -55,6 +55,10 @@ pub enum Action {
     NextField,
     /// Move to the previous field of a form.
     PreviousField,
+    /// List every event with the selected field's value and the chains that contain them.
+    Pivot,
+    /// Show or hide the histogram of events and chains over time.
+    Histogram,
 }
 
 /// The context in which a binding applies.
@@ -265,6 +269,12 @@ pub const KEYMAP: &[Binding] = &[
         Action::ToggleRaw,
         "show or hide the raw record",
     ),
+    bind(
+        KeyCode::Enter,
+        Scope::Event,
+        Action::Pivot,
+        "pivot: every event with the selected field's value, and its chains",
+    ),
     ch(
         't',
         Scope::Event,
@@ -332,6 +342,12 @@ pub const KEYMAP: &[Binding] = &[
         "remove every filter and the search",
     ),
     ch('!', Scope::Views, Action::Problems, "list load problems"),
+    ch(
+        'H',
+        Scope::Views,
+        Action::Histogram,
+        "show or hide the histogram of events and chains over time",
+    ),
     ch('j', Scope::Moving, Action::Down, "down"),
     bind(KeyCode::Down, Scope::Moving, Action::Down, "down"),
     ch('k', Scope::Moving, Action::Up, "up"),

@@ -229,6 +229,135 @@ pub fn host_neighbors(
     events
 }
 
+/// Returns an event's fields as `(name, value)` text, sorted by name.
+///
+/// Alphabetical order puts each ECS field set together (event.*, host.*, process.*) and the
+/// original winlog.* items last. The event view lists the fields in this order, so a line of it
+/// maps to one entry.
+pub fn sorted_fields(store: &EventStore, index: usize) -> Vec<(String, String)> {
+    let Some(event) = store.events().get(index) else {
+        return Vec::new();
+    };
+    let mut fields: Vec<(String, String)> = event
+        .fields()
+        .iter()
+        .map(|(name, value)| {
+            let value = value.resolve(&store.strings).to_string();
+            (store.strings.resolve(*name).to_owned(), value)
+        })
+        .collect();
+    fields.sort();
+    fields
+}
+
+/// Finds the events whose `field` has the text `value`, in store (time) order, keeping at most
+/// `limit`. Returns them and whether more matched.
+pub fn events_with_value(
+    store: &EventStore,
+    field: &str,
+    value: &str,
+    limit: usize,
+) -> (Vec<usize>, bool) {
+    let Some(field) = store.strings.get(field) else {
+        return (Vec::new(), false);
+    };
+    // As for timelines, interned symbols are compared first, and values stored as numbers or
+    // lists by their text.
+    let symbol = store.strings.get(value);
+    let mut events = Vec::new();
+    for (index, event) in store.events().iter().enumerate() {
+        let matches = match event.get(field) {
+            Some(StoredValue::Str(sym)) => Some(*sym) == symbol,
+            Some(other) => other.resolve(&store.strings).to_string() == value,
+            None => false,
+        };
+        if !matches {
+            continue;
+        }
+        if events.len() == limit {
+            return (events, true);
+        }
+        events.push(index);
+    }
+    (events, false)
+}
+
+/// Counts of events and chain first times over equal spans of the filtered events' time range.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Histogram {
+    /// Start of the first bucket.
+    pub start: Timestamp,
+    /// End of the last bucket.
+    pub end: Timestamp,
+    /// Events per bucket.
+    pub events: Vec<u64>,
+    /// Chains whose first event falls in each bucket.
+    pub chains: Vec<u64>,
+}
+
+impl Histogram {
+    /// Sums neighbouring buckets so that `series` fits `width` columns.
+    pub fn fit(series: &[u64], width: usize) -> Vec<u64> {
+        if width == 0 || series.is_empty() {
+            return Vec::new();
+        }
+        let group = series.len().div_ceil(width);
+        series
+            .chunks(group)
+            .map(|chunk| chunk.iter().sum())
+            .collect()
+    }
+}
+
+/// Number of buckets in a histogram, which is the maximum number of columns it shows. The view
+/// sums neighbouring buckets down to its width.
+pub const HISTOGRAM_BUCKETS: usize = 240;
+
+/// Builds the histogram of the events that `keep` accepts and of `chain_times` over the time
+/// range of the kept events. Returns `None` when no event is kept.
+pub fn histogram(
+    store: &EventStore,
+    keep: impl Fn(usize) -> bool,
+    chain_times: &[Timestamp],
+) -> Option<Histogram> {
+    let kept: Vec<Timestamp> = store
+        .events()
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| keep(*index))
+        .map(|(_, event)| event.timestamp)
+        .collect();
+    let start = kept.iter().copied().min()?;
+    let end = kept.iter().copied().max()?;
+    let span = i128::from(end) - i128::from(start) + 1;
+    let bucket = |time: Timestamp| -> Option<usize> {
+        let offset = i128::from(time) - i128::from(start);
+        if offset < 0 || offset >= span {
+            return None;
+        }
+        let index = offset * HISTOGRAM_BUCKETS as i128 / span;
+        usize::try_from(index).ok()
+    };
+    let mut events = vec![0; HISTOGRAM_BUCKETS];
+    for time in kept {
+        if let Some(slot) = bucket(time).and_then(|i| events.get_mut(i)) {
+            *slot += 1;
+        }
+    }
+    let mut chains = vec![0; HISTOGRAM_BUCKETS];
+    for &time in chain_times {
+        if let Some(slot) = bucket(time).and_then(|i| chains.get_mut(i)) {
+            *slot += 1;
+        }
+    }
+    Some(Histogram {
+        start,
+        end,
+        events,
+        chains,
+    })
+}
+
 /// Earliest and latest event time, or `None` for an empty store.
 pub fn time_range(store: &EventStore) -> Option<(Timestamp, Timestamp)> {
     let events = store.events();
@@ -339,6 +468,55 @@ mod tests {
         let store = store_on_hosts(&["A", "B", "B", "A", "B", "B", "A"]);
         assert_eq!(host_neighbors(&store, 3, "A", 10, 2), vec![3]);
         assert_eq!(host_neighbors(&store, 3, "A", 10, 3), vec![0, 3, 6]);
+    }
+
+    #[test]
+    fn events_with_value_limit() {
+        let store = store_on_hosts(&["A", "B", "A", "A"]);
+        assert_eq!(
+            events_with_value(&store, "host.name", "A", 10),
+            (vec![0, 2, 3], false)
+        );
+        assert_eq!(
+            events_with_value(&store, "host.name", "A", 2),
+            (vec![0, 2], true)
+        );
+        assert_eq!(
+            events_with_value(&store, "host.name", "C", 10),
+            (vec![], false)
+        );
+        assert_eq!(
+            events_with_value(&store, "user.name", "A", 10),
+            (vec![], false)
+        );
+    }
+
+    #[test]
+    fn histogram_spreads_over_range() {
+        let store = store_on_hosts(&["A", "B", "A", "A"]);
+        let histogram = histogram(&store, |index| index != 1, &[0, 3, 99]);
+        let Some(histogram) = histogram else {
+            panic!("no histogram for kept events");
+        };
+        assert_eq!(histogram.start, 0);
+        assert_eq!(histogram.end, 3);
+        assert_eq!(histogram.events.iter().sum::<u64>(), 3);
+        assert_eq!(
+            histogram.chains.iter().sum::<u64>(),
+            2,
+            "a time outside the range is not counted"
+        );
+        assert_eq!(histogram.events[0], 1);
+        // Four nanoseconds make four equal spans, so time 3 lands three quarters in.
+        assert_eq!(histogram.events[HISTOGRAM_BUCKETS * 3 / 4], 1);
+        assert_eq!(Histogram::fit(&histogram.events, 2), vec![1, 2]);
+        assert!(Histogram::fit(&histogram.events, 0).is_empty());
+    }
+
+    #[test]
+    fn histogram_needs_events() {
+        let store = store_on_hosts(&["A"]);
+        assert_eq!(histogram(&store, |_| false, &[]), None);
     }
 
     #[test]

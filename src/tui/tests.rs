@@ -501,6 +501,7 @@ fn timeline_shows_host_events() {
     let View::Timeline {
         host,
         anchor,
+        chain_events,
         events,
         cursor,
     } = app.current()
@@ -510,12 +511,15 @@ fn timeline_shows_host_events() {
     assert_eq!(host, "SRV02");
     assert_eq!(*anchor, 2);
     assert_eq!(events, &vec![2, 3]);
+    assert_eq!(chain_events, &vec![2, 3], "the chain's steps are marked");
     assert_eq!(cursor.selected, 0);
     for (width, height) in [(80, 24), (160, 48)] {
         let screen = draw(&app, width, height);
         assert!(screen.contains("Timeline of SRV02 (2 events)"), "{screen}");
         assert!(screen.contains("+1h00m"), "{screen}");
         assert!(screen.contains("rundll32.exe"), "{screen}");
+        assert!(screen.contains("● chain step"), "{screen}");
+        assert!(screen.contains("●"), "{screen}");
         assert!(!screen.contains('\u{1b}'), "raw ESC reached the screen");
     }
     press(&mut app, &[Down, Enter]);
@@ -531,8 +535,8 @@ fn enter_and_back_walk_path() {
     assert_eq!(app.path.len(), 4);
     assert!(matches!(app.current(), View::Event { event: 0, .. }));
     press(&mut app, &[Enter]);
-    assert_eq!(app.path.len(), 4, "the event view has nothing deeper");
-    press(&mut app, &[Esc, Esc]);
+    assert!(matches!(app.current(), View::Pivot { .. }), "Enter pivots");
+    press(&mut app, &[Esc, Esc, Esc]);
     assert!(matches!(app.current(), View::Detail { .. }));
     press(&mut app, &[Backspace, Esc, Esc]);
     assert_eq!(app.path.len(), 1);
@@ -776,8 +780,10 @@ fn no_color_theme_draws_no_color() {
 #[test]
 fn any_size_draws_without_panic() {
     let mut apps = vec![App::new(&options()), loaded_app()];
-    let sequences: [&[KeyCode]; 9] = [
+    let sequences: [&[KeyCode]; 11] = [
         &[Enter],
+        &[Char('H'), Enter],
+        &[Enter, Enter, Enter, Down, Enter],
         &[Enter, Char('e')],
         &[Enter, Enter],
         &[Enter, Enter, Enter],
@@ -950,4 +956,95 @@ fn tune_needs_tunables() {
     assert!(app.form.is_none());
     let notice = app.notice.clone().unwrap_or_default();
     assert!(notice.contains("AN0002"), "{notice}");
+}
+
+#[test]
+fn pivot_lists_events_and_chains() {
+    let mut app = loaded_app();
+    // Event 0's fields sort as event.code, host.name, process.name, user.name.
+    press(&mut app, &[Enter, Enter, Enter, Down]);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("host.name = WS01"), "{screen}");
+    press(&mut app, &[Enter]);
+    let View::Pivot {
+        field,
+        value,
+        events,
+        truncated,
+        chains,
+        ..
+    } = app.current()
+    else {
+        panic!("Enter on a field did not open the pivot");
+    };
+    assert_eq!(field, "host.name");
+    assert_eq!(value, "WS01");
+    assert_eq!(events, &vec![0, 1]);
+    assert!(!truncated);
+    assert_eq!(chains.len(), 1);
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(
+            screen.contains("Pivot host.name = WS01 (2 events, 1 chain)"),
+            "{screen}"
+        );
+        assert!(screen.contains("cmd.exe → C:\\Temp\\a.bat"), "{screen}");
+        assert!(screen.contains("AN0001"), "{screen}");
+    }
+    press(&mut app, &[Down, Enter]);
+    assert!(matches!(app.current(), View::Event { event: 1, .. }));
+    press(&mut app, &[Esc, Down, Enter]);
+    assert!(matches!(app.current(), View::Chain { chain: 0, .. }));
+}
+
+#[test]
+fn pivot_needs_field_line() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter, Enter, Home, Enter]);
+    assert!(matches!(app.current(), View::Event { .. }));
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("select a field"), "{notice}");
+}
+
+#[test]
+fn pivot_on_hostile_value_is_sanitized() {
+    let mut app = loaded_app();
+    // Event 2's user.name carries an escape sequence; it is the fourth field.
+    press(
+        &mut app,
+        &[Enter, Down, Enter, Enter, Down, Down, Down, Enter],
+    );
+    let View::Pivot { field, .. } = app.current() else {
+        panic!("no pivot opened");
+    };
+    assert_eq!(field, "user.name");
+    let screen = draw(&app, 200, 50);
+    assert!(screen.contains("bob␛[31m"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "raw ESC reached the screen");
+}
+
+#[test]
+fn histogram_follows_host_filter() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('H')]);
+    let Some(histogram) = app.histogram.clone() else {
+        panic!("H did not build the histogram");
+    };
+    assert_eq!(histogram.events.iter().sum::<u64>(), 4);
+    assert_eq!(histogram.chains.iter().sum::<u64>(), 2);
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("events"), "{screen}");
+        assert!(screen.contains("chains"), "{screen}");
+        assert!(screen.contains("2024-03-01 11:01:40"), "{screen}");
+    }
+    // Row 2 of the host picker is WS01, whose two events and one chain remain.
+    press(&mut app, &[Char('f'), Down, Down, Enter]);
+    let Some(histogram) = app.histogram.clone() else {
+        panic!("the filter dropped the histogram");
+    };
+    assert_eq!(histogram.events.iter().sum::<u64>(), 2);
+    assert_eq!(histogram.chains.iter().sum::<u64>(), 1);
+    press(&mut app, &[Char('H')]);
+    assert!(app.histogram.is_none());
 }

@@ -154,6 +154,7 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             hints.push((Action::PreviousChain, "previous"));
         }
         View::Event { .. } => {
+            hints.push((Action::Pivot, "pivot"));
             hints.push((Action::ToggleRaw, "raw"));
             hints.push((Action::Timeline, "timeline"));
         }

@@ -10,7 +10,9 @@ pub mod detail;
 pub mod event;
 mod form;
 mod header;
+mod histogram;
 mod overlay;
+pub mod pivot;
 pub mod timeline;
 
 use ratatui::Frame;
@@ -21,6 +23,9 @@ use ratatui::widgets::Block;
 
 use super::app::{App, View};
 use super::cursor::ListCursor;
+
+/// Rows of the histogram pane: events, chains and the time axis.
+const HISTOGRAM_ROWS: u16 = 3;
 
 /// Terminal width from which the body shows two panes side by side.
 pub const WIDE_COLUMNS: u16 = 120;
@@ -36,6 +41,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(frame.area());
     header::draw_header(frame, app, header);
     header::draw_filter_bar(frame, app, filters);
+    let body = if app.show_histogram {
+        let [chart, rest] =
+            Layout::vertical([Constraint::Length(HISTOGRAM_ROWS), Constraint::Min(0)]).areas(body);
+        histogram::draw(frame, app, chart);
+        rest
+    } else {
+        body
+    };
     draw_body(frame, app, body);
     header::draw_status(frame, app, status);
     overlay::draw(frame, app, body);
@@ -85,6 +98,7 @@ fn draw_view(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: boo
             steps,
         } => chain::draw(frame, app, *analytic, *chain, steps, area, focused),
         View::Timeline { .. } => timeline::draw(frame, app, view, area, focused),
+        View::Pivot { .. } => pivot::draw(frame, app, view, area, focused),
         View::Event { .. } => event::draw(frame, app, view, area, focused),
     }
 }

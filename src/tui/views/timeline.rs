@@ -19,6 +19,7 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     let View::Timeline {
         host,
         anchor,
+        chain_events,
         events,
         cursor,
     } = view
@@ -27,7 +28,10 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
         return;
     };
     let theme = &app.theme;
-    let title = format!(" Timeline of {} ({} events) ", sanitize(host), events.len());
+    let mut title = format!(" Timeline of {} ({} events) ", sanitize(host), events.len());
+    if !chain_events.is_empty() {
+        title.push_str("● chain step ");
+    }
     let block = pane(app, title, focused);
     let Some(store) = &app.store else {
         let message = Paragraph::new("the events are not loaded")
@@ -57,7 +61,13 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
             let delta = anchor_time
                 .map(|t| format::delta(t, event.timestamp))
                 .unwrap_or_default();
-            let mark = if index == *anchor { "▶" } else { " " };
+            let mark = if index == *anchor {
+                "▶"
+            } else if chain_events.contains(&index) {
+                "●"
+            } else {
+                " "
+            };
             let source = match store.field(index, "event.code") {
                 Some(code) => format!("{code} {}", store.log_source(index)),
                 None => store.log_source(index).to_owned(),
