@@ -67,16 +67,33 @@ pub enum FilterKind {
     Technique,
     /// An ATT&CK tactic of the analytic's techniques.
     Tactic,
+    /// The severity of an executable analytic.
+    Severity,
+    /// A log source (`log.source`) of a chain's events and of the analytic.
+    LogSource,
+    /// The earliest first time of a chain.
+    From,
+    /// The latest first time of a chain.
+    To,
 }
 
 impl FilterKind {
     /// Every kind, in the order the picker cycles through them.
-    pub const ALL: [FilterKind; 4] = [
+    pub const ALL: [FilterKind; 8] = [
         FilterKind::Host,
         FilterKind::Platform,
         FilterKind::Technique,
         FilterKind::Tactic,
+        FilterKind::Severity,
+        FilterKind::LogSource,
+        FilterKind::From,
+        FilterKind::To,
     ];
+
+    /// Returns whether the kind takes a time, typed or picked from the hours with events.
+    pub fn is_time(self) -> bool {
+        matches!(self, FilterKind::From | FilterKind::To)
+    }
 
     /// Returns the kind's label.
     pub fn label(self) -> &'static str {
@@ -85,6 +102,10 @@ impl FilterKind {
             FilterKind::Platform => "platform",
             FilterKind::Technique => "technique",
             FilterKind::Tactic => "tactic",
+            FilterKind::Severity => "severity",
+            FilterKind::LogSource => "source",
+            FilterKind::From => "from",
+            FilterKind::To => "to",
         }
     }
 
@@ -228,6 +249,10 @@ pub struct App {
     platform_counts: Vec<PickerEntry>,
     technique_counts: Vec<PickerEntry>,
     tactic_counts: Vec<PickerEntry>,
+    severity_counts: Vec<PickerEntry>,
+    log_source_counts: Vec<PickerEntry>,
+    from_hours: Vec<PickerEntry>,
+    to_hours: Vec<PickerEntry>,
     /// The navigation path; the first view is always the analytics list.
     pub path: Vec<View>,
     /// The open overlay, if any.
@@ -281,6 +306,10 @@ impl App {
             platform_counts: Vec::new(),
             technique_counts: Vec::new(),
             tactic_counts: Vec::new(),
+            severity_counts: Vec::new(),
+            log_source_counts: Vec::new(),
+            from_hours: Vec::new(),
+            to_hours: Vec::new(),
             path: vec![View::Analytics(ListCursor::default())],
             overlay: None,
             spinner: 0,
@@ -363,6 +392,33 @@ impl App {
             FilterKind::Platform => &self.platform_counts,
             FilterKind::Technique => &self.technique_counts,
             FilterKind::Tactic => &self.tactic_counts,
+            FilterKind::Severity => &self.severity_counts,
+            FilterKind::LogSource => &self.log_source_counts,
+            FilterKind::From => &self.from_hours,
+            FilterKind::To => &self.to_hours,
+        }
+    }
+
+    /// Returns the time typed into the picker of a time filter kind, when it parses.
+    pub fn typed_time(&self, kind: FilterKind, query: &str) -> Option<Timestamp> {
+        if !kind.is_time() || query.trim().is_empty() {
+            return None;
+        }
+        model::parse_time(query, self.time_range.map(|(first, _)| first))
+    }
+
+    /// Returns the value of the active filter of a kind, as the picker's entries spell it.
+    pub fn filter_value(&self, kind: FilterKind) -> Option<String> {
+        let filters = &self.filters;
+        match kind {
+            FilterKind::Host => filters.host.clone(),
+            FilterKind::Platform => filters.platform.clone(),
+            FilterKind::Technique => filters.technique.clone(),
+            FilterKind::Tactic => filters.tactic.clone(),
+            FilterKind::Severity => filters.severity.clone(),
+            FilterKind::LogSource => filters.log_source.clone(),
+            FilterKind::From => filters.from.map(|t| t.to_string()),
+            FilterKind::To => filters.to.map(|t| t.to_string()),
         }
     }
 
@@ -376,13 +432,31 @@ impl App {
     }
 
     fn chain_passes(&self, chain: &Chain) -> bool {
-        let Some(host) = &self.filters.host else {
+        let filters = &self.filters;
+        if filters.host.is_none()
+            && filters.log_source.is_none()
+            && filters.from.is_none()
+            && filters.to.is_none()
+        {
             return true;
-        };
-        match &self.store {
-            Some(store) => chain.host(store).as_deref() == Some(host.as_str()),
-            None => false,
         }
+        let Some(store) = &self.store else {
+            return false;
+        };
+        let host = filters
+            .host
+            .as_ref()
+            .is_none_or(|host| chain.host(store).as_deref() == Some(host.as_str()));
+        let source = filters.log_source.as_ref().is_none_or(|source| {
+            chain
+                .steps
+                .iter()
+                .any(|step| store.log_source(step.event) == source)
+        });
+        let time = chain
+            .first_time(store)
+            .is_some_and(|time| filters.time_passes(time));
+        host && source && time
     }
 
     /// Applies one inbound message. Derived lists are rebuilt lazily by [`App::settle`].
@@ -478,15 +552,24 @@ impl App {
                 }
             }
         }
-        let host = self.filters.host.as_deref();
+        let filters = &self.filters;
         let keep = |index: usize| {
-            host.is_none_or(|host| {
+            let host = filters.host.as_deref().is_none_or(|host| {
                 store
                     .field(index, "host.name")
                     .map(|v| v.to_string())
                     .as_deref()
                     == Some(host)
-            })
+            });
+            let source = filters
+                .log_source
+                .as_deref()
+                .is_none_or(|source| store.log_source(index) == source);
+            let time = store
+                .events()
+                .get(index)
+                .is_some_and(|event| filters.time_passes(event.timestamp));
+            host && source && time
         };
         model::histogram(store, keep, &chain_times)
     }
@@ -508,6 +591,7 @@ impl App {
                 self.platform_counts = model::platform_entries(&analytics);
                 self.technique_counts = model::technique_entries(&analytics);
                 self.tactic_counts = model::tactic_entries(&analytics);
+                self.severity_counts = model::severity_entries(&analytics);
                 self.analytics = analytics;
                 self.analytics_loaded = true;
                 // Indices into the old catalog mean nothing in the new one.
@@ -516,6 +600,9 @@ impl App {
             }
             Update::Loaded { store, summary } => {
                 self.hosts = model::host_counts(&store);
+                self.log_source_counts = model::log_source_counts(&store);
+                self.from_hours = model::hour_entries(&store, true);
+                self.to_hours = model::hour_entries(&store, false);
                 self.time_range = model::time_range(&store);
                 self.store = Some(store);
                 self.summary = Some(summary);
@@ -848,10 +935,15 @@ impl App {
                 }
                 Action::Open => {
                     let (kind, row, query) = (*kind, cursor.selected, query.clone());
-                    let value = row
-                        .checked_sub(1)
-                        .and_then(|i| self.picker_rows(kind, &query).get(i).copied())
-                        .map(|entry| entry.value.clone());
+                    // A typed time wins over the selected hour, since the hours are only a
+                    // shortcut for it.
+                    let value = match self.typed_time(kind, &query) {
+                        Some(time) => Some(time.to_string()),
+                        None => row
+                            .checked_sub(1)
+                            .and_then(|i| self.picker_rows(kind, &query).get(i).copied())
+                            .map(|entry| entry.value.clone()),
+                    };
                     self.set_filter(kind, value);
                     self.overlay = None;
                 }
@@ -863,13 +955,32 @@ impl App {
     }
 
     fn set_filter(&mut self, kind: FilterKind, value: Option<String>) {
+        let filters = &mut self.filters;
         let slot = match kind {
-            FilterKind::Host => &mut self.filters.host,
-            FilterKind::Platform => &mut self.filters.platform,
-            FilterKind::Technique => &mut self.filters.technique,
-            FilterKind::Tactic => &mut self.filters.tactic,
+            FilterKind::Host => &mut filters.host,
+            FilterKind::Platform => &mut filters.platform,
+            FilterKind::Technique => &mut filters.technique,
+            FilterKind::Tactic => &mut filters.tactic,
+            FilterKind::Severity => &mut filters.severity,
+            FilterKind::LogSource => &mut filters.log_source,
+            FilterKind::From | FilterKind::To => {
+                // Time values come from the picker's own entries or `typed_time`, so they are
+                // nanoseconds as text.
+                let time = value.and_then(|text| text.parse::<Timestamp>().ok());
+                if kind == FilterKind::From {
+                    filters.from = time;
+                } else {
+                    filters.to = time;
+                }
+                self.filters_changed();
+                return;
+            }
         };
         *slot = value;
+        self.filters_changed();
+    }
+
+    fn filters_changed(&mut self) {
         if let Some(View::Analytics(cursor)) = self.path.first_mut() {
             *cursor = ListCursor::default();
         }

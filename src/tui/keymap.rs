@@ -333,7 +333,7 @@ pub const KEYMAP: &[Binding] = &[
         'f',
         Scope::Views,
         Action::FilterPicker,
-        "filter by host, platform, technique or tactic",
+        "filter by host, platform, technique, tactic, severity, source or time",
     ),
     ch(
         'F',

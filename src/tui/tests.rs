@@ -607,14 +607,14 @@ fn picker_filters_analytics() {
     assert_eq!(app.visible.len(), CATALOG_SIZE - 3);
     press(&mut app, &[Char('f'), KeyCode::Tab, Char('x'), Esc]);
     assert_eq!(app.filters.platform, None);
-    press(&mut app, &[Char('f'), KeyCode::BackTab, KeyCode::BackTab]);
+    press(&mut app, &[Char('f'), KeyCode::Tab, KeyCode::Tab]);
     assert!(draw(&app, 80, 24).contains("[technique]"));
     press(&mut app, &[Down, Down, Enter]);
     assert!(app.filters.technique.is_some());
     assert!(app.visible.len() < CATALOG_SIZE);
     press(
         &mut app,
-        &[Char('f'), KeyCode::Left, KeyCode::Left, Char('x')],
+        &[Char('f'), KeyCode::Right, KeyCode::Right, Char('x')],
     );
     assert_eq!(app.filters.technique, None);
     press(&mut app, &[KeyCode::Right]);
@@ -1047,4 +1047,100 @@ fn histogram_follows_host_filter() {
     assert_eq!(histogram.chains.iter().sum::<u64>(), 1);
     press(&mut app, &[Char('H')]);
     assert!(app.histogram.is_none());
+}
+
+fn hits_of(app: &App, id: &str) -> Option<usize> {
+    let index = app.analytics.iter().position(|a| a.id == id)?;
+    app.hits.get(index).copied().flatten()
+}
+
+#[test]
+fn severity_and_source_filters() {
+    let mut app = loaded_app();
+    press(
+        &mut app,
+        &[
+            Char('f'),
+            KeyCode::Tab,
+            KeyCode::Tab,
+            KeyCode::Tab,
+            KeyCode::Tab,
+        ],
+    );
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("[severity]"), "{screen}");
+    assert!(screen.contains("2 analytics  high"), "{screen}");
+    press(&mut app, &[Down, Enter]);
+    assert_eq!(app.filters.severity.as_deref(), Some("high"));
+    assert_eq!(app.visible.len(), 2);
+    assert!(draw(&app, 80, 24).contains("severity=high"));
+
+    press(
+        &mut app,
+        &[
+            Char('f'),
+            KeyCode::BackTab,
+            KeyCode::BackTab,
+            KeyCode::BackTab,
+        ],
+    );
+    let screen = draw(&app, 200, 50);
+    assert!(screen.contains("[source]"), "{screen}");
+    assert!(screen.contains("4 events  WinEventLog:Sysmon"), "{screen}");
+    press(&mut app, &[Down, Enter]);
+    assert_eq!(
+        app.filters.log_source.as_deref(),
+        Some("WinEventLog:Sysmon")
+    );
+    assert_eq!(hits_of(&app, "AN0001"), Some(2));
+    let bar = draw(&app, 200, 50);
+    assert!(
+        bar.contains("severity=high  source=WinEventLog:Sysmon"),
+        "{bar}"
+    );
+}
+
+#[test]
+fn time_filters_typed_and_picked() {
+    let mut app = loaded_app();
+    let from_picker = [Char('f'), KeyCode::BackTab, KeyCode::BackTab];
+    press(&mut app, &from_picker);
+    press(&mut app, &[Char('/')]);
+    type_text(&mut app, "10:01");
+    press(&mut app, &[Enter]);
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("[from]"), "{screen}");
+        assert!(
+            screen.contains("Enter sets from 2024-03-01 10:01:00"),
+            "{screen}"
+        );
+    }
+    press(&mut app, &[Enter]);
+    assert!(app.overlay.is_none());
+    assert!(app.filters.from.is_some());
+    assert_eq!(
+        hits_of(&app, "AN0001"),
+        Some(1),
+        "the 10:00 chain starts too early"
+    );
+    assert!(draw(&app, 200, 50).contains("from=2024-03-01 10:01:00"));
+
+    // The first hour's entry in the `to` picker ends at 10:59:59, before the 11:01 event but
+    // after both chains start.
+    press(&mut app, &[Char('f'), KeyCode::BackTab, Down, Enter]);
+    assert!(app.filters.to.is_some());
+    assert_eq!(hits_of(&app, "AN0001"), Some(1));
+    press(&mut app, &from_picker);
+    press(&mut app, &[Char('x'), Esc]);
+    assert_eq!(app.filters.from, None);
+    assert_eq!(hits_of(&app, "AN0001"), Some(2));
+
+    press(&mut app, &from_picker);
+    press(&mut app, &[Char('/')]);
+    type_text(&mut app, "soon");
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("no hour matches"), "{screen}");
+    press(&mut app, &[Enter, Enter]);
+    assert_eq!(app.filters.from, None, "an invalid time set a filter");
 }
