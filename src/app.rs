@@ -118,6 +118,17 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
         Some(path) => Theme::load(path)?,
         None => default_theme(),
     };
+    let case_path = cli
+        .case
+        .clone()
+        .unwrap_or_else(|| tui::case::default_path(paths.first().map(PathBuf::as_path)));
+    // A case file that exists but cannot be read stops the start, because saving over it would
+    // lose the analyst's work.
+    let case = if case_path.exists() {
+        tui::case::Case::load(&case_path)?
+    } else {
+        tui::case::Case::default()
+    };
     let title = paths
         .iter()
         .map(|p| p.display().to_string())
@@ -151,6 +162,8 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
         theme,
         analytics,
         requests: Some(requests),
+        case,
+        case_path,
     };
     let result = tui::run(options, receiver);
     cancel.store(true, Ordering::Relaxed);

@@ -10,6 +10,7 @@ use std::sync::mpsc::Sender;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::case::{self, Case, NoteEditor, Target};
 use super::cursor::ListCursor;
 use super::keymap::{self, Action, KeyContext};
 use super::model::{self, Filters, PickerEntry};
@@ -267,6 +268,12 @@ pub struct App {
     pub show_histogram: bool,
     /// Events and chain first times over time for the current filters, while it is shown.
     pub histogram: Option<model::Histogram>,
+    /// Bookmarks, notes and verdicts.
+    pub case: Case,
+    /// Where the case file is saved.
+    pub case_path: std::path::PathBuf,
+    /// The open note editor, which takes every key but quit.
+    pub note: Option<NoteEditor>,
     /// The open tuning form, which takes every key but quit.
     pub form: Option<TuneForm>,
     /// The newest rerun of each analytic tuned in this session, by analytic id.
@@ -315,6 +322,9 @@ impl App {
             spinner: 0,
             input_error: None,
             notice: None,
+            case: options.case.clone(),
+            case_path: options.case_path.clone(),
+            note: None,
             show_histogram: false,
             histogram: None,
             form: None,
@@ -670,6 +680,151 @@ impl App {
         self.dirty = true;
     }
 
+    /// Names the chain or event the innermost view has selected, with a label for messages.
+    pub fn selected_target(&self) -> Option<(Target, String)> {
+        let store = self.store.as_ref()?;
+        let chain_target = |analytic: usize, chain: usize| {
+            let id = &self.analytics.get(analytic)?.id;
+            let found = self.chain(analytic, chain)?;
+            Some((
+                Target::chain(store, id, found),
+                format!("chain {} of {id}", chain + 1),
+            ))
+        };
+        let event_target = |event: usize| {
+            let key = case::EventKey::of(store, event)?;
+            let label = format!("event {} record {}", key.file, key.record);
+            Some((Target::Event { event: key }, label))
+        };
+        match self.current() {
+            View::Analytics(_) => None,
+            View::Detail { analytic, chains } => {
+                let chain = *self.visible_chains(*analytic).get(chains.selected)?;
+                chain_target(*analytic, chain)
+            }
+            View::Chain {
+                analytic, chain, ..
+            } => chain_target(*analytic, *chain),
+            View::Timeline { events, cursor, .. } => event_target(*events.get(cursor.selected)?),
+            View::Event { event, .. } => event_target(*event),
+            View::Pivot {
+                events,
+                chains,
+                cursor,
+                ..
+            } => match events.get(cursor.selected) {
+                Some(&event) => event_target(event),
+                None => {
+                    let &(analytic, chain) = chains.get(cursor.selected - events.len())?;
+                    chain_target(analytic, chain)
+                }
+            },
+        }
+    }
+
+    fn toggle_bookmark(&mut self) {
+        let Some((target, label)) = self.selected_target() else {
+            self.notice = Some("select a chain or an event to bookmark".to_owned());
+            return;
+        };
+        let entry = self.case.entry(target);
+        entry.bookmarked = !entry.bookmarked;
+        let done = if entry.bookmarked {
+            "bookmarked"
+        } else {
+            "removed the bookmark of"
+        };
+        self.notice = Some(format!("{done} {label}"));
+    }
+
+    fn open_note(&mut self) {
+        let Some((target, label)) = self.selected_target() else {
+            self.notice = Some("select a chain or an event to write a note on".to_owned());
+            return;
+        };
+        let note = self
+            .case
+            .get(&target)
+            .map(|e| e.note.clone())
+            .unwrap_or_default();
+        self.note = Some(NoteEditor::new(target, label, &note));
+    }
+
+    fn handle_note_key(&mut self, key: KeyEvent, action: Option<Action>) {
+        let Some(editor) = self.note.as_mut() else {
+            return;
+        };
+        match action {
+            Some(Action::Quit) => self.quit = true,
+            Some(Action::Back) => self.note = None,
+            Some(Action::Open) => {
+                let text = editor.text();
+                let target = editor.target.clone();
+                self.case.entry(target).note = text;
+                self.note = None;
+            }
+            _ => {
+                editor.input.input(key);
+            }
+        }
+    }
+
+    fn cycle_verdict(&mut self) {
+        match self.selected_target() {
+            Some((target @ Target::Chain { .. }, label)) => {
+                let entry = self.case.entry(target);
+                entry.verdict = entry.verdict.next();
+                self.notice = Some(format!("{label}: {}", entry.verdict.label()));
+            }
+            Some(_) => self.notice = Some("verdicts apply to chains, not events".to_owned()),
+            None => self.notice = Some("select a chain to give a verdict".to_owned()),
+        }
+    }
+
+    fn save_case(&mut self) {
+        let path = self.case_path.clone();
+        self.notice = Some(match self.case.save(&path) {
+            Ok(()) => {
+                tracing::info!(path = %path.display(), "saved the case");
+                format!("saved the case to {}", path.display())
+            }
+            Err(error) => {
+                tracing::error!(path = %path.display(), "failed to save the case: {error:#}");
+                format!("failed to save the case: {error:#}")
+            }
+        });
+    }
+
+    fn export_case(&mut self) {
+        let path = self.case_path.clone();
+        let store = self.store.as_deref();
+        self.notice = Some(match case::export(&self.case, store, &path) {
+            Ok(paths) => {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                tracing::info!(files = %names.join(", "), "exported the case");
+                format!("exported the case to {}", names.join(", "))
+            }
+            Err(error) => {
+                tracing::error!("failed to export the case: {error:#}");
+                format!("failed to export the case: {error:#}")
+            }
+        });
+    }
+
+    /// Returns the case marks of a chain, when it has any.
+    pub fn chain_annotation(&self, analytic: usize, chain: usize) -> Option<&case::Annotation> {
+        let store = self.store.as_ref()?;
+        let id = &self.analytics.get(analytic)?.id;
+        let target = Target::chain(store, id, self.chain(analytic, chain)?);
+        self.case.get(&target)
+    }
+
+    /// Returns the case marks of an event, when it has any.
+    pub fn event_annotation(&self, event: usize) -> Option<&case::Annotation> {
+        let key = case::EventKey::of(self.store.as_ref()?, event)?;
+        self.case.get(&Target::Event { event: key })
+    }
+
     /// Opens the tuning form of the analytic whose detail is shown, when it has tunables.
     fn open_form(&mut self) {
         let Some(View::Detail { analytic, .. }) = self.path.last() else {
@@ -761,6 +916,7 @@ impl App {
             typing: self.typing || self.picker_typing(),
             detail_view: matches!(self.current(), View::Detail { .. }),
             form: self.form.is_some(),
+            note: self.note.is_some(),
         }
     }
 
@@ -771,6 +927,10 @@ impl App {
         let action = keymap::lookup(&key, self.key_context());
         if self.form.is_some() {
             self.handle_form_key(key, action);
+            return;
+        }
+        if self.note.is_some() {
+            self.handle_note_key(key, action);
             return;
         }
         self.notice = None;
@@ -850,6 +1010,11 @@ impl App {
                 }
             }
             Action::Pivot => self.open_pivot(),
+            Action::Bookmark => self.toggle_bookmark(),
+            Action::Note => self.open_note(),
+            Action::Verdict => self.cycle_verdict(),
+            Action::SaveCase => self.save_case(),
+            Action::ExportCase => self.export_case(),
             Action::Histogram => {
                 self.show_histogram = !self.show_histogram;
                 self.dirty = true;

@@ -59,6 +59,16 @@ pub enum Action {
     Pivot,
     /// Show or hide the histogram of events and chains over time.
     Histogram,
+    /// Bookmark the selected chain or event, or remove its bookmark.
+    Bookmark,
+    /// Edit the note of the selected chain or event.
+    Note,
+    /// Set the selected chain's next verdict.
+    Verdict,
+    /// Write the case file.
+    SaveCase,
+    /// Write the case as JSON, CSV and a Markdown report.
+    ExportCase,
 }
 
 /// The context in which a binding applies.
@@ -82,6 +92,8 @@ pub enum Scope {
     SearchInput,
     /// In the tuning form; other keys edit the focused field.
     Form,
+    /// In the note editor; other keys edit the note.
+    Note,
 }
 
 impl Scope {
@@ -97,6 +109,7 @@ impl Scope {
             Scope::Picker => "Filter picker",
             Scope::SearchInput => "Typing a search",
             Scope::Form => "Tuning form",
+            Scope::Note => "Note editor",
         }
     }
 }
@@ -118,12 +131,17 @@ pub struct KeyContext {
     pub detail_view: bool,
     /// The tuning form is open and has the keyboard.
     pub form: bool,
+    /// The note editor is open and has the keyboard.
+    pub note: bool,
 }
 
 impl KeyContext {
     fn applies(self, scope: Scope) -> bool {
         if self.form {
             return scope == Scope::Form;
+        }
+        if self.note {
+            return scope == Scope::Note;
         }
         if self.typing {
             return scope == Scope::SearchInput;
@@ -135,7 +153,7 @@ impl KeyContext {
             Scope::Chain => !self.overlay && self.chain_view,
             Scope::Event => !self.overlay && self.event_view,
             Scope::Picker => self.picker,
-            Scope::SearchInput | Scope::Form => false,
+            Scope::SearchInput | Scope::Form | Scope::Note => false,
         }
     }
 }
@@ -245,6 +263,20 @@ pub const KEYMAP: &[Binding] = &[
         Action::PreviousField,
         "previous field",
     ),
+    Binding {
+        code: KeyCode::Char('c'),
+        modifiers: KeyModifiers::CONTROL,
+        scope: Scope::Note,
+        action: Action::Quit,
+        description: "quit",
+    },
+    bind(KeyCode::Enter, Scope::Note, Action::Open, "keep the note"),
+    bind(
+        KeyCode::Esc,
+        Scope::Note,
+        Action::Back,
+        "close the editor without keeping the change",
+    ),
     ch(
         'e',
         Scope::Detail,
@@ -343,6 +375,31 @@ pub const KEYMAP: &[Binding] = &[
     ),
     ch('!', Scope::Views, Action::Problems, "list load problems"),
     ch(
+        'b',
+        Scope::Views,
+        Action::Bookmark,
+        "bookmark the selected chain or event, or remove the bookmark",
+    ),
+    ch(
+        'a',
+        Scope::Views,
+        Action::Note,
+        "write a note on the selected chain or event",
+    ),
+    ch(
+        'v',
+        Scope::Views,
+        Action::Verdict,
+        "next verdict of the selected chain: true positive, false positive, benign, none",
+    ),
+    ch('w', Scope::Views, Action::SaveCase, "save the case file"),
+    ch(
+        'X',
+        Scope::Views,
+        Action::ExportCase,
+        "export the case as JSON, CSV and a Markdown report",
+    ),
+    ch(
         'H',
         Scope::Views,
         Action::Histogram,
@@ -379,7 +436,7 @@ pub const KEYMAP: &[Binding] = &[
 ];
 
 /// Scopes in the order the help shows them.
-pub const SCOPES: [Scope; 9] = [
+pub const SCOPES: [Scope; 10] = [
     Scope::Everywhere,
     Scope::Moving,
     Scope::Views,
@@ -389,6 +446,7 @@ pub const SCOPES: [Scope; 9] = [
     Scope::Picker,
     Scope::SearchInput,
     Scope::Form,
+    Scope::Note,
 ];
 
 /// Finds the action bound to `key` in `context`.
@@ -461,6 +519,7 @@ mod tests {
         typing: false,
         detail_view: false,
         form: false,
+        note: false,
     };
 
     #[test]

@@ -8,6 +8,7 @@
 //! [`keymap`] is the one key table, and the terminal loop lives in `terminal`.
 
 pub mod app;
+pub mod case;
 pub mod cursor;
 pub mod format;
 pub mod keymap;
@@ -50,6 +51,10 @@ pub struct TuiOptions {
     pub analytics: Vec<Analytic>,
     /// Sends rerun requests to the engine's worker; `None` when no worker serves them.
     pub requests: Option<std::sync::mpsc::Sender<Request>>,
+    /// The case loaded at start, empty for a new one.
+    pub case: case::Case,
+    /// Where `w` saves the case and `X` writes the exports beside.
+    pub case_path: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for TuiOptions {
@@ -59,6 +64,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("title", &self.title)
             .field("theme", &self.theme)
             .field("analytics", &self.analytics.len())
+            .field("case_path", &self.case_path)
             .finish_non_exhaustive()
     }
 }

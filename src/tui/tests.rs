@@ -174,6 +174,8 @@ fn options() -> TuiOptions {
         theme: Theme::default(),
         analytics: vec![runnable_analytic()],
         requests: None,
+        case: super::case::Case::default(),
+        case_path: PathBuf::from("glexia-case.json"),
     }
 }
 
@@ -706,7 +708,17 @@ fn help_lists_keymap() {
     let screen = draw(&app, 160, 48);
     assert!(screen.contains("Everywhere"), "{screen}");
     assert!(screen.contains("show or hide this help"), "{screen}");
-    assert!(screen.contains("next chain of this analytic"), "{screen}");
+    assert!(
+        screen.contains("bookmark the selected chain or event"),
+        "{screen}"
+    );
+    press(&mut app, &[End]);
+    let end = draw(&app, 160, 48);
+    assert!(
+        end.contains("check the values and rerun the analytic"),
+        "{end}"
+    );
+    assert!(end.contains("keep the note"), "{end}");
     press(&mut app, &[Char('?')]);
     assert!(app.overlay.is_none());
 }
@@ -715,12 +727,12 @@ fn help_lists_keymap() {
 fn help_scrolls_to_end() {
     let mut app = loaded_app();
     press(&mut app, &[Char('?')]);
-    assert!(!draw(&app, 80, 24).contains("Typing a search"));
+    assert!(!draw(&app, 80, 24).contains("Note editor"));
     press(&mut app, &[End]);
-    assert!(draw(&app, 80, 24).contains("Typing a search"));
+    assert!(draw(&app, 80, 24).contains("Note editor"));
     press(&mut app, &[Up]);
     assert!(
-        draw(&app, 80, 24).contains("Typing a search"),
+        draw(&app, 80, 24).contains("Note editor"),
         "one line up still shows the end"
     );
     press(&mut app, &[Home]);
@@ -780,8 +792,9 @@ fn no_color_theme_draws_no_color() {
 #[test]
 fn any_size_draws_without_panic() {
     let mut apps = vec![App::new(&options()), loaded_app()];
-    let sequences: [&[KeyCode]; 11] = [
+    let sequences: [&[KeyCode]; 12] = [
         &[Enter],
+        &[Enter, Char('b'), Char('v'), Char('a')],
         &[Char('H'), Enter],
         &[Enter, Enter, Enter, Down, Enter],
         &[Enter, Char('e')],
@@ -1143,4 +1156,157 @@ fn time_filters_typed_and_picked() {
     assert!(screen.contains("no hour matches"), "{screen}");
     press(&mut app, &[Enter, Enter]);
     assert_eq!(app.filters.from, None, "an invalid time set a filter");
+}
+
+fn temporary_folder() -> tempfile::TempDir {
+    match tempfile::tempdir() {
+        Ok(directory) => directory,
+        Err(error) => panic!("no temporary folder: {error}"),
+    }
+}
+
+fn app_with_case(case_path: &std::path::Path, case: super::case::Case) -> App {
+    let mut options = options();
+    options.case_path = case_path.to_owned();
+    options.case = case;
+    loaded_app_with(&options)
+}
+
+/// Bookmarks and judges chain 1 of AN0001, writes a note on it, and bookmarks its first event.
+fn mark_case(app: &mut App) {
+    press(app, &[Enter, Char('b'), Char('v'), Char('v'), Char('a')]);
+    type_text(app, "lateral movement from WS01");
+    press(app, &[Enter, Enter, Enter, Char('b')]);
+}
+
+#[test]
+fn bookmark_note_and_verdict_show() {
+    let folder = temporary_folder();
+    let mut app = app_with_case(&folder.path().join("case.json"), Default::default());
+    press(&mut app, &[Enter, Char('b')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(
+        notice.starts_with("bookmarked chain 1 of AN0001"),
+        "{notice}"
+    );
+    press(&mut app, &[Char('v')]);
+    assert!(
+        app.notice
+            .clone()
+            .unwrap_or_default()
+            .ends_with("true positive")
+    );
+    press(&mut app, &[Char('a')]);
+    assert!(app.note.is_some(), "a did not open the note editor");
+    type_text(&mut app, "q looks bad");
+    assert!(!app.should_quit(), "q is typed into the note");
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("Note on chain 1 of AN0001"), "{screen}");
+        assert!(screen.contains("q looks bad"), "{screen}");
+    }
+    press(&mut app, &[Enter]);
+    assert!(app.note.is_none());
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("★ TP ✎"), "{screen}");
+    }
+    press(&mut app, &[Enter]);
+    assert!(draw(&app, 200, 50).contains("“q looks bad”"));
+    press(&mut app, &[Enter, Char('v')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("apply to chains"), "{notice}");
+    press(&mut app, &[Char('b')]);
+    assert!(draw(&app, 80, 24).contains("Event 0 ★"));
+    press(&mut app, &[Char('b')]);
+    assert!(
+        !draw(&app, 80, 24).contains("Event 0 ★"),
+        "b did not remove the bookmark"
+    );
+}
+
+#[test]
+fn case_survives_save_and_reopen() {
+    let folder = temporary_folder();
+    let path = folder.path().join("case.json");
+    let mut app = app_with_case(&path, Default::default());
+    mark_case(&mut app);
+    press(&mut app, &[Char('w')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("saved the case"), "{notice}");
+    let saved = app.case.clone();
+    drop(app);
+
+    let reloaded = match super::case::Case::load(&path) {
+        Ok(case) => case,
+        Err(error) => panic!("the saved case did not load: {error:#}"),
+    };
+    let mut app = app_with_case(&path, reloaded);
+    assert_eq!(app.case.entries, saved.entries);
+    let chain = app.chain_annotation(app.visible[0], 0).cloned();
+    let Some(chain) = chain else {
+        panic!("the chain lost its marks");
+    };
+    assert!(chain.bookmarked);
+    assert_eq!(chain.verdict, super::case::Verdict::FalsePositive);
+    assert_eq!(chain.note, "lateral movement from WS01");
+    assert!(app.event_annotation(0).is_some_and(|a| a.bookmarked));
+    press(&mut app, &[Enter]);
+    assert!(draw(&app, 80, 24).contains("★ FP ✎"));
+}
+
+#[test]
+fn export_writes_three_formats() {
+    let folder = temporary_folder();
+    let path = folder.path().join("case.json");
+    let mut app = app_with_case(&path, Default::default());
+    mark_case(&mut app);
+    press(&mut app, &[Char('X')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("exported the case"), "{notice}");
+    let read = |name: &str| match std::fs::read_to_string(folder.path().join(name)) {
+        Ok(text) => text,
+        Err(error) => panic!("{name} was not written: {error}"),
+    };
+    let markdown = read("case.md");
+    assert!(markdown.contains("## Chain of ` AN0001 `"), "{markdown}");
+    assert!(markdown.contains("- Verdict: false positive"), "{markdown}");
+    assert!(
+        markdown.contains("1. ` /cases/ws01-sysmon.evtx `, record 101 (2024-03-01 10:00:00"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("2. ` /cases/ws01-sysmon.evtx `, record 102"),
+        "{markdown}"
+    );
+    let csv = read("case.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("kind,analytic,verdict,bookmarked,note,first_time,host,events")
+    );
+    let chain_row = lines.next().unwrap_or_default();
+    assert!(
+        chain_row.starts_with("chain,AN0001,false positive,true,"),
+        "{chain_row}"
+    );
+    assert!(chain_row.contains("/cases/ws01-sysmon.evtx#101; /cases/ws01-sysmon.evtx#102"));
+    let json: serde_json::Value = match serde_json::from_str(&read("case.export.json")) {
+        Ok(json) => json,
+        Err(error) => panic!("the JSON export does not parse: {error}"),
+    };
+    assert_eq!(json["entries"][0]["verdict"], "false_positive");
+    assert_eq!(json["entries"][0]["events"][0]["record"], 101);
+    assert_eq!(json["entries"][1]["target"]["kind"], "event");
+}
+
+#[test]
+fn save_failure_is_reported() {
+    let folder = temporary_folder();
+    let path = folder.path().join("missing-folder").join("case.json");
+    let mut app = app_with_case(&path, Default::default());
+    press(&mut app, &[Enter, Char('b'), Char('w')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("failed to save the case"), "{notice}");
+    assert!(draw(&app, 80, 24).contains("failed to save"));
 }

@@ -10,7 +10,7 @@ use super::super::cursor::ListCursor;
 use super::super::format;
 use super::super::sanitize::{sanitize, sanitize_lines};
 use super::super::tune::RerunState;
-use super::{labeled, pane, row_style, spinner};
+use super::{case_marks, labeled, pane, row_style, spinner};
 use crate::engine::AnalyticSummary;
 
 /// Rows above the chains: the heading with the chain count and the column header.
@@ -200,8 +200,10 @@ fn draw_chains(
                 .iter()
                 .map(|k| format!("{}={}", sanitize(&k.field), sanitize(&k.value)))
                 .collect();
+            let marks = case_marks(app.chain_annotation(index, chain_index));
             Some(
                 Row::new(vec![
+                    Cell::from(Span::styled(marks, theme.filter)),
                     Cell::from(time),
                     Cell::from(sanitize(&host).into_owned()),
                     Cell::from(chain.steps.len().to_string()),
@@ -212,6 +214,7 @@ fn draw_chains(
         });
 
     let widths = [
+        Constraint::Length(6),
         Constraint::Length(19),
         Constraint::Length(16),
         Constraint::Length(5),
@@ -223,6 +226,6 @@ fn draw_chains(
         Paragraph::new(Line::styled(heading, heading_style)),
         heading_area,
     );
-    let header = Row::new(["first time", "host", "steps", "join keys"]).style(theme.dim);
+    let header = Row::new(["case", "first time", "host", "steps", "join keys"]).style(theme.dim);
     frame.render_widget(Table::new(rows, widths).header(header), table_area);
 }

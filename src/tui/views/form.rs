@@ -1,4 +1,4 @@
-//! The tuning form, drawn over the body: each tunable with its kind, help and edited value.
+//! The tuning form and the note editor, drawn over the body.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -68,7 +68,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(error) = &form.error {
         lines.push(Line::styled(sanitize(error).into_owned(), theme.error));
     }
-    lines.push(Line::from(form_keys(app)));
+    lines.push(Line::from(scope_keys(app, Scope::Form)));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), footer);
 }
 
@@ -83,11 +83,11 @@ fn row(area: Rect, y: u16, indent: u16) -> Rect {
     }
 }
 
-/// Lists the form's keys from the keymap, one per action.
-fn form_keys(app: &App) -> Vec<Span<'static>> {
+/// Lists the keys of a scope from the keymap, one per action.
+fn scope_keys(app: &App, scope: Scope) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut seen: Vec<Action> = Vec::new();
-    for binding in KEYMAP.iter().filter(|b| b.scope == Scope::Form) {
+    for binding in KEYMAP.iter().filter(|b| b.scope == scope) {
         if seen.contains(&binding.action) || binding.action == Action::Quit {
             continue;
         }
@@ -99,4 +99,34 @@ fn form_keys(app: &App) -> Vec<Span<'static>> {
         ));
     }
     spans
+}
+
+/// Rows of the note editor: borders, the note and the keys.
+const NOTE_ROWS: u16 = 4;
+
+/// Draws the note editor over `area` when it is open.
+pub(super) fn draw_note(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(editor) = &app.note else {
+        return;
+    };
+    let width = centered(area, 90, 100).width;
+    let height = NOTE_ROWS.min(area.height);
+    let box_area = Rect {
+        x: area.x + area.width.saturating_sub(width) / 2,
+        y: area.y + area.height.saturating_sub(height) / 2,
+        width,
+        height,
+    };
+    let block = pane(app, format!(" Note on {} ", sanitize(&editor.label)), true);
+    let inner = block.inner(box_area);
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(block, box_area);
+    if inner.height == 0 {
+        return;
+    }
+    frame.render_widget(&editor.input, row(inner, inner.y, 0));
+    if inner.height > 1 {
+        let keys = Line::from(scope_keys(app, Scope::Note));
+        frame.render_widget(Paragraph::new(keys), row(inner, inner.y + 1, 0));
+    }
 }

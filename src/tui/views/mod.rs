@@ -53,6 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     header::draw_status(frame, app, status);
     overlay::draw(frame, app, body);
     form::draw(frame, app, body);
+    form::draw_note(frame, app, body);
 }
 
 fn draw_body(frame: &mut Frame, app: &App, area: Rect) {
@@ -113,6 +114,26 @@ fn pane<'a>(app: &App, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::bordered()
         .border_style(border)
         .title(title.into().style(app.theme.accent))
+}
+
+/// Returns the case marks of an annotation for titles and rows: `★` when bookmarked, the
+/// verdict's mark, and `✎` when it has a note.
+fn case_marks(annotation: Option<&super::case::Annotation>) -> String {
+    let Some(annotation) = annotation else {
+        return String::new();
+    };
+    let mut marks = Vec::new();
+    if annotation.bookmarked {
+        marks.push("★");
+    }
+    let verdict = annotation.verdict.mark();
+    if !verdict.is_empty() {
+        marks.push(verdict);
+    }
+    if !annotation.note.is_empty() {
+        marks.push("✎");
+    }
+    marks.join(" ")
 }
 
 /// Braille frames of the progress spinner.
