@@ -115,8 +115,9 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
         cli.paths.clone()
     };
     let theme = match &cli.theme {
-        Some(path) => Theme::load(path)?,
-        None => default_theme(),
+        Some(spec) => Theme::resolve(spec)?,
+        None if tui::theme::no_color() => Theme::named("mono").unwrap_or_default(),
+        None => Theme::default(),
     };
     let case_path = cli
         .case
@@ -172,9 +173,4 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
     let _ = worker.join();
     result?;
     Ok(EXIT_FOUND)
-}
-
-/// The shipped theme, `themes/default.toml`, compiled in so a copied binary looks the same.
-fn default_theme() -> Theme {
-    Theme::parse(include_str!("../themes/default.toml")).unwrap_or_default()
 }

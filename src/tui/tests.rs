@@ -1310,3 +1310,31 @@ fn save_failure_is_reported() {
     assert!(notice.starts_with("failed to save the case"), "{notice}");
     assert!(draw(&app, 80, 24).contains("failed to save"));
 }
+
+#[test]
+fn shipped_themes_draw_selection() {
+    for (name, _) in super::theme::SHIPPED {
+        let Some(theme) = Theme::named(name) else {
+            panic!("{name} is not shipped");
+        };
+        let mut options = options();
+        options.theme = theme;
+        let app = loaded_app_with(&options);
+        for (width, height) in [(80, 24), (200, 50)] {
+            let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+                Ok(terminal) => terminal,
+                Err(error) => panic!("test backend failed: {error}"),
+            };
+            if let Err(error) = terminal.draw(|frame| views::draw(frame, &app)) {
+                panic!("draw failed: {error}");
+            }
+            let buffer = terminal.backend().buffer();
+            // Row 5 is the first analytic: header, filter bar, border and column header above.
+            let cell = &buffer[(4, 5)];
+            assert!(
+                cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+                "{name} at {width}x{height}: the selected row is not reversed"
+            );
+        }
+    }
+}
