@@ -412,15 +412,20 @@ pub struct Histogram {
 }
 
 impl Histogram {
-    /// Sums neighbouring buckets so that `series` fits `width` columns.
+    /// Resamples `series` to exactly `width` columns: each column sums the buckets that fall in
+    /// its share of the range, and on a screen wider than the series a bucket spans several
+    /// columns.
     pub fn fit(series: &[u64], width: usize) -> Vec<u64> {
-        if width == 0 || series.is_empty() {
+        let len = series.len();
+        if width == 0 || len == 0 {
             return Vec::new();
         }
-        let group = series.len().div_ceil(width);
-        series
-            .chunks(group)
-            .map(|chunk| chunk.iter().sum())
+        (0..width)
+            .map(|column| {
+                let start = column * len / width;
+                let end = ((column + 1) * len / width).max(start + 1).min(len);
+                series[start..end].iter().sum()
+            })
             .collect()
     }
 }
@@ -626,6 +631,8 @@ mod tests {
         // Four nanoseconds make four equal spans, so time 3 lands three quarters in.
         assert_eq!(histogram.events[HISTOGRAM_BUCKETS * 3 / 4], 1);
         assert_eq!(Histogram::fit(&histogram.events, 2), vec![1, 2]);
+        assert_eq!(Histogram::fit(&histogram.events, 500).len(), 500);
+        assert_eq!(Histogram::fit(&[1, 2], 4), vec![1, 1, 2, 2]);
         assert!(Histogram::fit(&histogram.events, 0).is_empty());
     }
 

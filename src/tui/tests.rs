@@ -1338,3 +1338,57 @@ fn shipped_themes_draw_selection() {
         }
     }
 }
+
+/// Compares a drawn screen with `src/tui/snapshots/<name>.txt`. With `GLEXIA_UPDATE_SNAPSHOTS`
+/// set, it writes the file instead, for a change meant to alter the screen.
+fn assert_snapshot(name: &str, screen: &str) {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui/snapshots");
+    let path = folder.join(format!("{name}.txt"));
+    if std::env::var_os("GLEXIA_UPDATE_SNAPSHOTS").is_some() {
+        let written = std::fs::create_dir_all(&folder).and_then(|()| std::fs::write(&path, screen));
+        assert!(
+            written.is_ok(),
+            "failed to write {}: {written:?}",
+            path.display()
+        );
+        return;
+    }
+    let expected = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) => panic!(
+            "snapshot {} is missing ({error}); run the tests with GLEXIA_UPDATE_SNAPSHOTS=1 \
+             to write it",
+            path.display()
+        ),
+    };
+    assert!(
+        screen == expected,
+        "screen differs from {}; rerun with GLEXIA_UPDATE_SNAPSHOTS=1 if the change is \
+         intended.\nfound:\n{screen}\nexpected:\n{expected}",
+        path.display()
+    );
+}
+
+#[test]
+fn new_views_match_snapshots() {
+    let cases: [(&str, &[KeyCode]); 7] = [
+        ("tune-form", &[Enter, Char('e')]),
+        ("pivot", &[Enter, Enter, Enter, Down, Enter]),
+        ("histogram", &[Char('H'), Enter]),
+        ("note-editor", &[Enter, Char('b'), Char('v'), Char('a')]),
+        (
+            "time-picker",
+            &[Char('f'), KeyCode::BackTab, KeyCode::BackTab],
+        ),
+        ("timeline-chain", &[Enter, Down, Enter, Enter, Char('t')]),
+        ("event-field", &[Enter, Enter, Enter, Down]),
+    ];
+    for (name, keys) in cases {
+        let mut app = loaded_app();
+        press(&mut app, keys);
+        for (width, height) in [(80, 24), (200, 50)] {
+            let screen = draw(&app, width, height);
+            assert_snapshot(&format!("{name}-{width}x{height}"), &screen);
+        }
+    }
+}

@@ -148,9 +148,11 @@ fn picker_lines(
         ));
     }
     let entries = app.picker_rows(kind, query);
-    let unit = match kind {
-        FilterKind::Host | FilterKind::LogSource | FilterKind::From | FilterKind::To => "events",
-        _ => "analytics",
+    let (singular, plural) = match kind {
+        FilterKind::Host | FilterKind::LogSource | FilterKind::From | FilterKind::To => {
+            ("event", "events")
+        }
+        _ => ("analytic", "analytics"),
     };
     for (index, entry) in entries.iter().enumerate() {
         let mark = if current.as_deref() == Some(entry.value.as_str()) {
@@ -159,6 +161,7 @@ fn picker_lines(
             ' '
         };
         let style = row_style(app, cursor.selected == index + 1, true);
+        let unit = if entry.count == 1 { singular } else { plural };
         lines.push(Line::styled(
             format!(
                 "{mark} {:>9} {unit}  {}",
