@@ -666,12 +666,14 @@ impl App {
             }
             Err(message) => rerun.state = RerunState::Failed(message),
         }
-        // Chain indices of this analytic refer to the old chains, so views deeper than its
-        // detail close.
+        // Chain indices of this analytic refer to the old chains, so the chain views and pivots
+        // that use them close, with every view above them.
         if let Some(index) = self.analytics.iter().position(|a| a.id == id) {
-            let stale = self.path.iter().position(
-                |view| matches!(view, View::Chain { analytic, .. } if *analytic == index),
-            );
+            let stale = self.path.iter().position(|view| match view {
+                View::Chain { analytic, .. } => *analytic == index,
+                View::Pivot { chains, .. } => chains.iter().any(|(analytic, _)| *analytic == index),
+                _ => false,
+            });
             if let Some(position) = stale {
                 self.path.truncate(position);
             }

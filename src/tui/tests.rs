@@ -1392,3 +1392,26 @@ fn new_views_match_snapshots() {
         }
     }
 }
+
+#[test]
+fn rerun_closes_stale_pivot() {
+    let (mut app, requests) = loaded_app_with_worker();
+    press(&mut app, &[Enter, Char('e'), Backspace]);
+    type_text(&mut app, "s");
+    press(&mut app, &[Enter]);
+    let (_, generation) = received_rerun(&requests);
+    press(&mut app, &[Enter, Enter, Down, Enter]);
+    assert!(matches!(app.current(), View::Pivot { .. }));
+    app.handle(Inbound::Update(Update::Rerun {
+        analytic: "AN0001".to_owned(),
+        generation,
+        result: Ok(vec![chain("SRV02", [2, 3])]),
+    }));
+    app.settle();
+    assert_eq!(
+        app.path.len(),
+        2,
+        "views using the old chain indices stayed open"
+    );
+    assert!(matches!(app.current(), View::Detail { .. }));
+}

@@ -10,7 +10,7 @@ use super::super::app::{App, PIVOT_LIMIT, View};
 use super::super::format;
 use super::super::sanitize::sanitize;
 use super::chain::{first_field, process_and_target};
-use super::{pane, row_style};
+use super::{case_marks, pane, row_style};
 
 /// Pane width below which the time column shows the time of day only.
 const COMPACT_BELOW: u16 = 100;
@@ -71,8 +71,9 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
                 Some(code) => format!("{code} {}", store.log_source(index)),
                 None => store.log_source(index).to_owned(),
             };
+            let kind = format!("event {}", case_marks(app.event_annotation(index)));
             let row = Row::new(vec![
-                Cell::from(Span::styled("event", theme.dim)),
+                Cell::from(Span::styled(kind, theme.dim)),
                 Cell::from(time_text(event.timestamp)),
                 text(first_field(store, index, &["host.name"])),
                 text(source),
@@ -84,8 +85,12 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
         let chain = app.chain(analytic, chain_index)?;
         let id = app.analytics.get(analytic).map(|a| a.id.clone());
         let time = chain.first_time(store).map(time_text).unwrap_or_default();
+        let kind = format!(
+            "chain {}",
+            case_marks(app.chain_annotation(analytic, chain_index))
+        );
         let row = Row::new(vec![
-            Cell::from(Span::styled("chain", theme.hits)),
+            Cell::from(Span::styled(kind, theme.hits)),
             Cell::from(time),
             text(chain.host(store).unwrap_or_default()),
             text(id.unwrap_or_default()),
@@ -95,9 +100,9 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     });
 
     let widths = if compact {
-        [5, 8, 12, 16].map(Constraint::Length)
+        [8, 8, 12, 16].map(Constraint::Length)
     } else {
-        [5, 19, 16, 24].map(Constraint::Length)
+        [12, 19, 16, 24].map(Constraint::Length)
     };
     let widths = widths.into_iter().chain([Constraint::Min(0)]);
     let header = Row::new(["", "time", "host", "source / analytic", "activity"]).style(theme.dim);
