@@ -119,17 +119,8 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
         None if tui::theme::no_color() => Theme::named("mono").unwrap_or_default(),
         None => Theme::default(),
     };
-    let case_path = cli
-        .case
-        .clone()
-        .unwrap_or_else(|| tui::case::default_path(paths.first().map(PathBuf::as_path)));
-    // A case file that exists but cannot be read stops the start, because saving over it would
-    // lose the analyst's work.
-    let case = if case_path.exists() {
-        tui::case::Case::load(&case_path)?
-    } else {
-        tui::case::Case::default()
-    };
+    let (case, case_path) =
+        tui::case::open(cli.case.as_deref(), paths.first().map(PathBuf::as_path))?;
     let title = paths
         .iter()
         .map(|p| p.display().to_string())

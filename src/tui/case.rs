@@ -272,6 +272,23 @@ pub fn default_path(first_input: Option<&Path>) -> PathBuf {
     }
 }
 
+/// Picks the case file (`case_flag`, or else [`default_path`]) and loads it when it exists.
+///
+/// A case file that exists but cannot be read is an error rather than an empty case, because
+/// saving over it would lose the analyst's work.
+pub fn open(
+    case_flag: Option<&Path>,
+    first_input: Option<&Path>,
+) -> anyhow::Result<(Case, PathBuf)> {
+    let path = case_flag.map_or_else(|| default_path(first_input), Path::to_path_buf);
+    let case = if path.exists() {
+        Case::load(&path)?
+    } else {
+        Case::default()
+    };
+    Ok((case, path))
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
@@ -596,6 +613,35 @@ mod tests {
         assert_eq!(markdown_code("a`b"), "`` a`b ``");
         assert_eq!(markdown_code("x\u{1b}y"), "` x y `");
         assert_eq!(markdown_text("<b>*x*</b>"), "\\<b\\>\\*x\\*\\</b\\>");
+    }
+
+    #[test]
+    fn open_loads_existing_case() {
+        let directory = match tempfile::tempdir() {
+            Ok(directory) => directory,
+            Err(error) => panic!("no temporary folder: {error}"),
+        };
+        let (case, path) = match open(None, Some(directory.path())) {
+            Ok(opened) => opened,
+            Err(error) => panic!("a missing case file failed: {error:#}"),
+        };
+        assert!(case.entries.is_empty());
+        assert_eq!(path, directory.path().join(DEFAULT_CASE_FILE));
+
+        let mut marked = Case::default();
+        marked.entry(Target::Event { event: key(7) }).note = "seen".to_owned();
+        let saved = marked.save(&path);
+        assert!(saved.is_ok(), "{saved:?}");
+        let reopened = open(None, Some(directory.path())).map(|(case, _)| case);
+        assert_eq!(reopened.ok().map(|c| c.entries), Some(marked.entries));
+
+        let corrupt = directory.path().join("corrupt.json");
+        assert!(std::fs::write(&corrupt, "{not json").is_ok());
+        let error = match open(Some(&corrupt), None) {
+            Ok(_) => panic!("a corrupt case file opened"),
+            Err(error) => format!("{error:#}"),
+        };
+        assert!(error.contains("invalid case file"), "{error}");
     }
 
     #[test]
