@@ -9,7 +9,7 @@ use super::super::app::{App, RawRecord, View};
 use super::super::format;
 use super::super::model;
 use super::super::sanitize::sanitize;
-use super::{case_marks, labeled, pane};
+use super::{case_title, labeled, pane};
 
 /// Draws an event view; `view` must be a [`View::Event`], anything else draws an empty pane.
 pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool) {
@@ -26,18 +26,11 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     let lines = document(app, *event, *show_raw, raw);
     let height = usize::from(area.height.saturating_sub(2));
     let start = cursor.window_start(lines.len(), height);
-    let mut title = format!(" Event {} ", event);
-    let annotation = app.event_annotation(*event);
-    let marks = case_marks(annotation);
-    if !marks.is_empty() {
-        title.push_str(&format!("{marks} "));
-    }
-    if let Some(note) = annotation
-        .map(|a| a.note.as_str())
-        .filter(|n| !n.is_empty())
-    {
-        title.push_str(&format!("“{}” ", sanitize(note)));
-    }
+    let title = format!(
+        " Event {event} {}",
+        case_title(app.event_annotation(*event))
+    );
+
     let selected = cursor.selected.min(lines.len().saturating_sub(1));
     let visible_lines: Vec<Line> = lines
         .into_iter()

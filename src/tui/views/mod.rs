@@ -136,6 +136,23 @@ fn case_marks(annotation: Option<&super::case::Annotation>) -> String {
     marks.join(" ")
 }
 
+/// Returns the case marks and the note of an annotation for a pane title, each followed by a
+/// space, or nothing when it has neither.
+fn case_title(annotation: Option<&super::case::Annotation>) -> String {
+    let mut title = String::new();
+    let marks = case_marks(annotation);
+    if !marks.is_empty() {
+        title.push_str(&format!("{marks} "));
+    }
+    if let Some(note) = annotation
+        .map(|a| a.note.as_str())
+        .filter(|n| !n.is_empty())
+    {
+        title.push_str(&format!("“{}” ", super::sanitize::sanitize(note)));
+    }
+    title
+}
+
 /// Braille frames of the progress spinner.
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
