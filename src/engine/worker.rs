@@ -179,6 +179,54 @@ mod tests {
     }
 
     #[test]
+    fn serve_reruns_tuned_sample_analytic() {
+        let setup = match Setup::load(None, &[]) {
+            Ok(setup) => setup,
+            Err(error) => panic!("setup failed: {error}"),
+        };
+        let Some(mut tuned) = setup.analytic("AN0750").cloned() else {
+            panic!("AN0750 is not shipped");
+        };
+        let set = tuned.set_tunable("TimeWindow", "1s");
+        assert!(set.is_ok(), "{set:?}");
+        let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let (requests, receiver) = request_channel();
+        let (updates, mut results) = tokio::sync::mpsc::unbounded_channel();
+        let request = Request::Rerun {
+            analytic: Box::new(tuned),
+            generation: 1,
+        };
+        assert!(requests.send(request).is_ok());
+        drop(requests);
+        serve(
+            &setup,
+            &[samples],
+            &receiver,
+            &updates,
+            &AtomicBool::new(false),
+        );
+
+        let mut first_run = None;
+        let mut rerun = None;
+        while let Ok(update) = results.try_recv() {
+            match update {
+                Update::Findings(findings) => {
+                    first_run = findings
+                        .into_iter()
+                        .find(|f| f.analytic == "AN0750")
+                        .map(|f| f.chains.len());
+                }
+                Update::Rerun { result, .. } => rerun = Some(result.map(|c| c.len())),
+                _ => {}
+            }
+        }
+        // Every sample chain of AN0750 spans more than one second, so a one-second window
+        // leaves none.
+        assert!(first_run.is_some_and(|n| n > 0), "{first_run:?}");
+        assert_eq!(rerun, Some(Ok(0)));
+    }
+
+    #[test]
     fn batch_keeps_newest_per_analytic() {
         let (sender, receiver) = request_channel();
         for request in [rerun("AN0002", 2), rerun("AN0001", 3), rerun("AN0002", 4)] {
