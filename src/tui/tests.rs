@@ -1371,8 +1371,12 @@ fn assert_snapshot(name: &str, screen: &str) {
 
 #[test]
 fn new_views_match_snapshots() {
-    let cases: [(&str, &[KeyCode]); 7] = [
+    let cases: [(&str, &[KeyCode]); 8] = [
         ("tune-form", &[Enter, Char('e')]),
+        (
+            "tune-error",
+            &[Enter, Char('e'), Backspace, Char('x'), Enter],
+        ),
         ("pivot", &[Enter, Enter, Enter, Down, Enter]),
         ("histogram", &[Char('H'), Enter]),
         ("note-editor", &[Enter, Char('b'), Char('v'), Char('a')]),

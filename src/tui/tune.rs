@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use crate::analytics::Analytic;
+use crate::analytics::{Analytic, AnalyticError};
 use crate::engine::ExecutableSummary;
 
 /// One field of the form.
@@ -106,7 +106,15 @@ impl TuneForm {
             }
             if let Err(error) = tuned.set_tunable(&field.name, &text) {
                 self.focus = position;
-                let message = format!("{}: {error}", field.name);
+                // The form already names the analytic, so only the tunable and the reason show.
+                let reason = match error {
+                    AnalyticError::Field { message, .. } => message,
+                    AnalyticError::Query { error, .. } => {
+                        format!("the query no longer parses with this value: {error}")
+                    }
+                    other => other.to_string(),
+                };
+                let message = format!("{}: {reason}", field.name);
                 self.error = Some(message.clone());
                 return Err(message);
             }

@@ -29,9 +29,17 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
 
-    // The footer keeps two rows for the error and the keys; fields scroll to keep the focused
-    // one visible in the rest.
-    let footer_rows = 2.min(inner.height);
+    // The footer keeps the rows the wrapped error and keys need, up to half the form; fields
+    // scroll to keep the focused one visible in the rest.
+    let width = usize::from(inner.width);
+    let error_rows = form
+        .error
+        .as_ref()
+        .map_or(0, |error| error.chars().count().div_ceil(width));
+    let keys = scope_keys(app, Scope::Form);
+    let key_rows = Line::from(keys.clone()).width().div_ceil(width);
+    let wanted = u16::try_from(error_rows + key_rows).unwrap_or(u16::MAX);
+    let footer_rows = wanted.min(inner.height / 2).max(1).min(inner.height);
     let field_area_rows = inner.height - footer_rows;
     let visible_fields = usize::from((field_area_rows / FIELD_ROWS).max(1));
     let first = (form.focus + 1).saturating_sub(visible_fields);
@@ -68,7 +76,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(error) = &form.error {
         lines.push(Line::styled(sanitize(error).into_owned(), theme.error));
     }
-    lines.push(Line::from(scope_keys(app, Scope::Form)));
+    lines.push(Line::from(keys));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), footer);
 }
 
