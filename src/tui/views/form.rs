@@ -29,8 +29,8 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
 
-    // The footer keeps the rows the wrapped error and keys need, up to half the form; fields
-    // scroll to keep the focused one visible in the rest.
+    // The footer keeps the rows that the wrapped error and keys need, up to half the form. The
+    // fields scroll in the rest so the focused one stays visible.
     let width = usize::from(inner.width);
     let error_rows = form
         .error
@@ -38,8 +38,8 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .map_or(0, |error| error.chars().count().div_ceil(width));
     let keys = scope_keys(app, Scope::Form);
     let key_rows = Line::from(keys.clone()).width().div_ceil(width);
-    let wanted = u16::try_from(error_rows + key_rows).unwrap_or(u16::MAX);
-    let footer_rows = wanted.min(inner.height / 2).max(1).min(inner.height);
+    let needed = u16::try_from(error_rows + key_rows).unwrap_or(u16::MAX);
+    let footer_rows = needed.min(inner.height / 2).max(1).min(inner.height);
     let field_area_rows = inner.height - footer_rows;
     let visible_fields = usize::from((field_area_rows / FIELD_ROWS).max(1));
     let first = (form.focus + 1).saturating_sub(visible_fields);
