@@ -792,8 +792,10 @@ fn no_color_theme_draws_no_color() {
 #[test]
 fn any_size_draws_without_panic() {
     let mut apps = vec![App::new(&options()), loaded_app()];
-    let sequences: [&[KeyCode]; 12] = [
+    let sequences: [&[KeyCode]; 14] = [
         &[Enter],
+        &[Char('f'), KeyCode::BackTab, Char('/'), Char('1')],
+        &[Enter, Char('e'), Backspace, Char('x'), Enter],
         &[Enter, Char('b'), Char('v'), Char('a')],
         &[Char('H'), Enter],
         &[Enter, Enter, Enter, Down, Enter],

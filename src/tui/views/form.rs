@@ -45,7 +45,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let first = (form.focus + 1).saturating_sub(visible_fields);
     let mut y = inner.y;
     for (position, field) in form.fields.iter().enumerate().skip(first) {
-        if y + 2 > inner.y + field_area_rows {
+        if y.saturating_add(2) > inner.y.saturating_add(field_area_rows) {
             break;
         }
         let focused = position == form.focus;
@@ -57,14 +57,14 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(sanitize(&field.help).into_owned(), theme.dim),
         ]);
         frame.render_widget(Paragraph::new(label), row(inner, y, 0));
-        let value_area = row(inner, y + 1, 4);
+        let value_area = row(inner, y.saturating_add(1), 4);
         if focused {
             frame.render_widget(&field.input, value_area);
         } else {
             let text = sanitize(&field.text()).into_owned();
             frame.render_widget(Paragraph::new(Span::styled(text, theme.filter)), value_area);
         }
-        y += FIELD_ROWS;
+        y = y.saturating_add(FIELD_ROWS);
     }
 
     let footer = Rect {
@@ -135,6 +135,9 @@ pub(super) fn draw_note(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(&editor.input, row(inner, inner.y, 0));
     if inner.height > 1 {
         let keys = Line::from(scope_keys(app, Scope::Note));
-        frame.render_widget(Paragraph::new(keys), row(inner, inner.y + 1, 0));
+        frame.render_widget(
+            Paragraph::new(keys),
+            row(inner, inner.y.saturating_add(1), 0),
+        );
     }
 }
