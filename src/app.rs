@@ -172,9 +172,12 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
         cli.paths.clone()
     };
     let theme = match &cli.theme {
-        Some(path) => Theme::load(path)?,
-        None => default_theme(),
+        Some(spec) => Theme::resolve(spec)?,
+        None if tui::theme::no_color() => Theme::named("mono").unwrap_or_default(),
+        None => Theme::default(),
     };
+    let (case, case_path) =
+        tui::case::open(cli.case.as_deref(), paths.first().map(PathBuf::as_path))?;
     let title = paths
         .iter()
         .map(|p| p.display().to_string())
@@ -186,12 +189,18 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
     }
 
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let (requests, request_receiver) = engine::request_channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let worker_cancel = Arc::clone(&cancel);
     let _ = sender.send(Update::Analytics(setup.summaries(None)));
+    let analytics = setup.analytics.clone();
+    // The worker loads and correlates, then serves rerun requests until the UI drops its
+    // sender.
     let worker = std::thread::Builder::new()
         .name("glexia-engine".into())
-        .spawn(move || engine::run_in_background(&setup, &paths, &sender, &worker_cancel))?;
+        .spawn(move || {
+            engine::serve(&setup, &paths, &request_receiver, &sender, &worker_cancel);
+        })?;
 
     let raw_reader: RawReader =
         Arc::new(|store, index| ingest::read_raw_event(store, index).map_err(|e| e.to_string()));
@@ -200,6 +209,10 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
         title,
         raw_reader,
         theme,
+        analytics,
+        requests: Some(requests),
+        case,
+        case_path,
     };
     let result = tui::run(options, receiver);
     cancel.store(true, Ordering::Relaxed);
@@ -208,9 +221,4 @@ fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
     let _ = worker.join();
     result?;
     Ok(EXIT_FOUND)
-}
-
-/// The shipped theme, `themes/default.toml`, compiled in so a copied binary looks the same.
-fn default_theme() -> Theme {
-    Theme::parse(include_str!("../themes/default.toml")).unwrap_or_default()
 }

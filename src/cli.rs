@@ -22,9 +22,15 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", global = true)]
     pub catalog: Option<PathBuf>,
 
-    /// A theme file (TOML) for the TUI.
-    #[arg(long, value_name = "FILE")]
+    /// The TUI's theme: a shipped theme by name (dark, light, high-contrast, mono) or a theme
+    /// file (TOML) whose roles override the default theme's.
+    #[arg(long, value_name = "NAME|FILE")]
     pub theme: Option<PathBuf>,
+
+    /// The case file of bookmarks, notes and verdicts (JSON), loaded at start when it exists
+    /// and written by `w`. Default: glexia-case.json beside the first path.
+    #[arg(long, value_name = "FILE")]
+    pub case: Option<PathBuf>,
 
     /// Write the log to this file instead of ~/.local/state/glexia/glexia.log.
     #[arg(long, value_name = "FILE", global = true)]
@@ -131,6 +137,15 @@ mod tests {
     #[test]
     fn command_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn case_and_theme_parse() {
+        let cli = Cli::try_parse_from(["glexia", "--case", "c.json", "--theme", "light", "a"])
+            .expect("valid options");
+        assert_eq!(cli.case, Some(PathBuf::from("c.json")));
+        assert_eq!(cli.theme, Some(PathBuf::from("light")));
+        assert_eq!(cli.paths, vec![PathBuf::from("a")]);
     }
 
     #[test]

@@ -7,11 +7,13 @@
 mod coverage;
 mod run;
 mod session;
+mod worker;
 
 pub use run::{FREQUENCY_PREFIX, Frequencies, RunError, StoreDocument, run_all, run_analytic};
 
 pub use coverage::{AnalyticCoverage, Coverage, Level};
 pub use session::{ScanResult, Setup, load_summary, run_in_background, scan};
+pub use worker::{Request, request_channel, serve};
 
 use std::sync::Arc;
 
@@ -154,4 +156,13 @@ pub enum Update {
     Findings(Vec<Finding>),
     /// The work failed as a whole, for the reason in the message.
     Failed(String),
+    /// One analytic ran again at the UI's request.
+    Rerun {
+        /// The analytic id.
+        analytic: String,
+        /// Generation of the request that produced this result.
+        generation: u64,
+        /// The chains found, or the evaluator's message.
+        result: Result<Vec<Chain>, String>,
+    },
 }

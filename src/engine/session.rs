@@ -204,6 +204,17 @@ pub fn run_in_background(
     updates: &tokio::sync::mpsc::UnboundedSender<Update>,
     cancel: &AtomicBool,
 ) {
+    load_and_correlate(setup, paths, updates, cancel);
+}
+
+/// Does the work of [`run_in_background`] and returns the loaded store, so that the session
+/// worker can run analytics again over it.
+pub(super) fn load_and_correlate(
+    setup: &Setup,
+    paths: &[PathBuf],
+    updates: &tokio::sync::mpsc::UnboundedSender<Update>,
+    cancel: &AtomicBool,
+) -> Arc<EventStore> {
     let progress = |p: ingest::Progress| {
         let _ = updates.send(Update::Progress {
             stage: "loading".to_owned(),
@@ -242,4 +253,5 @@ pub fn run_in_background(
         tracing::warn!(analytic = %error.analytic, "{}", error.message);
     }
     let _ = updates.send(Update::Findings(findings));
+    store
 }

@@ -4,18 +4,22 @@
 //! Nothing here touches the terminal, so tests drive the app with key sequences and engine
 //! updates and then inspect the state or draw it on a test backend.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::mpsc::Sender;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::case::{Case, NoteEditor};
 use super::cursor::ListCursor;
 use super::keymap::{self, Action, KeyContext};
 use super::model::{self, Filters, PickerEntry};
 use super::sanitize::sanitize_lines;
 use super::theme::Theme;
+use super::tune::{self, Rerun, RerunState, TuneForm};
 use super::{RawReader, TuiOptions};
-use crate::engine::{AnalyticSummary, Chain, Finding, LoadSummary, Update};
+use crate::analytics::Analytic;
+use crate::engine::{AnalyticSummary, Chain, Finding, LoadSummary, Request, Update};
 use crate::store::{EventStore, Timestamp};
 
 /// Everything the UI loop receives: input, engine updates and timer ticks.
@@ -64,16 +68,33 @@ pub enum FilterKind {
     Technique,
     /// An ATT&CK tactic of the analytic's techniques.
     Tactic,
+    /// The severity of an executable analytic.
+    Severity,
+    /// A log source (`log.source`) of a chain's events and of the analytic.
+    LogSource,
+    /// The earliest first time of a chain.
+    From,
+    /// The latest first time of a chain.
+    To,
 }
 
 impl FilterKind {
     /// Every kind, in the order the picker cycles through them.
-    pub const ALL: [FilterKind; 4] = [
+    pub const ALL: [FilterKind; 8] = [
         FilterKind::Host,
         FilterKind::Platform,
         FilterKind::Technique,
         FilterKind::Tactic,
+        FilterKind::Severity,
+        FilterKind::LogSource,
+        FilterKind::From,
+        FilterKind::To,
     ];
+
+    /// Returns whether the kind takes a time, typed or picked from the hours with events.
+    pub fn is_time(self) -> bool {
+        matches!(self, FilterKind::From | FilterKind::To)
+    }
 
     /// Returns the kind's label.
     pub fn label(self) -> &'static str {
@@ -82,6 +103,10 @@ impl FilterKind {
             FilterKind::Platform => "platform",
             FilterKind::Technique => "technique",
             FilterKind::Tactic => "tactic",
+            FilterKind::Severity => "severity",
+            FilterKind::LogSource => "source",
+            FilterKind::From => "from",
+            FilterKind::To => "to",
         }
     }
 
@@ -127,17 +152,34 @@ pub enum View {
         host: String,
         /// The anchor event, which the timeline opened from.
         anchor: usize,
+        /// Events of the chain the anchor was opened from, marked in the list.
+        chain_events: Vec<usize>,
         /// Indices of the events in the store.
         events: Vec<usize>,
         /// The cursor over `events`.
+        cursor: ListCursor,
+    },
+    /// Every loaded event with one field's value, and every chain that contains such an event.
+    Pivot {
+        /// The field name, such as `process.name`.
+        field: String,
+        /// The value the events share, as text.
+        value: String,
+        /// Store indices of the events, in time order.
+        events: Vec<usize>,
+        /// Whether more events matched than [`PIVOT_LIMIT`].
+        truncated: bool,
+        /// The chains as `(analytic index, chain index)`, in analytic order.
+        chains: Vec<(usize, usize)>,
+        /// The cursor over the events, then the chains.
         cursor: ListCursor,
     },
     /// One event's fields and raw record.
     Event {
         /// Index of the event in the store.
         event: usize,
-        /// First line shown.
-        scroll: usize,
+        /// The selected line and the first line shown; a selected field line can be pivoted on.
+        cursor: ListCursor,
         /// Whether the raw record is shown below the fields.
         show_raw: bool,
         /// The raw record, read once when the view opened.
@@ -208,6 +250,10 @@ pub struct App {
     platform_counts: Vec<PickerEntry>,
     technique_counts: Vec<PickerEntry>,
     tactic_counts: Vec<PickerEntry>,
+    severity_counts: Vec<PickerEntry>,
+    log_source_counts: Vec<PickerEntry>,
+    from_hours: Vec<PickerEntry>,
+    to_hours: Vec<PickerEntry>,
     /// The navigation path; the first view is always the analytics list.
     pub path: Vec<View>,
     /// The open overlay, if any.
@@ -216,6 +262,27 @@ pub struct App {
     pub spinner: usize,
     /// A terminal input failure, shown in the status line.
     pub input_error: Option<String>,
+    /// The result of the last command that has no view of its own, shown in the status line.
+    pub notice: Option<String>,
+    /// Whether the histogram pane is shown above the views.
+    pub show_histogram: bool,
+    /// Events and chain first times over time for the current filters, while it is shown.
+    pub histogram: Option<model::Histogram>,
+    /// Bookmarks, notes and verdicts.
+    pub case: Case,
+    /// Where the case file is saved.
+    pub case_path: std::path::PathBuf,
+    /// The open note editor, which takes every key but quit.
+    pub note: Option<NoteEditor>,
+    /// The open tuning form, which takes every key but quit.
+    pub form: Option<TuneForm>,
+    /// The newest rerun of each analytic tuned in this session, by analytic id.
+    pub reruns: HashMap<String, Rerun>,
+    executables: HashMap<String, Analytic>,
+    tuned: BTreeSet<String>,
+    requests: Option<Sender<Request>>,
+    generation: u64,
+    keep_selection: bool,
     page: usize,
     dirty: bool,
     quit: bool,
@@ -246,10 +313,31 @@ impl App {
             platform_counts: Vec::new(),
             technique_counts: Vec::new(),
             tactic_counts: Vec::new(),
+            severity_counts: Vec::new(),
+            log_source_counts: Vec::new(),
+            from_hours: Vec::new(),
+            to_hours: Vec::new(),
             path: vec![View::Analytics(ListCursor::default())],
             overlay: None,
             spinner: 0,
             input_error: None,
+            notice: None,
+            case: options.case.clone(),
+            case_path: options.case_path.clone(),
+            note: None,
+            show_histogram: false,
+            histogram: None,
+            form: None,
+            reruns: HashMap::new(),
+            executables: options
+                .analytics
+                .iter()
+                .map(|analytic| (analytic.id.clone(), analytic.clone()))
+                .collect(),
+            tuned: BTreeSet::new(),
+            requests: options.requests.clone(),
+            generation: 0,
+            keep_selection: false,
             page: 10,
             dirty: false,
             quit: false,
@@ -264,6 +352,16 @@ impl App {
     /// Returns whether background work is still running, so the loop keeps the spinner turning.
     pub fn is_busy(&self) -> bool {
         matches!(self.work, Work::Starting | Work::Running { .. })
+            || self
+                .reruns
+                .values()
+                .any(|rerun| rerun.state == RerunState::Running)
+    }
+
+    /// Returns the rerun state of an analytic tuned in this session.
+    pub fn rerun_state(&self, analytic: usize) -> Option<&RerunState> {
+        let summary = self.analytics.get(analytic)?;
+        self.reruns.get(&summary.id).map(|rerun| &rerun.state)
     }
 
     /// Returns the innermost view.
@@ -304,6 +402,33 @@ impl App {
             FilterKind::Platform => &self.platform_counts,
             FilterKind::Technique => &self.technique_counts,
             FilterKind::Tactic => &self.tactic_counts,
+            FilterKind::Severity => &self.severity_counts,
+            FilterKind::LogSource => &self.log_source_counts,
+            FilterKind::From => &self.from_hours,
+            FilterKind::To => &self.to_hours,
+        }
+    }
+
+    /// Returns the time typed into the picker of a time filter kind, when it parses.
+    pub fn typed_time(&self, kind: FilterKind, query: &str) -> Option<Timestamp> {
+        if !kind.is_time() || query.trim().is_empty() {
+            return None;
+        }
+        model::parse_time(query, self.time_range.map(|(first, _)| first))
+    }
+
+    /// Returns the value of the active filter of a kind, as the picker's entries spell it.
+    pub fn filter_value(&self, kind: FilterKind) -> Option<String> {
+        let filters = &self.filters;
+        match kind {
+            FilterKind::Host => filters.host.clone(),
+            FilterKind::Platform => filters.platform.clone(),
+            FilterKind::Technique => filters.technique.clone(),
+            FilterKind::Tactic => filters.tactic.clone(),
+            FilterKind::Severity => filters.severity.clone(),
+            FilterKind::LogSource => filters.log_source.clone(),
+            FilterKind::From => filters.from.map(|t| t.to_string()),
+            FilterKind::To => filters.to.map(|t| t.to_string()),
         }
     }
 
@@ -317,13 +442,31 @@ impl App {
     }
 
     fn chain_passes(&self, chain: &Chain) -> bool {
-        let Some(host) = &self.filters.host else {
+        let filters = &self.filters;
+        if filters.host.is_none()
+            && filters.log_source.is_none()
+            && filters.from.is_none()
+            && filters.to.is_none()
+        {
             return true;
-        };
-        match &self.store {
-            Some(store) => chain.host(store).as_deref() == Some(host.as_str()),
-            None => false,
         }
+        let Some(store) = &self.store else {
+            return false;
+        };
+        let host = filters
+            .host
+            .as_ref()
+            .is_none_or(|host| chain.host(store).as_deref() == Some(host.as_str()));
+        let source = filters.log_source.as_ref().is_none_or(|source| {
+            chain
+                .steps
+                .iter()
+                .any(|step| store.log_source(step.event) == source)
+        });
+        let time = chain
+            .first_time(store)
+            .is_some_and(|time| filters.time_passes(time));
+        host && source && time
     }
 
     /// Applies one inbound message. Derived lists are rebuilt lazily by [`App::settle`].
@@ -365,11 +508,24 @@ impl App {
                 Some(count)
             })
             .collect();
+        let selected = match self.path.first() {
+            Some(View::Analytics(cursor)) if self.keep_selection => {
+                self.visible.get(cursor.selected).copied()
+            }
+            _ => None,
+        };
+        self.keep_selection = false;
         self.visible =
             model::visible_analytics(&self.analytics, &self.hits, &self.filters, &self.search);
         let visible = self.visible.len();
+        // A rerun changes the order by hits; the same analytic stays selected.
+        let position = selected.and_then(|index| self.visible.iter().position(|&i| i == index));
+        let page = self.page;
         if let Some(View::Analytics(cursor)) = self.path.first_mut() {
-            cursor.clamp(visible);
+            match position {
+                Some(position) => cursor.select(position, page),
+                None => cursor.clamp(visible),
+            }
         }
         let lengths: Vec<Option<usize>> = self
             .path
@@ -384,6 +540,11 @@ impl App {
                 chains.clamp(len);
             }
         }
+        self.histogram = if self.show_histogram {
+            self.build_histogram()
+        } else {
+            None
+        };
     }
 
     fn handle_update(&mut self, update: Update) {
@@ -391,10 +552,19 @@ impl App {
             Update::Progress { stage, done, total } => {
                 self.work = Work::Running { stage, done, total };
             }
-            Update::Analytics(analytics) => {
+            Update::Analytics(mut analytics) => {
+                // The engine describes analytics as loaded; keep the values tuned since.
+                for summary in &mut analytics {
+                    if self.tuned.contains(&summary.id) {
+                        if let Some(analytic) = self.executables.get(&summary.id) {
+                            summary.executable = Some(tune::executable_summary(analytic));
+                        }
+                    }
+                }
                 self.platform_counts = model::platform_entries(&analytics);
                 self.technique_counts = model::technique_entries(&analytics);
                 self.tactic_counts = model::tactic_entries(&analytics);
+                self.severity_counts = model::severity_entries(&analytics);
                 self.analytics = analytics;
                 self.analytics_loaded = true;
                 // Indices into the old catalog mean nothing in the new one.
@@ -403,6 +573,9 @@ impl App {
             }
             Update::Loaded { store, summary } => {
                 self.hosts = model::host_counts(&store);
+                self.log_source_counts = model::log_source_counts(&store);
+                self.from_hours = model::hour_entries(&store, true);
+                self.to_hours = model::hour_entries(&store, false);
                 self.time_range = model::time_range(&store);
                 self.store = Some(store);
                 self.summary = Some(summary);
@@ -424,6 +597,11 @@ impl App {
                 tracing::error!(%message, "background work failed");
                 self.work = Work::Failed(message);
             }
+            Update::Rerun {
+                analytic,
+                generation,
+                result,
+            } => self.finish_rerun(analytic, generation, result),
         }
     }
 
@@ -434,6 +612,9 @@ impl App {
             overlay: self.overlay.is_some(),
             picker: matches!(self.overlay, Some(Overlay::Picker { .. })),
             typing: self.typing || self.picker_typing(),
+            detail_view: matches!(self.current(), View::Detail { .. }),
+            form: self.form.is_some(),
+            note: self.note.is_some(),
         }
     }
 
@@ -442,6 +623,15 @@ impl App {
             return;
         }
         let action = keymap::lookup(&key, self.key_context());
+        if self.form.is_some() {
+            self.handle_form_key(key, action);
+            return;
+        }
+        if self.note.is_some() {
+            self.handle_note_key(key, action);
+            return;
+        }
+        self.notice = None;
         if self.typing || self.picker_typing() {
             self.handle_typing(key, action);
             return;
@@ -487,11 +677,13 @@ impl App {
             Action::NextChain => self.step_chain(true),
             Action::PreviousChain => self.step_chain(false),
             Action::Timeline => self.open_timeline(),
+            Action::Tune => self.open_form(),
             Action::ToggleRaw => {
                 let store = self.store.clone();
+                let page = self.page;
                 if let Some(View::Event {
                     event,
-                    scroll,
+                    cursor,
                     show_raw,
                     ..
                 }) = self.path.last_mut()
@@ -503,8 +695,27 @@ impl App {
                         .as_ref()
                         .and_then(|s| s.events().get(*event))
                         .map_or(0, |e| e.fields().len());
-                    *scroll = if *show_raw { 4 + fields } else { 0 };
+                    if *show_raw {
+                        let heading = FIELD_LINE + fields;
+                        *cursor = ListCursor {
+                            selected: heading,
+                            offset: heading,
+                        };
+                    } else {
+                        cursor.clamp(FIELD_LINE + fields + 1);
+                        cursor.select(cursor.selected, page);
+                    }
                 }
+            }
+            Action::Pivot => self.open_pivot(),
+            Action::Bookmark => self.toggle_bookmark(),
+            Action::Note => self.open_note(),
+            Action::Verdict => self.cycle_verdict(),
+            Action::SaveCase => self.save_case(),
+            Action::ExportCase => self.export_case(),
+            Action::Histogram => {
+                self.show_histogram = !self.show_histogram;
+                self.dirty = true;
             }
             movement => self.move_in_view(movement),
         }
@@ -587,10 +798,15 @@ impl App {
                 }
                 Action::Open => {
                     let (kind, row, query) = (*kind, cursor.selected, query.clone());
-                    let value = row
-                        .checked_sub(1)
-                        .and_then(|i| self.picker_rows(kind, &query).get(i).copied())
-                        .map(|entry| entry.value.clone());
+                    // A typed time wins over the selected hour, since the hours are only a
+                    // shortcut for it.
+                    let value = match self.typed_time(kind, &query) {
+                        Some(time) => Some(time.to_string()),
+                        None => row
+                            .checked_sub(1)
+                            .and_then(|i| self.picker_rows(kind, &query).get(i).copied())
+                            .map(|entry| entry.value.clone()),
+                    };
                     self.set_filter(kind, value);
                     self.overlay = None;
                 }
@@ -602,13 +818,32 @@ impl App {
     }
 
     fn set_filter(&mut self, kind: FilterKind, value: Option<String>) {
+        let filters = &mut self.filters;
         let slot = match kind {
-            FilterKind::Host => &mut self.filters.host,
-            FilterKind::Platform => &mut self.filters.platform,
-            FilterKind::Technique => &mut self.filters.technique,
-            FilterKind::Tactic => &mut self.filters.tactic,
+            FilterKind::Host => &mut filters.host,
+            FilterKind::Platform => &mut filters.platform,
+            FilterKind::Technique => &mut filters.technique,
+            FilterKind::Tactic => &mut filters.tactic,
+            FilterKind::Severity => &mut filters.severity,
+            FilterKind::LogSource => &mut filters.log_source,
+            FilterKind::From | FilterKind::To => {
+                // Time values come from the picker's own entries or `typed_time`, so they are
+                // nanoseconds as text.
+                let time = value.and_then(|text| text.parse::<Timestamp>().ok());
+                if kind == FilterKind::From {
+                    filters.from = time;
+                } else {
+                    filters.to = time;
+                }
+                self.filters_changed();
+                return;
+            }
         };
         *slot = value;
+        self.filters_changed();
+    }
+
+    fn filters_changed(&mut self) {
         if let Some(View::Analytics(cursor)) = self.path.first_mut() {
             *cursor = ListCursor::default();
         }
@@ -644,38 +879,26 @@ impl App {
             View::Timeline { events, cursor, .. } => events
                 .get(cursor.selected)
                 .map(|&event| self.event_view(event)),
+            View::Pivot {
+                events,
+                chains,
+                cursor,
+                ..
+            } => match events.get(cursor.selected) {
+                Some(&event) => Some(self.event_view(event)),
+                None => chains
+                    .get(cursor.selected - events.len())
+                    .map(|&(analytic, chain)| View::Chain {
+                        analytic,
+                        chain,
+                        steps: ListCursor::default(),
+                    }),
+            },
             View::Event { .. } => None,
         };
         if let Some(view) = next {
             self.path.push(view);
         }
-    }
-
-    /// Opens the timeline of the current event's host: up to [`TIMELINE_SIDE`] events of that
-    /// host before the event and as many after it. Nothing opens for an event without a host.
-    fn open_timeline(&mut self) {
-        let Some(View::Event { event, .. }) = self.path.last() else {
-            return;
-        };
-        let anchor = *event;
-        let Some(store) = &self.store else {
-            return;
-        };
-        let Some(host) = store.field(anchor, "host.name").map(|v| v.to_string()) else {
-            return;
-        };
-        let events = model::host_neighbors(store, anchor, &host, TIMELINE_SIDE, TIMELINE_SCAN);
-        let position = events.iter().position(|&e| e == anchor).unwrap_or(0);
-        let mut cursor = ListCursor::default();
-        cursor.select(position, self.page);
-        // Center the anchor so the events just before it are visible too.
-        cursor.offset = position.saturating_sub(self.page / 2);
-        self.path.push(View::Timeline {
-            host,
-            anchor,
-            events,
-            cursor,
-        });
     }
 
     fn event_view(&self, event: usize) -> View {
@@ -686,9 +909,14 @@ impl App {
         if let Err(message) = &raw {
             tracing::warn!(event, %message, "failed to read the raw record");
         }
+        // The first field is selected, ready for a pivot.
+        let cursor = ListCursor {
+            selected: FIELD_LINE,
+            offset: 0,
+        };
         View::Event {
             event,
-            scroll: 0,
+            cursor,
             show_raw: false,
             raw,
         }
@@ -736,29 +964,30 @@ impl App {
                 analytic, chain, ..
             } => self.chain(*analytic, *chain).map_or(0, |c| c.steps.len()),
             View::Timeline { events, .. } => events.len(),
+            View::Pivot { events, chains, .. } => events.len() + chains.len(),
             View::Event { .. } => super::views::event::line_count(self, self.current()),
         };
         match self.path.last_mut() {
             Some(View::Analytics(cursor))
             | Some(View::Detail { chains: cursor, .. })
             | Some(View::Chain { steps: cursor, .. })
-            | Some(View::Timeline { cursor, .. }) => {
+            | Some(View::Timeline { cursor, .. })
+            | Some(View::Pivot { cursor, .. })
+            | Some(View::Event { cursor, .. }) => {
                 cursor.apply(action, len, page);
-            }
-            Some(View::Event { scroll, .. }) => {
-                let mut cursor = ListCursor {
-                    selected: *scroll,
-                    offset: *scroll,
-                };
-                // The scroll is the first line shown, which can go no further than a page from
-                // the end.
-                cursor.apply(action, len.saturating_sub(page) + 1, page);
-                *scroll = cursor.selected;
             }
             None => {}
         }
     }
 }
+
+/// Line of the event view that shows the first field: time, source, origin and the fields
+/// heading come before it.
+pub const FIELD_LINE: usize = 4;
+
+/// Events a pivot lists at most, which bounds its memory on a value that nearly every event
+/// shares.
+pub const PIVOT_LIMIT: usize = 10_000;
 
 /// Events of the same host shown on each side of a timeline's anchor event.
 const TIMELINE_SIDE: usize = 200;
@@ -766,6 +995,10 @@ const TIMELINE_SIDE: usize = 200;
 /// Events looked at on each side of the anchor when searching for the host's events. It bounds
 /// the work for a host that is rare in a large store, at the cost of a shorter timeline then.
 const TIMELINE_SCAN: usize = 1_000_000;
+
+mod casework;
+mod pivot;
+mod tuning;
 
 const ROOT: View = View::Analytics(ListCursor {
     selected: 0,

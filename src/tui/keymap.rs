@@ -49,6 +49,26 @@ pub enum Action {
     ClearFilterKind,
     /// Delete the last character of the search.
     DeleteChar,
+    /// Open the tuning form of the analytic shown.
+    Tune,
+    /// Move to the next field of a form.
+    NextField,
+    /// Move to the previous field of a form.
+    PreviousField,
+    /// List every event with the selected field's value and the chains that contain them.
+    Pivot,
+    /// Show or hide the histogram of events and chains over time.
+    Histogram,
+    /// Bookmark the selected chain or event, or remove its bookmark.
+    Bookmark,
+    /// Edit the note of the selected chain or event.
+    Note,
+    /// Set the selected chain's next verdict.
+    Verdict,
+    /// Write the case file.
+    SaveCase,
+    /// Write the case as JSON, CSV and a Markdown report.
+    ExportCase,
 }
 
 /// The context in which a binding applies.
@@ -60,6 +80,8 @@ pub enum Scope {
     Moving,
     /// In the views, with no overlay open.
     Views,
+    /// In an executable analytic's detail view.
+    Detail,
     /// In the chain view.
     Chain,
     /// In the event view.
@@ -68,6 +90,10 @@ pub enum Scope {
     Picker,
     /// While typing a search; other printable keys are typed into the query.
     SearchInput,
+    /// In the tuning form; other keys edit the focused field.
+    Form,
+    /// In the note editor; other keys edit the note.
+    Note,
 }
 
 impl Scope {
@@ -77,10 +103,13 @@ impl Scope {
             Scope::Everywhere => "Everywhere",
             Scope::Moving => "Moving in lists",
             Scope::Views => "Views",
+            Scope::Detail => "Analytic detail",
             Scope::Chain => "Chain view",
             Scope::Event => "Event view",
             Scope::Picker => "Filter picker",
             Scope::SearchInput => "Typing a search",
+            Scope::Form => "Tuning form",
+            Scope::Note => "Note editor",
         }
     }
 }
@@ -98,20 +127,33 @@ pub struct KeyContext {
     pub picker: bool,
     /// The search query has the keyboard.
     pub typing: bool,
+    /// The innermost view is an analytic's detail.
+    pub detail_view: bool,
+    /// The tuning form is open and has the keyboard.
+    pub form: bool,
+    /// The note editor is open and has the keyboard.
+    pub note: bool,
 }
 
 impl KeyContext {
     fn applies(self, scope: Scope) -> bool {
+        if self.form {
+            return scope == Scope::Form;
+        }
+        if self.note {
+            return scope == Scope::Note;
+        }
         if self.typing {
             return scope == Scope::SearchInput;
         }
         match scope {
             Scope::Everywhere | Scope::Moving => true,
             Scope::Views => !self.overlay,
+            Scope::Detail => !self.overlay && self.detail_view,
             Scope::Chain => !self.overlay && self.chain_view,
             Scope::Event => !self.overlay && self.event_view,
             Scope::Picker => self.picker,
-            Scope::SearchInput => false,
+            Scope::SearchInput | Scope::Form | Scope::Note => false,
         }
     }
 }
@@ -188,6 +230,59 @@ pub const KEYMAP: &[Binding] = &[
         Action::DeleteChar,
         "delete the last character",
     ),
+    Binding {
+        code: KeyCode::Char('c'),
+        modifiers: KeyModifiers::CONTROL,
+        scope: Scope::Form,
+        action: Action::Quit,
+        description: "quit",
+    },
+    bind(
+        KeyCode::Enter,
+        Scope::Form,
+        Action::Open,
+        "check the values and rerun the analytic",
+    ),
+    bind(
+        KeyCode::Esc,
+        Scope::Form,
+        Action::Back,
+        "close the form without applying",
+    ),
+    bind(KeyCode::Tab, Scope::Form, Action::NextField, "next field"),
+    bind(KeyCode::Down, Scope::Form, Action::NextField, "next field"),
+    bind(
+        KeyCode::BackTab,
+        Scope::Form,
+        Action::PreviousField,
+        "previous field",
+    ),
+    bind(
+        KeyCode::Up,
+        Scope::Form,
+        Action::PreviousField,
+        "previous field",
+    ),
+    Binding {
+        code: KeyCode::Char('c'),
+        modifiers: KeyModifiers::CONTROL,
+        scope: Scope::Note,
+        action: Action::Quit,
+        description: "quit",
+    },
+    bind(KeyCode::Enter, Scope::Note, Action::Open, "keep the note"),
+    bind(
+        KeyCode::Esc,
+        Scope::Note,
+        Action::Back,
+        "close the editor without keeping the change",
+    ),
+    ch(
+        'e',
+        Scope::Detail,
+        Action::Tune,
+        "edit the tunables and rerun this analytic",
+    ),
     ch(
         'n',
         Scope::Chain,
@@ -205,6 +300,12 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Event,
         Action::ToggleRaw,
         "show or hide the raw record",
+    ),
+    bind(
+        KeyCode::Enter,
+        Scope::Event,
+        Action::Pivot,
+        "pivot: every event with the selected field's value, and its chains",
     ),
     ch(
         't',
@@ -264,7 +365,7 @@ pub const KEYMAP: &[Binding] = &[
         'f',
         Scope::Views,
         Action::FilterPicker,
-        "filter by host, platform, technique or tactic",
+        "filter by host, platform, technique, tactic, severity, source or time",
     ),
     ch(
         'F',
@@ -273,6 +374,37 @@ pub const KEYMAP: &[Binding] = &[
         "remove every filter and the search",
     ),
     ch('!', Scope::Views, Action::Problems, "list load problems"),
+    ch(
+        'b',
+        Scope::Views,
+        Action::Bookmark,
+        "bookmark the selected chain or event, or remove the bookmark",
+    ),
+    ch(
+        'a',
+        Scope::Views,
+        Action::Note,
+        "write a note on the selected chain or event",
+    ),
+    ch(
+        'v',
+        Scope::Views,
+        Action::Verdict,
+        "next verdict of the selected chain: true positive, false positive, benign, none",
+    ),
+    ch('w', Scope::Views, Action::SaveCase, "save the case file"),
+    ch(
+        'X',
+        Scope::Views,
+        Action::ExportCase,
+        "export the case as JSON, CSV and a Markdown report",
+    ),
+    ch(
+        'H',
+        Scope::Views,
+        Action::Histogram,
+        "show or hide the histogram of events and chains over time",
+    ),
     ch('j', Scope::Moving, Action::Down, "down"),
     bind(KeyCode::Down, Scope::Moving, Action::Down, "down"),
     ch('k', Scope::Moving, Action::Up, "up"),
@@ -304,14 +436,17 @@ pub const KEYMAP: &[Binding] = &[
 ];
 
 /// Scopes in the order the help shows them.
-pub const SCOPES: [Scope; 7] = [
+pub const SCOPES: [Scope; 10] = [
     Scope::Everywhere,
     Scope::Moving,
     Scope::Views,
+    Scope::Detail,
     Scope::Chain,
     Scope::Event,
     Scope::Picker,
     Scope::SearchInput,
+    Scope::Form,
+    Scope::Note,
 ];
 
 /// Finds the action bound to `key` in `context`.
@@ -382,6 +517,9 @@ mod tests {
         overlay: false,
         picker: false,
         typing: false,
+        detail_view: false,
+        form: false,
+        note: false,
     };
 
     #[test]
@@ -411,6 +549,27 @@ mod tests {
         assert_eq!(lookup(&press(KeyCode::Esc), typing), Some(Action::Back));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(lookup(&ctrl_c, typing), Some(Action::Quit));
+    }
+
+    #[test]
+    fn form_sees_only_form_keys() {
+        let form = KeyContext {
+            form: true,
+            detail_view: true,
+            ..VIEW
+        };
+        assert_eq!(lookup(&press(KeyCode::Char('e')), form), None);
+        assert_eq!(lookup(&press(KeyCode::Char('q')), form), None);
+        assert_eq!(lookup(&press(KeyCode::Enter), form), Some(Action::Open));
+        assert_eq!(lookup(&press(KeyCode::Tab), form), Some(Action::NextField));
+        let detail = KeyContext {
+            detail_view: true,
+            ..VIEW
+        };
+        assert_eq!(
+            lookup(&press(KeyCode::Char('e')), detail),
+            Some(Action::Tune)
+        );
     }
 
     #[test]

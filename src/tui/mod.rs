@@ -8,6 +8,7 @@
 //! [`keymap`] is the one key table, and the terminal loop lives in `terminal`.
 
 pub mod app;
+pub mod case;
 pub mod cursor;
 pub mod format;
 pub mod keymap;
@@ -15,6 +16,7 @@ pub mod model;
 pub mod sanitize;
 mod terminal;
 pub mod theme;
+pub mod tune;
 pub mod views;
 
 #[cfg(test)]
@@ -24,7 +26,8 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::engine::Update;
+use crate::analytics::Analytic;
+use crate::engine::{Request, Update};
 use crate::store::EventStore;
 
 pub use theme::Theme;
@@ -44,6 +47,14 @@ pub struct TuiOptions {
     pub raw_reader: RawReader,
     /// Styles per role; `NO_COLOR` is applied on top by [`run`].
     pub theme: Theme,
+    /// The executable analytics as the engine runs them, which the tuning form edits.
+    pub analytics: Vec<Analytic>,
+    /// Sends rerun requests to the engine's worker; `None` when no worker serves them.
+    pub requests: Option<std::sync::mpsc::Sender<Request>>,
+    /// The case loaded at start, empty for a new one.
+    pub case: case::Case,
+    /// Where `w` saves the case and `X` writes the exports beside.
+    pub case_path: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for TuiOptions {
@@ -52,6 +63,8 @@ impl std::fmt::Debug for TuiOptions {
             .field("sample_data", &self.sample_data)
             .field("title", &self.title)
             .field("theme", &self.theme)
+            .field("analytics", &self.analytics.len())
+            .field("case_path", &self.case_path)
             .finish_non_exhaustive()
     }
 }

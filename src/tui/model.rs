@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
+use super::format;
 use crate::engine::AnalyticSummary;
 use crate::store::{EventStore, StoredValue, Timestamp};
 
@@ -21,6 +22,14 @@ pub struct Filters {
     pub technique: Option<String>,
     /// Keep analytics for this tactic name.
     pub tactic: Option<String>,
+    /// Keep executable analytics of this severity, such as `high`.
+    pub severity: Option<String>,
+    /// Keep analytics that name this log source, and chains with an event from it.
+    pub log_source: Option<String>,
+    /// Keep chains whose first event is at or after this time.
+    pub from: Option<Timestamp>,
+    /// Keep chains whose first event is at or before this time.
+    pub to: Option<Timestamp>,
 }
 
 impl Filters {
@@ -30,6 +39,15 @@ impl Filters {
             || self.platform.is_some()
             || self.technique.is_some()
             || self.tactic.is_some()
+            || self.severity.is_some()
+            || self.log_source.is_some()
+            || self.from.is_some()
+            || self.to.is_some()
+    }
+
+    /// Returns whether a time passes the from and to filters.
+    pub fn time_passes(&self, time: Timestamp) -> bool {
+        self.from.is_none_or(|from| time >= from) && self.to.is_none_or(|to| time <= to)
     }
 }
 
@@ -68,7 +86,19 @@ pub fn visible_analytics(
             .tactic
             .as_ref()
             .is_none_or(|t| analytic.tactics.iter().any(|u| u == t));
-        platform && technique && tactic
+        let severity = filters.severity.as_ref().is_none_or(|wanted| {
+            analytic
+                .executable
+                .as_ref()
+                .is_some_and(|e| &e.severity == wanted)
+        });
+        let log_source = filters.log_source.as_ref().is_none_or(|source| {
+            analytic
+                .log_sources
+                .iter()
+                .any(|named| log_source_name(named) == source)
+        });
+        platform && technique && tactic && severity && log_source
     };
     let candidates = analytics
         .iter()
@@ -101,6 +131,92 @@ pub fn visible_analytics(
         )
     });
     indices
+}
+
+/// Returns the log source name of a summary's `name (channel)` entry.
+fn log_source_name(entry: &str) -> &str {
+    entry.split_once(" (").map_or(entry, |(name, _)| name)
+}
+
+/// Severities of the executable analytics with the number of analytics for each, most first.
+pub fn severity_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for executable in analytics.iter().filter_map(|a| a.executable.as_ref()) {
+        *counts.entry(&executable.severity).or_default() += 1;
+    }
+    ranked(counts.into_iter().map(|(severity, count)| PickerEntry {
+        value: severity.to_owned(),
+        label: severity.to_owned(),
+        count,
+    }))
+}
+
+/// Log sources (`log.source`) in the store with their event counts, most first.
+pub fn log_source_counts(store: &EventStore) -> Vec<PickerEntry> {
+    let mut by_symbol: HashMap<_, usize> = HashMap::new();
+    for event in store.events() {
+        *by_symbol.entry(event.log_source).or_default() += 1;
+    }
+    ranked(by_symbol.into_iter().map(|(symbol, count)| {
+        let name = store.strings.resolve(symbol).to_owned();
+        PickerEntry {
+            value: name.clone(),
+            label: name,
+            count,
+        }
+    }))
+}
+
+/// Nanoseconds in an hour.
+const HOUR: Timestamp = 3_600 * 1_000_000_000;
+
+/// Hours that have events, in time order, with their event counts, as choices for a time
+/// filter: the value is the hour's first instant for `from`, and its last one otherwise.
+pub fn hour_entries(store: &EventStore, from: bool) -> Vec<PickerEntry> {
+    let mut counts: BTreeMap<Timestamp, usize> = BTreeMap::new();
+    for event in store.events() {
+        *counts.entry(event.timestamp.div_euclid(HOUR)).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(hour, count)| {
+            let start = hour.saturating_mul(HOUR);
+            let value = if from {
+                start
+            } else {
+                start.saturating_add(HOUR - 1)
+            };
+            let label = format::time(value);
+            PickerEntry {
+                value: value.to_string(),
+                label,
+                count,
+            }
+        })
+        .collect()
+}
+
+/// Parses a time typed into a time filter: RFC 3339 (`2024-03-01T10:30:00Z`), a date and time
+/// in UTC (`2024-03-01 10:30`), or a time of day in UTC (`10:30`, `10:30:15`) on the date of
+/// `day`.
+pub fn parse_time(text: &str, day: Option<Timestamp>) -> Option<Timestamp> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+
+    let text = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return time.timestamp_nanos_opt();
+    }
+    for layout in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(time) = NaiveDateTime::parse_from_str(text, layout) {
+            return time.and_utc().timestamp_nanos_opt();
+        }
+    }
+    let clock = NaiveTime::parse_from_str(text, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M"))
+        .ok()?;
+    let day = day?;
+    let date: NaiveDate = DateTime::from_timestamp(day.div_euclid(1_000_000_000), 0)?.date_naive();
+    date.and_time(clock).and_utc().timestamp_nanos_opt()
 }
 
 /// Joins the text the fuzzy search matches: id, technique ids and names, and description.
@@ -229,6 +345,140 @@ pub fn host_neighbors(
     events
 }
 
+/// Returns an event's fields as `(name, value)` text, sorted by name.
+///
+/// Alphabetical order puts each ECS field set together (event.*, host.*, process.*) and the
+/// original winlog.* items last. The event view lists the fields in this order, so a line of it
+/// maps to one entry.
+pub fn sorted_fields(store: &EventStore, index: usize) -> Vec<(String, String)> {
+    let Some(event) = store.events().get(index) else {
+        return Vec::new();
+    };
+    let mut fields: Vec<(String, String)> = event
+        .fields()
+        .iter()
+        .map(|(name, value)| {
+            let value = value.resolve(&store.strings).to_string();
+            (store.strings.resolve(*name).to_owned(), value)
+        })
+        .collect();
+    fields.sort();
+    fields
+}
+
+/// Finds the events whose `field` has the text `value`, in store (time) order, keeping at most
+/// `limit`. Returns them and whether more matched.
+pub fn events_with_value(
+    store: &EventStore,
+    field: &str,
+    value: &str,
+    limit: usize,
+) -> (Vec<usize>, bool) {
+    let Some(field) = store.strings.get(field) else {
+        return (Vec::new(), false);
+    };
+    // As for timelines, interned symbols are compared first, and values stored as numbers or
+    // lists by their text.
+    let symbol = store.strings.get(value);
+    let mut events = Vec::new();
+    for (index, event) in store.events().iter().enumerate() {
+        let matches = match event.get(field) {
+            Some(StoredValue::Str(sym)) => Some(*sym) == symbol,
+            Some(other) => other.resolve(&store.strings).to_string() == value,
+            None => false,
+        };
+        if !matches {
+            continue;
+        }
+        if events.len() == limit {
+            return (events, true);
+        }
+        events.push(index);
+    }
+    (events, false)
+}
+
+/// Counts of events and chain first times over equal spans of the filtered events' time range.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Histogram {
+    /// Start of the first bucket.
+    pub start: Timestamp,
+    /// End of the last bucket.
+    pub end: Timestamp,
+    /// Events per bucket.
+    pub events: Vec<u64>,
+    /// Chains whose first event falls in each bucket.
+    pub chains: Vec<u64>,
+}
+
+impl Histogram {
+    /// Resamples `series` to exactly `width` columns: each column sums the buckets that fall in
+    /// its share of the range, and on a screen wider than the series a bucket spans several
+    /// columns.
+    pub fn fit(series: &[u64], width: usize) -> Vec<u64> {
+        let len = series.len();
+        if width == 0 || len == 0 {
+            return Vec::new();
+        }
+        (0..width)
+            .map(|column| {
+                let start = column * len / width;
+                let end = ((column + 1) * len / width).max(start + 1).min(len);
+                series[start..end].iter().sum()
+            })
+            .collect()
+    }
+}
+
+/// Number of buckets in a histogram, which is the maximum number of columns it shows. The view
+/// sums neighbouring buckets down to its width.
+pub const HISTOGRAM_BUCKETS: usize = 240;
+
+/// Builds the histogram of the events that `keep` accepts and of `chain_times` over the time
+/// range of the kept events. Returns `None` when no event is kept.
+pub fn histogram(
+    store: &EventStore,
+    keep: impl Fn(usize) -> bool,
+    chain_times: &[Timestamp],
+) -> Option<Histogram> {
+    let kept: Vec<Timestamp> = store
+        .events()
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| keep(*index))
+        .map(|(_, event)| event.timestamp)
+        .collect();
+    let start = kept.iter().copied().min()?;
+    let end = kept.iter().copied().max()?;
+    let span = i128::from(end) - i128::from(start) + 1;
+    let bucket = |time: Timestamp| -> Option<usize> {
+        let offset = i128::from(time) - i128::from(start);
+        if offset < 0 || offset >= span {
+            return None;
+        }
+        let index = offset * HISTOGRAM_BUCKETS as i128 / span;
+        usize::try_from(index).ok()
+    };
+    let mut events = vec![0; HISTOGRAM_BUCKETS];
+    for time in kept {
+        if let Some(slot) = bucket(time).and_then(|i| events.get_mut(i)) {
+            *slot += 1;
+        }
+    }
+    let mut chains = vec![0; HISTOGRAM_BUCKETS];
+    for &time in chain_times {
+        if let Some(slot) = bucket(time).and_then(|i| chains.get_mut(i)) {
+            *slot += 1;
+        }
+    }
+    Some(Histogram {
+        start,
+        end,
+        events,
+        chains,
+    })
+}
+
 /// Earliest and latest event time, or `None` for an empty store.
 pub fn time_range(store: &EventStore) -> Option<(Timestamp, Timestamp)> {
     let events = store.events();
@@ -339,6 +589,134 @@ mod tests {
         let store = store_on_hosts(&["A", "B", "B", "A", "B", "B", "A"]);
         assert_eq!(host_neighbors(&store, 3, "A", 10, 2), vec![3]);
         assert_eq!(host_neighbors(&store, 3, "A", 10, 3), vec![0, 3, 6]);
+    }
+
+    #[test]
+    fn events_with_value_limit() {
+        let store = store_on_hosts(&["A", "B", "A", "A"]);
+        assert_eq!(
+            events_with_value(&store, "host.name", "A", 10),
+            (vec![0, 2, 3], false)
+        );
+        assert_eq!(
+            events_with_value(&store, "host.name", "A", 2),
+            (vec![0, 2], true)
+        );
+        assert_eq!(
+            events_with_value(&store, "host.name", "C", 10),
+            (vec![], false)
+        );
+        assert_eq!(
+            events_with_value(&store, "user.name", "A", 10),
+            (vec![], false)
+        );
+    }
+
+    #[test]
+    fn histogram_spreads_over_range() {
+        let store = store_on_hosts(&["A", "B", "A", "A"]);
+        let histogram = histogram(&store, |index| index != 1, &[0, 3, 99]);
+        let Some(histogram) = histogram else {
+            panic!("no histogram for kept events");
+        };
+        assert_eq!(histogram.start, 0);
+        assert_eq!(histogram.end, 3);
+        assert_eq!(histogram.events.iter().sum::<u64>(), 3);
+        assert_eq!(
+            histogram.chains.iter().sum::<u64>(),
+            2,
+            "a time outside the range is not counted"
+        );
+        assert_eq!(histogram.events[0], 1);
+        // Four nanoseconds make four equal spans, so time 3 lands three quarters in.
+        assert_eq!(histogram.events[HISTOGRAM_BUCKETS * 3 / 4], 1);
+        assert_eq!(Histogram::fit(&histogram.events, 2), vec![1, 2]);
+        assert_eq!(Histogram::fit(&histogram.events, 500).len(), 500);
+        assert_eq!(Histogram::fit(&[1, 2], 4), vec![1, 1, 2, 2]);
+        assert!(Histogram::fit(&histogram.events, 0).is_empty());
+    }
+
+    #[test]
+    fn histogram_needs_events() {
+        let store = store_on_hosts(&["A"]);
+        assert_eq!(histogram(&store, |_| false, &[]), None);
+    }
+
+    #[test]
+    fn parse_time_accepts_formats() {
+        // 2024-03-01 00:00:00 UTC.
+        let day = 1_709_251_200 * 1_000_000_000;
+        let ten_thirty = day + (10 * 3_600 + 30 * 60) * 1_000_000_000;
+        assert_eq!(parse_time("2024-03-01T10:30:00Z", None), Some(ten_thirty));
+        assert_eq!(
+            parse_time("2024-03-01T11:30:00+01:00", None),
+            Some(ten_thirty)
+        );
+        assert_eq!(parse_time("2024-03-01 10:30", None), Some(ten_thirty));
+        assert_eq!(parse_time(" 10:30 ", Some(day + 5)), Some(ten_thirty));
+        assert_eq!(parse_time("10:30:00", Some(day)), Some(ten_thirty));
+        assert_eq!(
+            parse_time("10:30", None),
+            None,
+            "a time of day needs a loaded day"
+        );
+        assert_eq!(parse_time("soon", Some(day)), None);
+        assert_eq!(parse_time("25:00", Some(day)), None);
+    }
+
+    #[test]
+    fn severity_and_source_filter() {
+        let mut analytics = vec![
+            analytic("AN1", "T1", "Windows", true),
+            analytic("AN2", "T2", "Windows", true),
+            analytic("AN3", "T3", "Windows", false),
+        ];
+        if let Some(executable) = analytics[0].executable.as_mut() {
+            executable.severity = "high".to_owned();
+        }
+        analytics[1].log_sources = vec!["WinEventLog:Sysmon (EventCode=1)".to_owned()];
+        let hits = vec![None, None, None];
+        let high = Filters {
+            severity: Some("high".to_owned()),
+            ..Filters::default()
+        };
+        assert_eq!(visible_analytics(&analytics, &hits, &high, ""), vec![0]);
+        let sysmon = Filters {
+            log_source: Some("WinEventLog:Sysmon".to_owned()),
+            ..Filters::default()
+        };
+        assert_eq!(visible_analytics(&analytics, &hits, &sysmon, ""), vec![1]);
+        let severities = severity_entries(&analytics);
+        assert_eq!(severities.len(), 2, "{severities:?}");
+    }
+
+    #[test]
+    fn hour_entries_bound_hours() {
+        let mut store = EventStore::new();
+        for (i, seconds) in [10, 20, 3_700].iter().enumerate() {
+            let origin = crate::store::Origin {
+                file: 0,
+                record: i as u64,
+                offset: None,
+            };
+            let time = seconds * 1_000_000_000;
+            let event = crate::store::EventBuilder::new(
+                time,
+                "WinEventLog:Security",
+                crate::store::Platform::Windows,
+                origin,
+            );
+            store.push(event);
+        }
+        let from = hour_entries(&store, true);
+        assert_eq!(from.len(), 2);
+        assert_eq!(from[0].value, "0");
+        assert_eq!(from[0].count, 2);
+        let to = hour_entries(&store, false);
+        assert_eq!(to[0].value, (HOUR - 1).to_string());
+        let sources = log_source_counts(&store);
+        assert_eq!(sources[0].value, "WinEventLog:Security");
+        assert_eq!(sources[0].count, 3);
     }
 
     #[test]

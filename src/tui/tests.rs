@@ -11,9 +11,12 @@ use ratatui::style::Color;
 
 use super::app::{App, FilterKind, Inbound, Overlay, View};
 use super::theme::Theme;
+use super::tune::RerunState;
 use super::{TuiOptions, views};
+use crate::analytics::Analytic;
 use crate::engine::{
-    AnalyticSummary, Chain, ChainStep, ExecutableSummary, Finding, JoinKey, LoadSummary, Update,
+    AnalyticSummary, Chain, ChainStep, ExecutableSummary, Finding, JoinKey, LoadSummary, Request,
+    Update,
 };
 use crate::store::{EventBuilder, EventStore, Origin, Platform, SourceFile};
 
@@ -169,12 +172,43 @@ fn options() -> TuiOptions {
             }
         }),
         theme: Theme::default(),
+        analytics: vec![runnable_analytic()],
+        requests: None,
+        case: super::case::Case::default(),
+        case_path: PathBuf::from("glexia-case.json"),
+    }
+}
+
+/// The runnable form of AN0001, with the same tunable the catalog summary shows.
+fn runnable_analytic() -> Analytic {
+    let text = "id = \"AN0001\"\ntitle = \"t\"\nplatform = \"Windows\"\n\
+                technique = \"T1059.001\"\nseverity = \"high\"\nnotes = \"n\"\n\
+                query = 'sequence by host.name with maxspan={{window}} \
+                [process where true] [file where true]'\n\
+                [[reads]]\nlog_source = \"WinEventLog:Sysmon\"\n\
+                [tunables.window]\nkind = \"duration\"\ndefault = \"5m\"\n\
+                help = \"maximum time between steps\"\n";
+    match Analytic::from_toml(std::path::Path::new("analytics/AN0001.toml"), text) {
+        Ok(analytic) => analytic,
+        Err(error) => panic!("test analytic failed to load: {error}"),
     }
 }
 
 /// Builds an app that has received the catalog, the store and the findings.
 fn loaded_app() -> App {
-    let mut app = App::new(&options());
+    loaded_app_with(&options())
+}
+
+/// Builds a loaded app whose rerun requests arrive on the returned receiver.
+fn loaded_app_with_worker() -> (App, std::sync::mpsc::Receiver<Request>) {
+    let (sender, receiver) = crate::engine::request_channel();
+    let mut options = options();
+    options.requests = Some(sender);
+    (loaded_app_with(&options), receiver)
+}
+
+fn loaded_app_with(options: &TuiOptions) -> App {
+    let mut app = App::new(options);
     app.handle(Inbound::Resize(80, 24));
     let updates = vec![
         Update::Analytics(catalog()),
@@ -469,6 +503,7 @@ fn timeline_shows_host_events() {
     let View::Timeline {
         host,
         anchor,
+        chain_events,
         events,
         cursor,
     } = app.current()
@@ -478,12 +513,15 @@ fn timeline_shows_host_events() {
     assert_eq!(host, "SRV02");
     assert_eq!(*anchor, 2);
     assert_eq!(events, &vec![2, 3]);
+    assert_eq!(chain_events, &vec![2, 3], "the chain's steps are marked");
     assert_eq!(cursor.selected, 0);
     for (width, height) in [(80, 24), (160, 48)] {
         let screen = draw(&app, width, height);
         assert!(screen.contains("Timeline of SRV02 (2 events)"), "{screen}");
         assert!(screen.contains("+1h00m"), "{screen}");
         assert!(screen.contains("rundll32.exe"), "{screen}");
+        assert!(screen.contains("● chain step"), "{screen}");
+        assert!(screen.contains("●"), "{screen}");
         assert!(!screen.contains('\u{1b}'), "raw ESC reached the screen");
     }
     press(&mut app, &[Down, Enter]);
@@ -499,8 +537,8 @@ fn enter_and_back_walk_path() {
     assert_eq!(app.path.len(), 4);
     assert!(matches!(app.current(), View::Event { event: 0, .. }));
     press(&mut app, &[Enter]);
-    assert_eq!(app.path.len(), 4, "the event view has nothing deeper");
-    press(&mut app, &[Esc, Esc]);
+    assert!(matches!(app.current(), View::Pivot { .. }), "Enter pivots");
+    press(&mut app, &[Esc, Esc, Esc]);
     assert!(matches!(app.current(), View::Detail { .. }));
     press(&mut app, &[Backspace, Esc, Esc]);
     assert_eq!(app.path.len(), 1);
@@ -571,14 +609,14 @@ fn picker_filters_analytics() {
     assert_eq!(app.visible.len(), CATALOG_SIZE - 3);
     press(&mut app, &[Char('f'), KeyCode::Tab, Char('x'), Esc]);
     assert_eq!(app.filters.platform, None);
-    press(&mut app, &[Char('f'), KeyCode::BackTab, KeyCode::BackTab]);
+    press(&mut app, &[Char('f'), KeyCode::Tab, KeyCode::Tab]);
     assert!(draw(&app, 80, 24).contains("[technique]"));
     press(&mut app, &[Down, Down, Enter]);
     assert!(app.filters.technique.is_some());
     assert!(app.visible.len() < CATALOG_SIZE);
     press(
         &mut app,
-        &[Char('f'), KeyCode::Left, KeyCode::Left, Char('x')],
+        &[Char('f'), KeyCode::Right, KeyCode::Right, Char('x')],
     );
     assert_eq!(app.filters.technique, None);
     press(&mut app, &[KeyCode::Right]);
@@ -670,7 +708,17 @@ fn help_lists_keymap() {
     let screen = draw(&app, 160, 48);
     assert!(screen.contains("Everywhere"), "{screen}");
     assert!(screen.contains("show or hide this help"), "{screen}");
-    assert!(screen.contains("next chain of this analytic"), "{screen}");
+    assert!(
+        screen.contains("bookmark the selected chain or event"),
+        "{screen}"
+    );
+    press(&mut app, &[End]);
+    let end = draw(&app, 160, 48);
+    assert!(
+        end.contains("check the values and rerun the analytic"),
+        "{end}"
+    );
+    assert!(end.contains("keep the note"), "{end}");
     press(&mut app, &[Char('?')]);
     assert!(app.overlay.is_none());
 }
@@ -679,12 +727,12 @@ fn help_lists_keymap() {
 fn help_scrolls_to_end() {
     let mut app = loaded_app();
     press(&mut app, &[Char('?')]);
-    assert!(!draw(&app, 80, 24).contains("Typing a search"));
+    assert!(!draw(&app, 80, 24).contains("Note editor"));
     press(&mut app, &[End]);
-    assert!(draw(&app, 80, 24).contains("Typing a search"));
+    assert!(draw(&app, 80, 24).contains("Note editor"));
     press(&mut app, &[Up]);
     assert!(
-        draw(&app, 80, 24).contains("Typing a search"),
+        draw(&app, 80, 24).contains("Note editor"),
         "one line up still shows the end"
     );
     press(&mut app, &[Home]);
@@ -744,8 +792,14 @@ fn no_color_theme_draws_no_color() {
 #[test]
 fn any_size_draws_without_panic() {
     let mut apps = vec![App::new(&options()), loaded_app()];
-    let sequences: [&[KeyCode]; 8] = [
+    let sequences: [&[KeyCode]; 14] = [
         &[Enter],
+        &[Char('f'), KeyCode::BackTab, Char('/'), Char('1')],
+        &[Enter, Char('e'), Backspace, Char('x'), Enter],
+        &[Enter, Char('b'), Char('v'), Char('a')],
+        &[Char('H'), Enter],
+        &[Enter, Enter, Enter, Down, Enter],
+        &[Enter, Char('e')],
         &[Enter, Enter],
         &[Enter, Enter, Enter],
         &[Enter, Enter, Enter, Char('t')],
@@ -788,4 +842,582 @@ fn tiny_resize_keeps_paging() {
         panic!("root is not the analytics list");
     };
     assert_eq!(cursor.selected, 2);
+}
+
+fn received_rerun(requests: &std::sync::mpsc::Receiver<Request>) -> (String, u64) {
+    match requests.try_recv() {
+        Ok(Request::Rerun {
+            analytic,
+            generation,
+        }) => (analytic.query_text.clone(), generation),
+        Err(error) => panic!("no rerun request was sent: {error}"),
+    }
+}
+
+#[test]
+fn tune_form_shows_tunables() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Char('e')]);
+    assert!(app.form.is_some(), "e did not open the form");
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("Tune AN0001"), "{screen}");
+        assert!(screen.contains("window (duration)"), "{screen}");
+        assert!(screen.contains("maximum time between steps"), "{screen}");
+        assert!(screen.contains("5m"), "{screen}");
+        assert!(screen.contains("Enter check the values"), "{screen}");
+    }
+    press(&mut app, &[Char('q')]);
+    assert!(!app.should_quit(), "q is typed into the field");
+    press(&mut app, &[Esc]);
+    assert!(app.form.is_none());
+    assert!(matches!(app.current(), View::Detail { .. }));
+}
+
+#[test]
+fn tune_rejects_invalid_value() {
+    let (mut app, requests) = loaded_app_with_worker();
+    press(&mut app, &[Enter, Char('e'), Backspace, Backspace]);
+    type_text(&mut app, "soon");
+    press(&mut app, &[Enter]);
+    let Some(form) = &app.form else {
+        panic!("an invalid value closed the form");
+    };
+    let error = form.error.clone().unwrap_or_default();
+    assert!(error.contains("'soon'"), "{error}");
+    assert!(requests.try_recv().is_err(), "an invalid value was sent");
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("window: "), "{screen}");
+}
+
+#[test]
+fn tune_reruns_newest_generation() {
+    let (mut app, requests) = loaded_app_with_worker();
+    let index = app
+        .analytics
+        .iter()
+        .position(|a| a.id == "AN0001")
+        .unwrap_or(0);
+    press(&mut app, &[Enter, Char('e'), Backspace]);
+    type_text(&mut app, "s");
+    press(&mut app, &[Enter]);
+    assert!(app.form.is_none());
+    let (query, first) = received_rerun(&requests);
+    assert!(query.contains("maxspan=5s"), "{query}");
+    assert_eq!(app.rerun_state(index), Some(&RerunState::Running));
+    assert!(app.is_busy());
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(
+            screen.contains("rerunning with the new tunables"),
+            "{screen}"
+        );
+    }
+    assert!(draw(&app, 200, 50).contains("window = 5s"));
+
+    press(&mut app, &[Char('e'), Backspace, Backspace]);
+    type_text(&mut app, "1h");
+    press(&mut app, &[Enter]);
+    let (_, second) = received_rerun(&requests);
+    assert!(second > first);
+
+    app.handle(Inbound::Update(Update::Rerun {
+        analytic: "AN0001".to_owned(),
+        generation: first,
+        result: Ok(Vec::new()),
+    }));
+    app.settle();
+    assert_eq!(
+        app.rerun_state(index),
+        Some(&RerunState::Running),
+        "stale result applied"
+    );
+    assert_eq!(app.hits[index], Some(2));
+
+    app.handle(Inbound::Update(Update::Rerun {
+        analytic: "AN0001".to_owned(),
+        generation: second,
+        result: Ok(vec![chain("WS01", [0, 1])]),
+    }));
+    app.settle();
+    assert_eq!(app.rerun_state(index), Some(&RerunState::Done));
+    assert_eq!(app.hits[index], Some(1));
+    assert!(!app.is_busy());
+    assert!(draw(&app, 80, 24).contains("1 chains (rerun"));
+}
+
+#[test]
+fn tune_without_worker_fails_visibly() {
+    let mut app = loaded_app();
+    let index = app
+        .analytics
+        .iter()
+        .position(|a| a.id == "AN0001")
+        .unwrap_or(0);
+    press(&mut app, &[Enter, Char('e'), Backspace]);
+    type_text(&mut app, "s");
+    press(&mut app, &[Enter]);
+    assert!(matches!(
+        app.rerun_state(index),
+        Some(RerunState::Failed(_))
+    ));
+    assert!(draw(&app, 80, 24).contains("rerun failed"));
+}
+
+#[test]
+fn tune_needs_tunables() {
+    let mut app = loaded_app();
+    press(&mut app, &[Down, Enter, Char('e')]);
+    assert!(app.form.is_none());
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("AN0002"), "{notice}");
+}
+
+#[test]
+fn pivot_lists_events_and_chains() {
+    let mut app = loaded_app();
+    // Event 0's fields sort as event.code, host.name, process.name, user.name.
+    press(&mut app, &[Enter, Enter, Enter, Down]);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("host.name = WS01"), "{screen}");
+    press(&mut app, &[Enter]);
+    let View::Pivot {
+        field,
+        value,
+        events,
+        truncated,
+        chains,
+        ..
+    } = app.current()
+    else {
+        panic!("Enter on a field did not open the pivot");
+    };
+    assert_eq!(field, "host.name");
+    assert_eq!(value, "WS01");
+    assert_eq!(events, &vec![0, 1]);
+    assert!(!truncated);
+    assert_eq!(chains.len(), 1);
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(
+            screen.contains("Pivot host.name = WS01 (2 events, 1 chain)"),
+            "{screen}"
+        );
+        assert!(screen.contains("cmd.exe → C:\\Temp\\a.bat"), "{screen}");
+        assert!(screen.contains("AN0001"), "{screen}");
+    }
+    press(&mut app, &[Down, Enter]);
+    assert!(matches!(app.current(), View::Event { event: 1, .. }));
+    press(&mut app, &[Esc, Down, Enter]);
+    assert!(matches!(app.current(), View::Chain { chain: 0, .. }));
+}
+
+#[test]
+fn pivot_needs_field_line() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter, Enter, Home, Enter]);
+    assert!(matches!(app.current(), View::Event { .. }));
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("select a field"), "{notice}");
+}
+
+#[test]
+fn pivot_on_hostile_value_is_sanitized() {
+    let mut app = loaded_app();
+    // Event 2's user.name carries an escape sequence; it is the fourth field.
+    press(
+        &mut app,
+        &[Enter, Down, Enter, Enter, Down, Down, Down, Enter],
+    );
+    let View::Pivot { field, .. } = app.current() else {
+        panic!("no pivot opened");
+    };
+    assert_eq!(field, "user.name");
+    let screen = draw(&app, 200, 50);
+    assert!(screen.contains("bob␛[31m"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "raw ESC reached the screen");
+}
+
+#[test]
+fn histogram_follows_host_filter() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('H')]);
+    let Some(histogram) = app.histogram.clone() else {
+        panic!("H did not build the histogram");
+    };
+    assert_eq!(histogram.events.iter().sum::<u64>(), 4);
+    assert_eq!(histogram.chains.iter().sum::<u64>(), 2);
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("events"), "{screen}");
+        assert!(screen.contains("chains"), "{screen}");
+        assert!(screen.contains("2024-03-01 11:01:40"), "{screen}");
+    }
+    // Row 2 of the host picker is WS01, whose two events and one chain remain.
+    press(&mut app, &[Char('f'), Down, Down, Enter]);
+    let Some(histogram) = app.histogram.clone() else {
+        panic!("the filter dropped the histogram");
+    };
+    assert_eq!(histogram.events.iter().sum::<u64>(), 2);
+    assert_eq!(histogram.chains.iter().sum::<u64>(), 1);
+    press(&mut app, &[Char('H')]);
+    assert!(app.histogram.is_none());
+}
+
+fn hits_of(app: &App, id: &str) -> Option<usize> {
+    let index = app.analytics.iter().position(|a| a.id == id)?;
+    app.hits.get(index).copied().flatten()
+}
+
+#[test]
+fn severity_and_source_filters() {
+    let mut app = loaded_app();
+    press(
+        &mut app,
+        &[
+            Char('f'),
+            KeyCode::Tab,
+            KeyCode::Tab,
+            KeyCode::Tab,
+            KeyCode::Tab,
+        ],
+    );
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("[severity]"), "{screen}");
+    assert!(screen.contains("2 analytics  high"), "{screen}");
+    press(&mut app, &[Down, Enter]);
+    assert_eq!(app.filters.severity.as_deref(), Some("high"));
+    assert_eq!(app.visible.len(), 2);
+    assert!(draw(&app, 80, 24).contains("severity=high"));
+
+    press(
+        &mut app,
+        &[
+            Char('f'),
+            KeyCode::BackTab,
+            KeyCode::BackTab,
+            KeyCode::BackTab,
+        ],
+    );
+    let screen = draw(&app, 200, 50);
+    assert!(screen.contains("[source]"), "{screen}");
+    assert!(screen.contains("4 events  WinEventLog:Sysmon"), "{screen}");
+    press(&mut app, &[Down, Enter]);
+    assert_eq!(
+        app.filters.log_source.as_deref(),
+        Some("WinEventLog:Sysmon")
+    );
+    assert_eq!(hits_of(&app, "AN0001"), Some(2));
+    let bar = draw(&app, 200, 50);
+    assert!(
+        bar.contains("severity=high  source=WinEventLog:Sysmon"),
+        "{bar}"
+    );
+}
+
+#[test]
+fn time_filters_typed_and_picked() {
+    let mut app = loaded_app();
+    let from_picker = [Char('f'), KeyCode::BackTab, KeyCode::BackTab];
+    press(&mut app, &from_picker);
+    press(&mut app, &[Char('/')]);
+    type_text(&mut app, "10:01");
+    press(&mut app, &[Enter]);
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("[from]"), "{screen}");
+        assert!(
+            screen.contains("Enter sets from 2024-03-01 10:01:00"),
+            "{screen}"
+        );
+    }
+    press(&mut app, &[Enter]);
+    assert!(app.overlay.is_none());
+    assert!(app.filters.from.is_some());
+    assert_eq!(
+        hits_of(&app, "AN0001"),
+        Some(1),
+        "the 10:00 chain starts too early"
+    );
+    assert!(draw(&app, 200, 50).contains("from=2024-03-01 10:01:00"));
+
+    // The first hour's entry in the `to` picker ends at 10:59:59, before the 11:01 event but
+    // after both chains start.
+    press(&mut app, &[Char('f'), KeyCode::BackTab, Down, Enter]);
+    assert!(app.filters.to.is_some());
+    assert_eq!(hits_of(&app, "AN0001"), Some(1));
+    press(&mut app, &from_picker);
+    press(&mut app, &[Char('x'), Esc]);
+    assert_eq!(app.filters.from, None);
+    assert_eq!(hits_of(&app, "AN0001"), Some(2));
+
+    press(&mut app, &from_picker);
+    press(&mut app, &[Char('/')]);
+    type_text(&mut app, "soon");
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("no hour matches"), "{screen}");
+    press(&mut app, &[Enter, Enter]);
+    assert_eq!(app.filters.from, None, "an invalid time set a filter");
+}
+
+fn temporary_folder() -> tempfile::TempDir {
+    match tempfile::tempdir() {
+        Ok(directory) => directory,
+        Err(error) => panic!("no temporary folder: {error}"),
+    }
+}
+
+fn app_with_case(case_path: &std::path::Path, case: super::case::Case) -> App {
+    let mut options = options();
+    options.case_path = case_path.to_owned();
+    options.case = case;
+    loaded_app_with(&options)
+}
+
+/// Bookmarks and judges chain 1 of AN0001, writes a note on it, and bookmarks its first event.
+fn mark_case(app: &mut App) {
+    press(app, &[Enter, Char('b'), Char('v'), Char('v'), Char('a')]);
+    type_text(app, "lateral movement from WS01");
+    press(app, &[Enter, Enter, Enter, Char('b')]);
+}
+
+#[test]
+fn bookmark_note_and_verdict_show() {
+    let folder = temporary_folder();
+    let mut app = app_with_case(&folder.path().join("case.json"), Default::default());
+    press(&mut app, &[Enter, Char('b')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(
+        notice.starts_with("bookmarked chain 1 of AN0001"),
+        "{notice}"
+    );
+    press(&mut app, &[Char('v')]);
+    assert!(
+        app.notice
+            .clone()
+            .unwrap_or_default()
+            .ends_with("true positive")
+    );
+    press(&mut app, &[Char('a')]);
+    assert!(app.note.is_some(), "a did not open the note editor");
+    type_text(&mut app, "q looks bad");
+    assert!(!app.should_quit(), "q is typed into the note");
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("Note on chain 1 of AN0001"), "{screen}");
+        assert!(screen.contains("q looks bad"), "{screen}");
+    }
+    press(&mut app, &[Enter]);
+    assert!(app.note.is_none());
+    for (width, height) in [(80, 24), (200, 50)] {
+        let screen = draw(&app, width, height);
+        assert!(screen.contains("★ TP ✎"), "{screen}");
+    }
+    press(&mut app, &[Enter]);
+    assert!(draw(&app, 200, 50).contains("“q looks bad”"));
+    press(&mut app, &[Enter, Char('v')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("apply to chains"), "{notice}");
+    press(&mut app, &[Char('b')]);
+    assert!(draw(&app, 80, 24).contains("Event 0 ★"));
+    press(&mut app, &[Char('b')]);
+    assert!(
+        !draw(&app, 80, 24).contains("Event 0 ★"),
+        "b did not remove the bookmark"
+    );
+}
+
+#[test]
+fn case_survives_save_and_reopen() {
+    let folder = temporary_folder();
+    let path = folder.path().join("case.json");
+    let mut app = app_with_case(&path, Default::default());
+    mark_case(&mut app);
+    press(&mut app, &[Char('w')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("saved the case"), "{notice}");
+    let saved = app.case.clone();
+    drop(app);
+
+    let reloaded = match super::case::Case::load(&path) {
+        Ok(case) => case,
+        Err(error) => panic!("the saved case did not load: {error:#}"),
+    };
+    let mut app = app_with_case(&path, reloaded);
+    assert_eq!(app.case.entries, saved.entries);
+    let chain = app.chain_annotation(app.visible[0], 0).cloned();
+    let Some(chain) = chain else {
+        panic!("the chain lost its marks");
+    };
+    assert!(chain.bookmarked);
+    assert_eq!(chain.verdict, super::case::Verdict::FalsePositive);
+    assert_eq!(chain.note, "lateral movement from WS01");
+    assert!(app.event_annotation(0).is_some_and(|a| a.bookmarked));
+    press(&mut app, &[Enter]);
+    assert!(draw(&app, 80, 24).contains("★ FP ✎"));
+}
+
+#[test]
+fn export_writes_three_formats() {
+    let folder = temporary_folder();
+    let path = folder.path().join("case.json");
+    let mut app = app_with_case(&path, Default::default());
+    mark_case(&mut app);
+    press(&mut app, &[Char('X')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("exported the case"), "{notice}");
+    let read = |name: &str| match std::fs::read_to_string(folder.path().join(name)) {
+        Ok(text) => text,
+        Err(error) => panic!("{name} was not written: {error}"),
+    };
+    let markdown = read("case.md");
+    assert!(markdown.contains("## Chain of ` AN0001 `"), "{markdown}");
+    assert!(markdown.contains("- Verdict: false positive"), "{markdown}");
+    assert!(
+        markdown.contains("1. ` /cases/ws01-sysmon.evtx `, record 101 (2024-03-01 10:00:00"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("2. ` /cases/ws01-sysmon.evtx `, record 102"),
+        "{markdown}"
+    );
+    let csv = read("case.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("kind,analytic,verdict,bookmarked,note,first_time,host,events")
+    );
+    let chain_row = lines.next().unwrap_or_default();
+    assert!(
+        chain_row.starts_with("chain,AN0001,false positive,true,"),
+        "{chain_row}"
+    );
+    assert!(chain_row.contains("/cases/ws01-sysmon.evtx#101; /cases/ws01-sysmon.evtx#102"));
+    let json: serde_json::Value = match serde_json::from_str(&read("case.export.json")) {
+        Ok(json) => json,
+        Err(error) => panic!("the JSON export does not parse: {error}"),
+    };
+    assert_eq!(json["entries"][0]["verdict"], "false_positive");
+    assert_eq!(json["entries"][0]["events"][0]["record"], 101);
+    assert_eq!(json["entries"][1]["target"]["kind"], "event");
+}
+
+#[test]
+fn save_failure_is_reported() {
+    let folder = temporary_folder();
+    let path = folder.path().join("missing-folder").join("case.json");
+    let mut app = app_with_case(&path, Default::default());
+    press(&mut app, &[Enter, Char('b'), Char('w')]);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("failed to save the case"), "{notice}");
+    assert!(draw(&app, 80, 24).contains("failed to save"));
+}
+
+#[test]
+fn shipped_themes_draw_selection() {
+    for (name, _) in super::theme::SHIPPED {
+        let Some(theme) = Theme::named(name) else {
+            panic!("{name} is not shipped");
+        };
+        let mut options = options();
+        options.theme = theme;
+        let app = loaded_app_with(&options);
+        for (width, height) in [(80, 24), (200, 50)] {
+            let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+                Ok(terminal) => terminal,
+                Err(error) => panic!("test backend failed: {error}"),
+            };
+            if let Err(error) = terminal.draw(|frame| views::draw(frame, &app)) {
+                panic!("draw failed: {error}");
+            }
+            let buffer = terminal.backend().buffer();
+            // Row 5 is the first analytic: header, filter bar, border and column header above.
+            let cell = &buffer[(4, 5)];
+            assert!(
+                cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+                "{name} at {width}x{height}: the selected row is not reversed"
+            );
+        }
+    }
+}
+
+/// Compares a drawn screen with `src/tui/snapshots/<name>.txt`. With `GLEXIA_UPDATE_SNAPSHOTS`
+/// set, it writes the file instead, for a change meant to alter the screen.
+fn assert_snapshot(name: &str, screen: &str) {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui/snapshots");
+    let path = folder.join(format!("{name}.txt"));
+    if std::env::var_os("GLEXIA_UPDATE_SNAPSHOTS").is_some() {
+        let written = std::fs::create_dir_all(&folder).and_then(|()| std::fs::write(&path, screen));
+        assert!(
+            written.is_ok(),
+            "failed to write {}: {written:?}",
+            path.display()
+        );
+        return;
+    }
+    let expected = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) => panic!(
+            "snapshot {} is missing ({error}); run the tests with GLEXIA_UPDATE_SNAPSHOTS=1 \
+             to write it",
+            path.display()
+        ),
+    };
+    assert!(
+        screen == expected,
+        "screen differs from {}; rerun with GLEXIA_UPDATE_SNAPSHOTS=1 if the change is \
+         intended.\nfound:\n{screen}\nexpected:\n{expected}",
+        path.display()
+    );
+}
+
+#[test]
+fn new_views_match_snapshots() {
+    let cases: [(&str, &[KeyCode]); 8] = [
+        ("tune-form", &[Enter, Char('e')]),
+        (
+            "tune-error",
+            &[Enter, Char('e'), Backspace, Char('x'), Enter],
+        ),
+        ("pivot", &[Enter, Enter, Enter, Down, Enter]),
+        ("histogram", &[Char('H'), Enter]),
+        ("note-editor", &[Enter, Char('b'), Char('v'), Char('a')]),
+        (
+            "time-picker",
+            &[Char('f'), KeyCode::BackTab, KeyCode::BackTab],
+        ),
+        ("timeline-chain", &[Enter, Down, Enter, Enter, Char('t')]),
+        ("event-field", &[Enter, Enter, Enter, Down]),
+    ];
+    for (name, keys) in cases {
+        let mut app = loaded_app();
+        press(&mut app, keys);
+        for (width, height) in [(80, 24), (200, 50)] {
+            let screen = draw(&app, width, height);
+            assert_snapshot(&format!("{name}-{width}x{height}"), &screen);
+        }
+    }
+}
+
+#[test]
+fn rerun_closes_stale_pivot() {
+    let (mut app, requests) = loaded_app_with_worker();
+    press(&mut app, &[Enter, Char('e'), Backspace]);
+    type_text(&mut app, "s");
+    press(&mut app, &[Enter]);
+    let (_, generation) = received_rerun(&requests);
+    press(&mut app, &[Enter, Enter, Down, Enter]);
+    assert!(matches!(app.current(), View::Pivot { .. }));
+    app.handle(Inbound::Update(Update::Rerun {
+        analytic: "AN0001".to_owned(),
+        generation,
+        result: Ok(vec![chain("SRV02", [2, 3])]),
+    }));
+    app.settle();
+    assert_eq!(
+        app.path.len(),
+        2,
+        "views using the old chain indices stayed open"
+    );
+    assert!(matches!(app.current(), View::Detail { .. }));
 }

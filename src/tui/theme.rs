@@ -1,9 +1,10 @@
-//! Colors per role, loaded from a TOML theme file.
+//! Colors and text modifiers per role, loaded from a TOML theme file.
 //!
-//! A theme file has one `[colors]` table mapping role names to colors, as in
-//! `themes/default.toml`. Roles missing from the file keep the built-in default, and the
-//! `NO_COLOR` convention (<https://no-color.org>) is honored by [`Theme::without_colors`], which
-//! keeps only modifiers.
+//! A theme file has a `[colors]` table mapping role names to colors and a `[modifiers]` table
+//! mapping role names to lists of modifiers, as in `themes/dark.toml`. Roles and tables missing
+//! from the file keep the built-in default. Four themes ship in `themes/` and are compiled in:
+//! dark (the default), light, high-contrast and mono. The `NO_COLOR` convention
+//! (<https://no-color.org>) is honored by [`Theme::honoring_no_color`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,7 +75,30 @@ impl Default for Theme {
 struct ThemeFile {
     #[serde(default)]
     colors: BTreeMap<String, String>,
+    #[serde(default)]
+    modifiers: BTreeMap<String, Vec<String>>,
 }
+
+/// The shipped themes by name, compiled in so a copied binary has them all.
+pub const SHIPPED: [(&str, &str); 4] = [
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("mono", include_str!("../../themes/mono.toml")),
+];
+
+/// Modifier names as theme files spell them.
+const MODIFIERS: [(&str, Modifier); 6] = [
+    ("bold", Modifier::BOLD),
+    ("dim", Modifier::DIM),
+    ("italic", Modifier::ITALIC),
+    ("underlined", Modifier::UNDERLINED),
+    ("reversed", Modifier::REVERSED),
+    ("crossed_out", Modifier::CROSSED_OUT),
+];
 
 impl Theme {
     /// Reads a theme file; roles it leaves out keep their default.
@@ -87,10 +111,57 @@ impl Theme {
         Theme::parse(&text).with_context(|| format!("invalid theme file {}", path.display()))
     }
 
+    /// Returns a shipped theme by name (`dark`, `light`, `high-contrast` or `mono`).
+    pub fn named(name: &str) -> Option<Theme> {
+        let (_, text) = SHIPPED.iter().find(|(shipped, _)| *shipped == name)?;
+        // A test parses every shipped theme, so the fallback is never used in practice.
+        Some(Theme::parse(text).unwrap_or_default())
+    }
+
+    /// Resolves `--theme`: a shipped theme's name, or else the path of a theme file.
+    pub fn resolve(spec: &Path) -> anyhow::Result<Theme> {
+        if let Some(theme) = spec.to_str().and_then(Theme::named) {
+            return Ok(theme);
+        }
+        if !spec.exists() {
+            let names: Vec<&str> = SHIPPED.iter().map(|(name, _)| *name).collect();
+            anyhow::bail!(
+                "theme '{}' is neither a shipped theme ({}) nor an existing file",
+                spec.display(),
+                names.join(", ")
+            );
+        }
+        Theme::load(spec)
+    }
+
     /// Parses the text of a theme file; see [`Theme::load`].
     pub fn parse(text: &str) -> anyhow::Result<Theme> {
         let file: ThemeFile = toml::from_str(text)?;
         let mut theme = Theme::default();
+        for (role, names) in &file.modifiers {
+            let mut modifiers = Modifier::empty();
+            for name in names {
+                let modifier = MODIFIERS
+                    .iter()
+                    .find(|(known, _)| known == name)
+                    .map(|(_, modifier)| *modifier)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = MODIFIERS.iter().map(|(known, _)| *known).collect();
+                        anyhow::anyhow!(
+                            "unknown modifier {name:?} for role {role:?}: expected one of {}",
+                            known.join(", ")
+                        )
+                    })?;
+                modifiers |= modifier;
+            }
+            let style = theme.role_mut(role).ok_or_else(|| unknown_role(role))?;
+            // The list replaces the role's modifiers, so a theme can also remove bold or dim.
+            *style = Style {
+                add_modifier: modifiers,
+                sub_modifier: Modifier::empty(),
+                ..*style
+            };
+        }
         for (role, value) in &file.colors {
             let color = Color::from_str(value).map_err(|_| {
                 anyhow::anyhow!(
@@ -98,12 +169,7 @@ impl Theme {
                      an index 0-255 or #rrggbb"
                 )
             })?;
-            let style = theme.role_mut(role).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "unknown role {role:?}: expected one of {}",
-                    ROLES.join(", ")
-                )
-            })?;
+            let style = theme.role_mut(role).ok_or_else(|| unknown_role(role))?;
             *style = style.fg(color);
         }
         Ok(theme)
@@ -127,9 +193,10 @@ impl Theme {
     /// Applies the `NO_COLOR` convention: colors are dropped when the variable is set and not
     /// empty.
     pub fn honoring_no_color(&self) -> Theme {
-        match std::env::var_os("NO_COLOR") {
-            Some(value) if !value.is_empty() => self.without_colors(),
-            _ => self.clone(),
+        if no_color() {
+            self.without_colors()
+        } else {
+            self.clone()
         }
     }
 
@@ -151,6 +218,18 @@ impl Theme {
             _ => return None,
         })
     }
+}
+
+/// Returns whether `NO_COLOR` is set and not empty.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
+}
+
+fn unknown_role(role: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "unknown role {role:?}: expected one of {}",
+        ROLES.join(", ")
+    )
 }
 
 /// Role names as theme files spell them.
@@ -176,9 +255,56 @@ mod tests {
 
     #[test]
     fn shipped_theme_parses() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default.toml");
-        let theme = Theme::load(&path);
-        assert!(theme.is_ok(), "{theme:?}");
+        for (name, _) in SHIPPED {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("themes/{name}.toml"));
+            let theme = Theme::load(&path);
+            assert!(theme.is_ok(), "{name}: {theme:?}");
+        }
+    }
+
+    #[test]
+    fn dark_is_default() {
+        assert_eq!(Theme::named("dark"), Some(Theme::default()));
+    }
+
+    #[test]
+    fn mono_has_no_colors() {
+        let Some(mono) = Theme::named("mono") else {
+            panic!("mono is not shipped");
+        };
+        for role in ROLES {
+            let mut theme = mono.clone();
+            let fg = theme.role_mut(role).and_then(|style| style.fg);
+            assert!(matches!(fg, None | Some(Color::Reset)), "{role} has {fg:?}");
+        }
+        assert!(mono.selected.add_modifier.contains(Modifier::REVERSED));
+        assert!(mono.dim.add_modifier.contains(Modifier::DIM));
+    }
+
+    #[test]
+    fn resolve_takes_name_or_file() {
+        assert_eq!(
+            Theme::resolve(Path::new("light")).ok(),
+            Theme::named("light")
+        );
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/high-contrast.toml");
+        assert_eq!(Theme::resolve(&path).ok(), Theme::named("high-contrast"));
+        let error = match Theme::resolve(Path::new("no-such-theme")) {
+            Ok(_) => panic!("an unknown name resolved"),
+            Err(error) => error.to_string(),
+        };
+        assert!(error.contains("'no-such-theme'"), "{error}");
+        assert!(error.contains("high-contrast"), "{error}");
+    }
+
+    #[test]
+    fn modifiers_replace_only_named_roles() {
+        let theme = Theme::parse("[modifiers]\naccent = [\"underlined\"]\n").unwrap();
+        assert_eq!(theme.accent.add_modifier, Modifier::UNDERLINED);
+        assert_eq!(theme.accent.fg, Theme::default().accent.fg);
+        assert_eq!(theme.hits, Theme::default().hits);
+        let error = Theme::parse("[modifiers]\nhits = [\"blink\"]\n").unwrap_err();
+        assert!(error.to_string().contains("blink"), "{error}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::super::app::App;
 use super::super::cursor::ListCursor;
 use super::super::sanitize::sanitize;
+use super::super::tune::RerunState;
 use super::{pane, row_style, spinner};
 
 /// Marker of an executable analytic.
@@ -89,6 +90,16 @@ pub fn draw(frame: &mut Frame, app: &App, cursor: &ListCursor, area: Rect, focus
 }
 
 fn hits_cell(app: &App, index: usize) -> Cell<'static> {
+    match app.rerun_state(index) {
+        Some(RerunState::Running) => {
+            let mark = Span::styled(spinner(app).to_string(), app.theme.accent);
+            return Cell::from(Line::from(mark).right_aligned());
+        }
+        Some(RerunState::Failed(_)) => {
+            return Cell::from(Line::from(Span::styled("!", app.theme.error)).right_aligned());
+        }
+        _ => {}
+    }
     match app.hits.get(index).copied().flatten() {
         Some(count) if app.findings_loaded => {
             let style = if count > 0 {

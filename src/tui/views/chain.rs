@@ -9,7 +9,7 @@ use super::super::app::App;
 use super::super::cursor::ListCursor;
 use super::super::format;
 use super::super::sanitize::sanitize;
-use super::{pane, row_style};
+use super::{case_title, pane, row_style};
 use crate::store::EventStore;
 
 /// Pane width below which the steps table uses its compact columns.
@@ -50,7 +50,11 @@ pub fn draw(
         .get(analytic)
         .map(|a| sanitize(&a.id).into_owned())
         .unwrap_or_default();
-    let title = format!(" {id} chain {position}/{} ", visible.len());
+    let title = format!(
+        " {id} chain {position}/{} {}",
+        visible.len(),
+        case_title(app.chain_annotation(analytic, chain))
+    );
     let block = pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);

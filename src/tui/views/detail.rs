@@ -9,7 +9,8 @@ use super::super::app::App;
 use super::super::cursor::ListCursor;
 use super::super::format;
 use super::super::sanitize::{sanitize, sanitize_lines};
-use super::{labeled, pane, row_style, spinner};
+use super::super::tune::RerunState;
+use super::{case_marks, labeled, pane, row_style, spinner};
 use crate::engine::AnalyticSummary;
 
 /// Rows above the chains: the heading with the chain count and the column header.
@@ -155,11 +156,27 @@ fn draw_chains(
 
     let chains = app.visible_chains(index);
     let total = app.finding(index).map_or(0, |f| f.chains.len());
-    let heading = if chains.len() == total {
+    let mut heading = if chains.len() == total {
         format!("{total} chains")
     } else {
-        format!("{} of {total} chains (host filter)", chains.len())
+        format!("{} of {total} chains (filtered)", chains.len())
     };
+    let mut heading_style = theme.hits;
+    match app.rerun_state(index) {
+        Some(RerunState::Running) => {
+            heading = format!(
+                "{} rerunning with the new tunables… ({heading} before)",
+                spinner(app)
+            );
+            heading_style = theme.accent;
+        }
+        Some(RerunState::Failed(message)) => {
+            heading = format!("rerun failed: {}", sanitize(message));
+            heading_style = theme.error;
+        }
+        Some(RerunState::Done) => heading.push_str(" (rerun with the new tunables)"),
+        None => {}
+    }
     let Some(store) = &app.store else {
         frame.render_widget(Paragraph::new(heading).style(theme.dim), area);
         return;
@@ -183,8 +200,10 @@ fn draw_chains(
                 .iter()
                 .map(|k| format!("{}={}", sanitize(&k.field), sanitize(&k.value)))
                 .collect();
+            let marks = case_marks(app.chain_annotation(index, chain_index));
             Some(
                 Row::new(vec![
+                    Cell::from(Span::styled(marks, theme.filter)),
                     Cell::from(time),
                     Cell::from(sanitize(&host).into_owned()),
                     Cell::from(chain.steps.len().to_string()),
@@ -195,6 +214,7 @@ fn draw_chains(
         });
 
     let widths = [
+        Constraint::Length(6),
         Constraint::Length(19),
         Constraint::Length(16),
         Constraint::Length(5),
@@ -203,9 +223,9 @@ fn draw_chains(
     let [heading_area, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(
-        Paragraph::new(Line::styled(heading, theme.hits)),
+        Paragraph::new(Line::styled(heading, heading_style)),
         heading_area,
     );
-    let header = Row::new(["first time", "host", "steps", "join keys"]).style(theme.dim);
+    let header = Row::new(["case", "first time", "host", "steps", "join keys"]).style(theme.dim);
     frame.render_widget(Table::new(rows, widths).header(header), table_area);
 }

@@ -7,14 +7,15 @@ use ratatui::widgets::Paragraph;
 
 use super::super::app::{App, RawRecord, View};
 use super::super::format;
+use super::super::model;
 use super::super::sanitize::sanitize;
-use super::{labeled, pane};
+use super::{case_title, labeled, pane};
 
 /// Draws an event view; `view` must be a [`View::Event`], anything else draws an empty pane.
 pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool) {
     let View::Event {
         event,
-        scroll,
+        cursor,
         show_raw,
         raw,
     } = view
@@ -24,10 +25,25 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     };
     let lines = document(app, *event, *show_raw, raw);
     let height = usize::from(area.height.saturating_sub(2));
-    // The stored scroll may point past the end after the raw record was hidden.
-    let start = (*scroll).min(lines.len().saturating_sub(height.max(1)));
-    let title = format!(" Event {} ", event);
-    let visible_lines: Vec<Line> = lines.into_iter().skip(start).collect();
+    let start = cursor.window_start(lines.len(), height);
+    let title = format!(
+        " Event {event} {}",
+        case_title(app.event_annotation(*event))
+    );
+
+    let selected = cursor.selected.min(lines.len().saturating_sub(1));
+    let visible_lines: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .map(|(number, line)| {
+            if number == selected && focused {
+                line.patch_style(app.theme.selected)
+            } else {
+                line
+            }
+        })
+        .collect();
     frame.render_widget(
         Paragraph::new(visible_lines).block(pane(app, title, focused)),
         area,
@@ -83,18 +99,9 @@ fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Lin
         Line::styled(format!("Fields ({})", event.fields().len()), theme.accent),
     ];
 
-    // Alphabetical order puts each ECS field set together (event.*, host.*, process.*) and
-    // the original winlog.* items last.
-    let mut fields: Vec<(&str, _)> = event
-        .fields()
-        .iter()
-        .map(|(name, value)| (store.strings.resolve(*name), value))
-        .collect();
-    fields.sort_by_key(|(name, _)| *name);
-    for (name, value) in fields {
-        let value = value.resolve(&store.strings).to_string();
+    for (name, value) in model::sorted_fields(store, index) {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {} = ", sanitize(name)), theme.dim),
+            Span::styled(format!("  {} = ", sanitize(&name)), theme.dim),
             Span::styled(sanitize(&value).into_owned(), theme.text),
         ]));
     }

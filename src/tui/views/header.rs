@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::super::app::{App, View, Work};
+use super::super::app::{App, FilterKind, View, Work};
 use super::super::format;
 use super::super::keymap::{Action, KEYMAP, key_name};
 use super::super::sanitize::sanitize;
@@ -79,16 +79,16 @@ fn load_spans(app: &App) -> Vec<Span<'static>> {
 pub(super) fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
     let mut spans = Vec::new();
-    let filters = [
-        ("host", &app.filters.host),
-        ("platform", &app.filters.platform),
-        ("technique", &app.filters.technique),
-        ("tactic", &app.filters.tactic),
-    ];
-    for (name, value) in filters {
+    for kind in FilterKind::ALL {
+        let value = match kind {
+            FilterKind::From => app.filters.from.map(format::time),
+            FilterKind::To => app.filters.to.map(format::time),
+            _ => app.filter_value(kind),
+        };
         if let Some(value) = value {
+            let name = kind.label();
             spans.push(Span::styled(format!("{name}="), theme.dim));
-            spans.push(Span::styled(sanitize(value).into_owned(), theme.filter));
+            spans.push(Span::styled(sanitize(&value).into_owned(), theme.filter));
             spans.push(Span::raw("  "));
         }
     }
@@ -128,6 +128,12 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(error) = &app.input_error {
         spans.push(Span::styled(format!("{}  ", sanitize(error)), theme.error));
     }
+    if let Some(notice) = &app.notice {
+        spans.push(Span::styled(
+            format!("{}  ", sanitize(notice)),
+            theme.filter,
+        ));
+    }
     let problems = app.summary.as_ref().map_or(0, |s| s.problems.len());
     if problems > 0 {
         spans.push(Span::styled(
@@ -142,11 +148,13 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 
     let mut hints = vec![(Action::Open, "open"), (Action::Back, "back")];
     match app.current() {
+        View::Detail { .. } => hints.push((Action::Tune, "tune")),
         View::Chain { .. } => {
             hints.push((Action::NextChain, "next chain"));
             hints.push((Action::PreviousChain, "previous"));
         }
         View::Event { .. } => {
+            hints.push((Action::Pivot, "pivot"));
             hints.push((Action::ToggleRaw, "raw"));
             hints.push((Action::Timeline, "timeline"));
         }

@@ -8,8 +8,11 @@ pub mod analytics;
 pub mod chain;
 pub mod detail;
 pub mod event;
+mod form;
 mod header;
+mod histogram;
 mod overlay;
+pub mod pivot;
 pub mod timeline;
 
 use ratatui::Frame;
@@ -20,6 +23,9 @@ use ratatui::widgets::Block;
 
 use super::app::{App, View};
 use super::cursor::ListCursor;
+
+/// Rows of the histogram pane: events, chains and the time axis.
+const HISTOGRAM_ROWS: u16 = 3;
 
 /// Terminal width from which the body shows two panes side by side.
 pub const WIDE_COLUMNS: u16 = 120;
@@ -35,9 +41,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(frame.area());
     header::draw_header(frame, app, header);
     header::draw_filter_bar(frame, app, filters);
+    let body = if app.show_histogram {
+        let [chart, rest] =
+            Layout::vertical([Constraint::Length(HISTOGRAM_ROWS), Constraint::Min(0)]).areas(body);
+        histogram::draw(frame, app, chart);
+        rest
+    } else {
+        body
+    };
     draw_body(frame, app, body);
     header::draw_status(frame, app, status);
     overlay::draw(frame, app, body);
+    form::draw(frame, app, body);
+    form::draw_note(frame, app, body);
 }
 
 fn draw_body(frame: &mut Frame, app: &App, area: Rect) {
@@ -83,6 +99,7 @@ fn draw_view(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: boo
             steps,
         } => chain::draw(frame, app, *analytic, *chain, steps, area, focused),
         View::Timeline { .. } => timeline::draw(frame, app, view, area, focused),
+        View::Pivot { .. } => pivot::draw(frame, app, view, area, focused),
         View::Event { .. } => event::draw(frame, app, view, area, focused),
     }
 }
@@ -97,6 +114,43 @@ fn pane<'a>(app: &App, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::bordered()
         .border_style(border)
         .title(title.into().style(app.theme.accent))
+}
+
+/// Returns the case marks of an annotation for titles and rows: `★` when bookmarked, the
+/// verdict's mark, and `✎` when it has a note.
+fn case_marks(annotation: Option<&super::case::Annotation>) -> String {
+    let Some(annotation) = annotation else {
+        return String::new();
+    };
+    let mut marks = Vec::new();
+    if annotation.bookmarked {
+        marks.push("★");
+    }
+    let verdict = annotation.verdict.mark();
+    if !verdict.is_empty() {
+        marks.push(verdict);
+    }
+    if !annotation.note.is_empty() {
+        marks.push("✎");
+    }
+    marks.join(" ")
+}
+
+/// Returns the case marks and the note of an annotation for a pane title, each followed by a
+/// space, or nothing when it has neither.
+fn case_title(annotation: Option<&super::case::Annotation>) -> String {
+    let mut title = String::new();
+    let marks = case_marks(annotation);
+    if !marks.is_empty() {
+        title.push_str(&format!("{marks} "));
+    }
+    if let Some(note) = annotation
+        .map(|a| a.note.as_str())
+        .filter(|n| !n.is_empty())
+    {
+        title.push_str(&format!("“{}” ", super::sanitize::sanitize(note)));
+    }
+    title
 }
 
 /// Braille frames of the progress spinner.

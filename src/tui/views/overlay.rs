@@ -31,7 +31,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
             query,
             typing,
         } => (
-            picker_title(*kind, query, *typing),
+            picker_title(*kind, query, *typing, area.width),
             picker_lines(app, *kind, query, cursor),
             cursor,
         ),
@@ -51,7 +51,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Returns a rectangle of `percent_x` by `percent_y` percent of `area`, centered in it.
-fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
+pub(super) fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     let width = u16::try_from(u32::from(area.width) * u32::from(percent_x) / 100).unwrap_or(0);
     let height = u16::try_from(u32::from(area.height) * u32::from(percent_y) / 100).unwrap_or(0);
     Rect {
@@ -97,7 +97,7 @@ fn problem_lines(app: &App, cursor: &ListCursor) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn picker_title(kind: FilterKind, query: &str, typing: bool) -> String {
+fn picker_title(kind: FilterKind, query: &str, typing: bool, width: u16) -> String {
     let kinds: Vec<String> = FilterKind::ALL
         .iter()
         .map(|k| {
@@ -109,15 +109,24 @@ fn picker_title(kind: FilterKind, query: &str, typing: bool) -> String {
         })
         .collect();
     let mut title = format!(" Filter: {} ", kinds.join(" "));
+    let mut tail = String::new();
     if typing || !query.is_empty() {
-        title.push_str(&format!("/{}", sanitize(query)));
+        tail.push_str(&format!("/{}", sanitize(query)));
         if typing {
-            title.push('█');
+            tail.push('█');
         }
-        title.push(' ');
+        tail.push(' ');
     } else {
-        title.push_str("(Tab switches, / narrows) ");
+        tail.push_str("(Tab switches, / narrows) ");
     }
+    // On a narrow screen only the current kind is named, so the typed text stays visible.
+    let fits = title.chars().count() + tail.chars().count() + 2 <= usize::from(width);
+    if !fits {
+        let position = FilterKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) + 1;
+        let count = FilterKind::ALL.len();
+        title = format!(" Filter [{}] {position}/{count} ", kind.label());
+    }
+    title.push_str(&tail);
     title
 }
 
@@ -127,28 +136,32 @@ fn picker_lines(
     query: &str,
     cursor: &ListCursor,
 ) -> Vec<Line<'static>> {
-    let current = match kind {
-        FilterKind::Host => &app.filters.host,
-        FilterKind::Platform => &app.filters.platform,
-        FilterKind::Technique => &app.filters.technique,
-        FilterKind::Tactic => &app.filters.tactic,
-    };
+    let current = app.filter_value(kind);
     let mut lines = vec![Line::styled(
         format!("  (any {})", kind.label()),
         row_style(app, cursor.selected == 0, true),
     )];
+    if let Some(time) = app.typed_time(kind, query) {
+        lines.push(Line::styled(
+            format!("  Enter sets {} {}", kind.label(), format::time(time)),
+            app.theme.filter,
+        ));
+    }
     let entries = app.picker_rows(kind, query);
-    let unit = match kind {
-        FilterKind::Host => "events",
-        _ => "analytics",
+    let (singular, plural) = match kind {
+        FilterKind::Host | FilterKind::LogSource | FilterKind::From | FilterKind::To => {
+            ("event", "events")
+        }
+        _ => ("analytic", "analytics"),
     };
     for (index, entry) in entries.iter().enumerate() {
-        let mark = if current.as_ref() == Some(&entry.value) {
+        let mark = if current.as_deref() == Some(entry.value.as_str()) {
             '*'
         } else {
             ' '
         };
         let style = row_style(app, cursor.selected == index + 1, true);
+        let unit = if entry.count == 1 { singular } else { plural };
         lines.push(Line::styled(
             format!(
                 "{mark} {:>9} {unit}  {}",
@@ -161,6 +174,8 @@ fn picker_lines(
     if entries.is_empty() {
         let message = if query.is_empty() {
             "  no values loaded yet"
+        } else if kind.is_time() {
+            "  no hour matches; type RFC 3339, YYYY-MM-DD HH:MM or HH:MM"
         } else {
             "  no value contains the typed text"
         };

@@ -9,7 +9,7 @@ use super::super::app::{App, View};
 use super::super::format;
 use super::super::sanitize::sanitize;
 use super::chain::{first_field, process_and_target};
-use super::{pane, row_style};
+use super::{case_marks, pane, row_style};
 
 /// Pane width below which the time column shows the time of day only.
 const COMPACT_BELOW: u16 = 100;
@@ -19,6 +19,7 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     let View::Timeline {
         host,
         anchor,
+        chain_events,
         events,
         cursor,
     } = view
@@ -27,7 +28,10 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
         return;
     };
     let theme = &app.theme;
-    let title = format!(" Timeline of {} ({} events) ", sanitize(host), events.len());
+    let mut title = format!(" Timeline of {} ({} events) ", sanitize(host), events.len());
+    if !chain_events.is_empty() {
+        title.push_str("● chain step ");
+    }
     let block = pane(app, title, focused);
     let Some(store) = &app.store else {
         let message = Paragraph::new("the events are not loaded")
@@ -57,7 +61,15 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
             let delta = anchor_time
                 .map(|t| format::delta(t, event.timestamp))
                 .unwrap_or_default();
-            let mark = if index == *anchor { "▶" } else { " " };
+            let position_mark = if index == *anchor {
+                "▶"
+            } else if chain_events.contains(&index) {
+                "●"
+            } else {
+                " "
+            };
+            let marks = case_marks(app.event_annotation(index));
+            let mark = format!("{position_mark}{marks}");
             let source = match store.field(index, "event.code") {
                 Some(code) => format!("{code} {}", store.log_source(index)),
                 None => store.log_source(index).to_owned(),
@@ -77,9 +89,9 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
         });
 
     let widths = if compact {
-        [1, 8, 7, 16, 10].map(Constraint::Length)
+        [2, 8, 7, 16, 10].map(Constraint::Length)
     } else {
-        [1, 19, 7, 22, 12].map(Constraint::Length)
+        [4, 19, 7, 22, 12].map(Constraint::Length)
     };
     let widths = widths.into_iter().chain([Constraint::Min(0)]);
     let header = Row::new([
