@@ -107,14 +107,23 @@ pub fn visible_analytics(
     let query = search.trim();
     if !query.is_empty() {
         let matcher = SkimMatcherV2::default().ignore_case();
-        let mut scored: Vec<(i64, usize)> = candidates
+        // A fuzzy subsequence of a short query occurs in almost any long description, so a
+        // match must score at least this share of the query matched against itself.
+        let floor = matcher
+            .fuzzy_match(query, query)
+            .map_or(0, |ideal| ideal * MIN_SCORE_PERCENT / 100);
+        let needle = query.to_lowercase();
+        let mut ranked: Vec<(SearchRank, usize)> = candidates
             .filter_map(|(index, analytic)| {
-                let score = matcher.fuzzy_match(&search_text(analytic), query)?;
-                Some((score, index))
+                let rank = search_rank(&matcher, analytic, query, &needle, floor)?;
+                Some((rank, index))
             })
             .collect();
-        scored.sort_by_key(|&(score, index)| (Reverse(score), analytics[index].id.as_str()));
-        return scored.into_iter().map(|(_, index)| index).collect();
+        ranked.sort_by(|(a, i), (b, j)| {
+            a.cmp(b)
+                .then_with(|| analytics[*i].id.cmp(&analytics[*j].id))
+        });
+        return ranked.into_iter().map(|(_, index)| index).collect();
     }
     let mut indices: Vec<usize> = candidates.map(|(index, _)| index).collect();
     indices.sort_by_key(|&index| {
@@ -219,10 +228,70 @@ pub fn parse_time(text: &str, day: Option<Timestamp>) -> Option<Timestamp> {
     date.and_time(clock).and_utc().timestamp_nanos_opt()
 }
 
-/// Joins the text the fuzzy search matches: id, technique ids and names, and description.
+/// Share of the best possible score, in percent, that a fuzzy match needs to be listed.
+const MIN_SCORE_PERCENT: i64 = 85;
+
+/// Order of search results, best first: where the query matched (the id, then a technique or
+/// the detection strategy, then the description, then a fuzzy match anywhere), how often it
+/// occurs, and the fuzzy score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SearchRank {
+    tier: u8,
+    occurrences: Reverse<usize>,
+    score: Reverse<i64>,
+}
+
+fn search_rank(
+    matcher: &SkimMatcherV2,
+    analytic: &AnalyticSummary,
+    query: &str,
+    needle: &str,
+    floor: i64,
+) -> Option<SearchRank> {
+    let text = search_text(analytic);
+    let score = matcher.fuzzy_match(&text, query)?;
+    let lower = text.to_lowercase();
+    let occurrences = lower.matches(needle).count();
+    let named = analytic
+        .techniques
+        .iter()
+        .map(|(id, name)| format!("{id} {name}"))
+        .chain(
+            analytic
+                .strategy
+                .iter()
+                .map(|(id, name)| format!("{id} {name}")),
+        )
+        .any(|label| label.to_lowercase().contains(needle));
+    let tier = if analytic.id.to_lowercase().starts_with(needle) {
+        0
+    } else if named {
+        1
+    } else if occurrences > 0 {
+        2
+    } else if score >= floor {
+        3
+    } else {
+        return None;
+    };
+    Some(SearchRank {
+        tier,
+        occurrences: Reverse(occurrences),
+        score: Reverse(score),
+    })
+}
+
+/// Joins the text the fuzzy search matches: id, technique ids and names, detection strategy and
+/// description.
 fn search_text(analytic: &AnalyticSummary) -> String {
     let mut text = analytic.id.clone();
     for (id, name) in &analytic.techniques {
+        text.push(' ');
+        text.push_str(id);
+        text.push(' ');
+        text.push_str(name);
+    }
+    if let Some((id, name)) = &analytic.strategy {
         text.push(' ');
         text.push_str(id);
         text.push(' ');
@@ -741,5 +810,59 @@ mod tests {
         let platforms = platform_entries(&analytics);
         assert_eq!(platforms[0].value, "Linux");
         assert_eq!(platforms[0].count, 2);
+    }
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    use super::*;
+    use crate::engine::Setup;
+
+    fn summaries() -> Vec<AnalyticSummary> {
+        Setup::load(None, &[])
+            .expect("built-in catalog loads")
+            .summaries(None)
+    }
+
+    #[test]
+    fn lsass_search_ranks_an0757_early() {
+        let analytics = summaries();
+        let hits = vec![None; analytics.len()];
+        let found = visible_analytics(&analytics, &hits, &Filters::default(), "lsass");
+        let ids: Vec<&str> = found.iter().map(|&i| analytics[i].id.as_str()).collect();
+        // 19 catalog analytics name LSASS in their description or strategy; scattered fuzzy
+        // matches of five letters in other descriptions must not bury them.
+        assert!(ids.len() < 40, "{} results: {ids:?}", ids.len());
+        let position = ids.iter().position(|id| *id == "AN0757");
+        assert!(
+            position.is_some_and(|p| p < 10),
+            "AN0757 at {position:?}: {ids:?}"
+        );
+    }
+
+    #[test]
+    fn id_search_puts_that_analytic_first() {
+        let analytics = summaries();
+        let hits = vec![None; analytics.len()];
+        let found = visible_analytics(&analytics, &hits, &Filters::default(), "AN0750");
+        assert_eq!(analytics[found[0]].id, "AN0750");
+    }
+
+    #[test]
+    fn esxi_filter_lists_exactly_esxi_analytics() {
+        let analytics = summaries();
+        let hits = vec![None; analytics.len()];
+        let filters = Filters {
+            platform: Some("ESXi".to_owned()),
+            ..Filters::default()
+        };
+        let found = visible_analytics(&analytics, &hits, &filters, "");
+        // ATT&CK 18.1 lists ESXi among the platforms of 106 analytics.
+        assert_eq!(found.len(), 106);
+        assert!(
+            found
+                .iter()
+                .all(|&i| analytics[i].platforms.iter().any(|p| p == "ESXi"))
+        );
     }
 }
