@@ -6,8 +6,11 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use super::Value;
-use super::ast::{ArithmeticOp, CompareOp, Expr, FieldPath, Literal, MatchKind, PathPart};
+use super::ast::{
+    ArithmeticOp, CompareOp, EventQuery, Expr, FieldPath, Literal, MatchKind, PathPart, Relation,
+};
 use super::error::EvalError;
+use super::lineage::LineageSpec;
 
 /// The largest compiled size a query's regular expression may reach, in bytes. It keeps a
 /// hostile pattern such as `a{1000}{1000}` from taking memory and time; typical detection
@@ -135,6 +138,8 @@ pub(crate) enum Node {
         slot: usize,
         predicate: Box<Node>,
     },
+    /// A lineage expression, by index into [`Compiler::lineages`].
+    Lineage(usize),
 }
 
 /// Compiles expressions, tracking the `arraySearch` variables in scope.
@@ -143,6 +148,12 @@ pub(crate) struct Compiler {
     variables: Vec<String>,
     /// Whether `events[N].field` refers to the events of a sequence result (pipes only).
     pub allow_event_index: bool,
+    /// Whether lineage expressions are an error, as in pipes, which see results rather than
+    /// the event stream.
+    pub reject_lineage: bool,
+    /// The lineage expressions compiled so far. A nested expression comes before the one
+    /// containing it, so trackers updated in this order see their inner trackers current.
+    pub lineages: Vec<LineageSpec>,
 }
 
 impl Compiler {
@@ -196,12 +207,27 @@ impl Compiler {
                 args,
                 case_insensitive,
             } => self.call(name, args, *case_insensitive)?,
-            Expr::Lineage { relation, .. } => {
-                return Err(EvalError::Unsupported(format!(
-                    "'{relation} of' needs process lineage tracking, which is not implemented"
-                )));
-            }
+            Expr::Lineage { relation, query } => self.lineage(*relation, query)?,
         })
+    }
+
+    fn lineage(&mut self, relation: Relation, query: &EventQuery) -> Result<Node, EvalError> {
+        if self.reject_lineage {
+            return Err(EvalError::Unsupported(format!(
+                "'{} of' cannot be used in a pipe, only in a where clause",
+                relation.keyword()
+            )));
+        }
+        // The bracketed query runs on its own events, outside any enclosing arraySearch.
+        let outer = std::mem::take(&mut self.variables);
+        let condition = self.compile(&query.condition);
+        self.variables = outer;
+        self.lineages.push(LineageSpec {
+            relation,
+            category: query.category.clone(),
+            condition: condition?,
+        });
+        Ok(Node::Lineage(self.lineages.len() - 1))
     }
 
     fn boxed(&mut self, expr: &Expr) -> Result<Box<Node>, EvalError> {

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use super::ast::{ArithmeticOp, CompareOp, PathPart};
 use super::compile::{ArrayLoop, FieldRef, FieldSource, Node};
 use super::functions::call;
+use super::lineage::Tracker;
 use super::wildcard::wildcard_match;
 use super::{Document, Options, Value};
 
@@ -17,6 +18,8 @@ pub(crate) struct Evaluator<'a, D> {
     events: &'a [&'a D],
     pub options: &'a Options,
     variables: Vec<Value<'a>>,
+    /// The trackers [`Node::Lineage`] indexes into.
+    lineage: &'a [Tracker],
 }
 
 impl<'a, D: Document> Evaluator<'a, D> {
@@ -25,7 +28,14 @@ impl<'a, D: Document> Evaluator<'a, D> {
             events,
             options,
             variables: Vec::new(),
+            lineage: &[],
         }
+    }
+
+    /// Lets lineage expressions read `trackers`, which must be current for the event.
+    pub fn with_lineage(mut self, trackers: &'a [Tracker]) -> Self {
+        self.lineage = trackers;
+        self
     }
 
     /// Tests a condition: true only when it evaluates to a true value.
@@ -103,6 +113,13 @@ impl<'a, D: Document> Evaluator<'a, D> {
                 slot,
                 predicate,
             } => self.array_loop(*kind, array, *slot, predicate),
+            Node::Lineage(slot) => {
+                let found = match (self.lineage.get(*slot), self.events.first()) {
+                    (Some(tracker), Some(event)) => tracker.contains(*event, self.options),
+                    _ => false,
+                };
+                Value::Bool(found)
+            }
         }
     }
 

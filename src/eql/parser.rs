@@ -5,7 +5,7 @@
 
 use super::ast::{
     ArithmeticOp, CompareOp, EventQuery, Expr, FieldPath, Join, Literal, MatchKind, PathPart, Pipe,
-    Query, QueryBody, Sequence, SequenceStep,
+    Query, QueryBody, Relation, Sequence, SequenceStep,
 };
 use super::error::ParseError;
 use super::lexer::{Token, TokenKind, tokenize};
@@ -39,6 +39,24 @@ pub fn parse(source: &str) -> Result<Query, ParseError> {
     let query = parser.query()?;
     parser.expect_eof()?;
     Ok(query)
+}
+
+/// Parses a standalone expression, such as the condition after `where`.
+///
+/// # Errors
+///
+/// Returns a [`ParseError`] at the first token that does not fit the grammar.
+pub fn parse_expression(source: &str) -> Result<Expr, ParseError> {
+    let tokens = tokenize(source)?;
+    let mut parser = Parser {
+        source,
+        tokens,
+        index: 0,
+        depth: 0,
+    };
+    let expr = parser.expr()?;
+    parser.expect_eof()?;
+    Ok(expr)
 }
 
 struct Parser<'s> {
@@ -250,10 +268,32 @@ impl Parser<'_> {
                 by = self.optional_by()?;
             }
         }
-        if self.is_keyword("fork") {
-            return Err(self.error("'by', 'with', '[' or 'until' ('fork' is not supported)"));
+        let fork = self.optional_fork()?;
+        if by.is_empty() {
+            by = self.optional_by()?;
         }
-        Ok((SequenceStep { query, by }, runs))
+        Ok((SequenceStep { query, by, fork }, runs))
+    }
+
+    /// Parses the legacy `fork`, `fork=true` or `fork=false` after a sequence step.
+    fn optional_fork(&mut self) -> Result<bool, ParseError> {
+        if !self.eat_keyword("fork") {
+            return Ok(false);
+        }
+        if !(self.eat(&TokenKind::Assign) || self.eat(&TokenKind::EqEq)) {
+            return Ok(true);
+        }
+        match self.peek() {
+            TokenKind::Ident(word) if word.eq_ignore_ascii_case("true") => {
+                self.advance();
+                Ok(true)
+            }
+            TokenKind::Ident(word) if word.eq_ignore_ascii_case("false") => {
+                self.advance();
+                Ok(false)
+            }
+            _ => Err(self.error("'true' or 'false' after 'fork='")),
+        }
     }
 
     fn optional_by(&mut self) -> Result<Vec<Expr>, ParseError> {
@@ -502,7 +542,37 @@ impl Parser<'_> {
             return Ok(Expr::Negate(Box::new(inner?)));
         }
         self.eat(&TokenKind::Plus);
-        self.primary()
+        let value = self.primary()?;
+        self.method_chain(value)
+    }
+
+    /// Parses `value:function(args)...`, the reference's method syntax for
+    /// `function(value, args)`. A `:` not followed by a call is left for the wildcard operator.
+    fn method_chain(&mut self, mut value: Expr) -> Result<Expr, ParseError> {
+        while *self.peek() == TokenKind::Colon
+            && matches!(self.peek_at(1), TokenKind::Ident(_))
+            && *self.peek_at(2) == TokenKind::LParen
+        {
+            self.advance();
+            let TokenKind::Ident(word) = self.advance() else {
+                return Err(self.error("a function name after ':'"));
+            };
+            let Expr::Call {
+                name,
+                mut args,
+                case_insensitive,
+            } = self.call(word)?
+            else {
+                return Err(self.error("a function call after ':'"));
+            };
+            args.insert(0, value);
+            value = Expr::Call {
+                name,
+                args,
+                case_insensitive,
+            };
+        }
+        Ok(value)
     }
 
     fn is_lineage_at(&self, offset: usize) -> bool {
@@ -565,8 +635,13 @@ impl Parser<'_> {
             self.leave(1);
             let query = query?;
             self.expect(&TokenKind::RBracket, "']'")?;
+            let relation = match word.as_str() {
+                "child" => Relation::Child,
+                "descendant" => Relation::Descendant,
+                _ => Relation::Event,
+            };
             return Ok(Expr::Lineage {
-                relation: word,
+                relation,
                 query: Box::new(query),
             });
         }
@@ -793,6 +868,23 @@ mod tests {
         assert_eq!(sequence.steps[2].query.category, "file");
         assert!(sequence.until.is_some());
         assert_eq!(query.pipes, vec![Pipe::Head(3)]);
+    }
+
+    #[test]
+    fn parses_fork_and_method_calls() {
+        let query = parse("sequence [a where true] [b where true] fork=true by pid").unwrap();
+        let QueryBody::Sequence(sequence) = query.body else {
+            panic!("not a sequence");
+        };
+        assert!(sequence.steps[1].fork);
+        assert_eq!(sequence.steps[1].by, vec![field("pid")]);
+        assert!(!sequence.steps[0].fork);
+        let call = parse_expression("\"hello\":length() + 1").unwrap();
+        let Expr::Arithmetic(left, ArithmeticOp::Add, _) = call else {
+            panic!("not an addition");
+        };
+        assert!(matches!(*left, Expr::Call { ref name, ref args, .. }
+            if name == "length" && args.len() == 1));
     }
 
     #[test]
