@@ -457,15 +457,29 @@ mod tests {
         Compiler::default().compile(&event.condition)
     }
 
+    /// Builds a call the parser would reject, as a caller building syntax by hand could.
+    fn call(name: &str, count: usize) -> Expr {
+        let arg = Expr::Field(FieldPath {
+            parts: vec![PathPart::Name("a".to_string())],
+        });
+        Expr::Call {
+            name: name.to_string(),
+            args: vec![arg; count],
+            case_insensitive: false,
+        }
+    }
+
     #[test]
     fn unknown_function_is_named() {
-        let error = compile("bogusFn(a)").unwrap_err();
+        let error = Compiler::default()
+            .compile(&call("bogusFn", 1))
+            .unwrap_err();
         assert_eq!(error, EvalError::UnknownFunction("bogusFn".to_string()));
     }
 
     #[test]
     fn wrong_argument_count_is_reported() {
-        let error = compile("length(a, b)").unwrap_err();
+        let error = Compiler::default().compile(&call("length", 2)).unwrap_err();
         assert!(matches!(
             error,
             EvalError::WrongArgumentCount { found: 2, .. }

@@ -576,17 +576,9 @@ mod tests {
     }
 
     #[test]
-    fn invalid_queries_fail_cleanly() {
+    fn lineage_in_pipe_fails_cleanly() {
         let events = processes(2);
-        for source in [
-            "process where true | filter child of [process where true]",
-            "process where nosuch(1)",
-        ] {
-            let query = parse(source).unwrap();
-            assert!(
-                execute(&query, &events, &Options::default()).is_err(),
-                "{source}"
-            );
-        }
+        let query = parse("process where true | filter child of [process where true]").unwrap();
+        assert!(execute(&query, &events, &Options::default()).is_err());
     }
 }

@@ -20,6 +20,7 @@ mod parser;
 mod pipes;
 mod query;
 mod sequence;
+mod signatures;
 mod wildcard;
 
 use std::borrow::Cow;

@@ -9,6 +9,7 @@ use super::ast::{
 };
 use super::error::ParseError;
 use super::lexer::{Token, TokenKind, tokenize};
+use super::signatures;
 
 /// The deepest expression nesting the parser accepts. Evaluation recurses once per level, so
 /// the cap keeps hostile queries from overflowing the stack of a 2 MiB thread.
@@ -557,20 +558,7 @@ impl Parser<'_> {
             let TokenKind::Ident(word) = self.advance() else {
                 return Err(self.error("a function name after ':'"));
             };
-            let Expr::Call {
-                name,
-                mut args,
-                case_insensitive,
-            } = self.call(word)?
-            else {
-                return Err(self.error("a function call after ':'"));
-            };
-            args.insert(0, value);
-            value = Expr::Call {
-                name,
-                args,
-                case_insensitive,
-            };
+            value = self.call_on(word, Some(value))?;
         }
         Ok(value)
     }
@@ -659,11 +647,27 @@ impl Parser<'_> {
     }
 
     fn call(&mut self, word: String) -> Result<Expr, ParseError> {
+        self.call_on(word, None)
+    }
+
+    /// Parses a call whose name was just consumed; a method call passes the value before
+    /// the `:` as `receiver`, which becomes the first argument.
+    fn call_on(&mut self, word: String, receiver: Option<Expr>) -> Result<Expr, ParseError> {
+        let name_position = self.index.saturating_sub(1);
         self.advance();
         let mut args = Vec::new();
+        let mut arg_positions = Vec::new();
+        if let Some(receiver) = receiver {
+            // The receiver's own tokens are behind us, so errors point at the ':' before
+            // the name.
+            args.push(receiver);
+            arg_positions.push(name_position.saturating_sub(1));
+        }
         if !self.eat(&TokenKind::RParen) {
+            arg_positions.push(self.index);
             args.push(self.expr()?);
             while self.eat(&TokenKind::Comma) {
+                arg_positions.push(self.index);
                 args.push(self.expr()?);
             }
             self.expect(&TokenKind::RParen, "',' or ')' closing the arguments")?;
@@ -672,11 +676,65 @@ impl Parser<'_> {
             Some(name) => (name.to_string(), true),
             None => (word, false),
         };
+        self.check_call(&name, &args, name_position, &arg_positions)?;
         Ok(Expr::Call {
             name,
             args,
             case_insensitive,
         })
+    }
+
+    /// Rejects an unknown function, a wrong argument count or a literal argument of the wrong
+    /// type, pointing at the function name or the argument.
+    fn check_call(
+        &self,
+        name: &str,
+        args: &[Expr],
+        name_token: usize,
+        arg_tokens: &[usize],
+    ) -> Result<(), ParseError> {
+        let at = |token: usize, found: String, expected: &str| {
+            let position = self
+                .tokens
+                .get(token)
+                .map_or_else(Default::default, |token| token.position);
+            ParseError::new(self.source, position, found, expected)
+        };
+        let Some(signature) = signatures::find(name) else {
+            let known: Vec<&str> = signatures::SIGNATURES.iter().map(|s| s.name).collect();
+            return Err(at(
+                name_token,
+                format!("unknown function '{name}'"),
+                &format!("one of {}", known.join(", ")),
+            ));
+        };
+        if !(signature.min..=signature.max).contains(&args.len()) {
+            let count = signatures::describe_count(signature.min, signature.max);
+            let noun = if count == "1" {
+                "argument"
+            } else {
+                "arguments"
+            };
+            return Err(at(
+                name_token,
+                format!("{} arguments to '{}'", args.len(), signature.name),
+                &format!("{count} {noun}"),
+            ));
+        }
+        for (index, (arg, &token)) in args.iter().zip(arg_tokens).enumerate() {
+            if let Some(expected) = signature.check_argument(index, arg) {
+                let found = self
+                    .tokens
+                    .get(token)
+                    .map_or_else(String::new, |token| token.kind.describe());
+                return Err(at(
+                    token,
+                    format!("{found} as argument {} of '{}'", index + 1, signature.name),
+                    expected,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Tests for `[N]` or `[-N]` after a field; any other `[` starts a sequence step.
@@ -910,6 +968,53 @@ mod tests {
         assert!(error.expected.contains("value"), "{}", error.expected);
         let shown = error.to_string();
         assert!(shown.ends_with("  | head 1\n  ^"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_function_points_at_name() {
+        let error = parse("process where a == 1 and\n  lenght(b) > 2").unwrap_err();
+        assert_eq!(error.position.line, 2);
+        assert_eq!(error.position.column, 3);
+        assert_eq!(error.found, "unknown function 'lenght'");
+        assert!(error.expected.contains("length"), "{}", error.expected);
+        let shown = error.to_string();
+        assert!(shown.ends_with("  lenght(b) > 2\n  ^"), "{shown}");
+    }
+
+    #[test]
+    fn wrong_argument_count_names_function() {
+        let error = parse("process where startsWith(a)").unwrap_err();
+        assert_eq!(error.position.column, 15);
+        assert_eq!(error.found, "1 arguments to 'startsWith'");
+        assert_eq!(error.expected, "2 arguments");
+        let single = parse("process where length(a, b)").unwrap_err();
+        assert_eq!(single.expected, "1 argument");
+    }
+
+    #[test]
+    fn wrong_argument_type_points_at_argument() {
+        let error = parse("process where substring(a, \"1\")").unwrap_err();
+        assert_eq!(error.position.column, 28);
+        assert!(
+            error.found.contains("argument 2 of 'substring'"),
+            "{}",
+            error.found
+        );
+        assert_eq!(error.expected, "a whole number");
+        let method = parse("process where 5:length() == 1").unwrap_err();
+        assert!(
+            method.found.contains("argument 1 of 'length'"),
+            "{}",
+            method.found
+        );
+        let variable = parse("process where arraySearch(a, b.c, true)").unwrap_err();
+        assert!(
+            variable.expected.contains("variable"),
+            "{}",
+            variable.expected
+        );
+        assert!(parse("process where startsWith(a, null)").is_ok());
+        assert!(parse("process where add(1, 2.5) == 3.5").is_ok());
     }
 
     #[test]
