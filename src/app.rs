@@ -13,6 +13,7 @@ use crate::cli::{Cli, Command, Format};
 use crate::engine::{self, Setup, Update};
 use crate::ingest;
 use crate::output;
+use crate::query_command::{self, QueryRequest};
 use crate::tui::{self, RawReader, Theme, TuiOptions};
 
 /// Exit status when the scan found something and nothing failed.
@@ -37,15 +38,45 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
-    match cli.command {
-        Some(Command::Scan { paths, format }) => scan(&setup, &paths, format),
+    match &cli.command {
+        // A query needs neither the catalog nor the analytics, so it does not load them.
+        Some(Command::Query {
+            query,
+            paths,
+            events_json,
+            category_field,
+            timestamp_field,
+            timestamp_unit,
+            lineage,
+            format,
+        }) => run_query(&QueryRequest {
+            query: query.clone(),
+            paths: paths.clone(),
+            events_json: events_json.clone(),
+            category_field: category_field.clone(),
+            timestamp_field: timestamp_field.clone(),
+            timestamp_unit: *timestamp_unit,
+            lineage: *lineage,
+            format: *format,
+        }),
+        Some(Command::Scan { paths, format }) => {
+            let setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
+            scan(&setup, paths, *format)
+        }
         None => {
+            let setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
             let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
             init_logging(&log_path);
             open_tui(setup, &cli, &log_path)
         }
     }
+}
+
+fn run_query(request: &QueryRequest) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let code = query_command::run(request, &mut out, &mut std::io::stderr().lock())?;
+    out.flush()?;
+    Ok(code)
 }
 
 fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> {
