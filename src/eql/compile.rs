@@ -122,6 +122,8 @@ pub(crate) enum Node {
         case_insensitive: Option<bool>,
         question_mark: bool,
         negated: bool,
+        /// The patterns compiled once, when they are all string literals.
+        compiled: Option<WildcardSet>,
     },
     Regex {
         subject: Box<Node>,
@@ -140,6 +142,70 @@ pub(crate) enum Node {
     },
     /// A lineage expression, by index into [`Compiler::lineages`].
     Lineage(usize),
+}
+
+/// Literal wildcard patterns compiled to one anchored regular expression per case mode, so
+/// matching neither allocates nor rereads the patterns for each event.
+///
+/// NOTE: the case-insensitive form folds case as the `regex` crate does (Unicode simple case
+/// folding), which differs from the uncompiled path's per-character lowercasing only for the
+/// few characters whose lowercase form is longer than one character, such as 'İ'.
+#[derive(Clone, Debug)]
+pub(crate) struct WildcardSet {
+    sensitive: Option<Regex>,
+    insensitive: Option<Regex>,
+}
+
+impl WildcardSet {
+    /// Compiles `patterns` when all are string literals, for the case modes `case` allows
+    /// (`None` builds both). Returns `None` otherwise, leaving matching to the slower path.
+    fn compile(patterns: &[Expr], case: Option<bool>, question_mark: bool) -> Option<Self> {
+        let mut alternatives = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            let Expr::Literal(Literal::Str(text)) = pattern else {
+                return None;
+            };
+            let mut source = String::new();
+            let mut buffer = [0; 4];
+            for c in text.chars() {
+                match c {
+                    '*' => source.push_str(".*"),
+                    '?' if question_mark => source.push('.'),
+                    other => source.push_str(&regex::escape(other.encode_utf8(&mut buffer))),
+                }
+            }
+            alternatives.push(source);
+        }
+        let source = format!("(?s)^(?:{})$", alternatives.join("|"));
+        let build = |insensitive: bool| {
+            regex::RegexBuilder::new(&source)
+                .case_insensitive(insensitive)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .ok()
+        };
+        let sensitive = match case {
+            Some(true) => None,
+            _ => Some(build(false)?),
+        };
+        let insensitive = match case {
+            Some(false) => None,
+            _ => Some(build(true)?),
+        };
+        Some(WildcardSet {
+            sensitive,
+            insensitive,
+        })
+    }
+
+    /// Returns the expression for one case mode, if it was built.
+    pub fn get(&self, insensitive: bool) -> Option<&Regex> {
+        if insensitive {
+            self.insensitive.as_ref()
+        } else {
+            self.sensitive.as_ref()
+        }
+    }
 }
 
 /// Compiles expressions, tracking the `arraySearch` variables in scope.
@@ -192,6 +258,7 @@ impl Compiler {
                 case_insensitive: Some(*case_insensitive),
                 question_mark: true,
                 negated: false,
+                compiled: WildcardSet::compile(patterns, Some(*case_insensitive), true),
             },
             Expr::Match {
                 subject,
@@ -291,6 +358,7 @@ impl Compiler {
                     case_insensitive: None,
                     question_mark: false,
                     negated: op == CompareOp::NotEq,
+                    compiled: WildcardSet::compile(std::slice::from_ref(pattern), None, false),
                 });
             }
         }
@@ -323,12 +391,14 @@ impl Compiler {
             }
             "wildcard" => {
                 check_count(name, args.len(), 2, usize::MAX)?;
+                let case_insensitive = insensitive.then_some(true);
                 return Ok(Node::Wildcard {
                     subject: self.boxed(&args[0])?,
                     patterns: self.all(&args[1..])?,
-                    case_insensitive: insensitive.then_some(true),
+                    case_insensitive,
                     question_mark: false,
                     negated: false,
+                    compiled: WildcardSet::compile(&args[1..], case_insensitive, false),
                 });
             }
             _ => {}

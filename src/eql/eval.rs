@@ -86,9 +86,13 @@ impl<'a, D: Document> Evaluator<'a, D> {
                 case_insensitive,
                 question_mark,
                 negated,
+                compiled,
             } => {
                 let insensitive = case_insensitive.unwrap_or(!self.options.case_sensitive_equals);
-                let result = self.wildcard(subject, patterns, insensitive, *question_mark);
+                let result = match compiled.as_ref().and_then(|set| set.get(insensitive)) {
+                    Some(regex) => self.wildcard_compiled(subject, regex),
+                    None => self.wildcard(subject, patterns, insensitive, *question_mark),
+                };
                 match result {
                     Value::Bool(value) if *negated => Value::Bool(!value),
                     other => other,
@@ -207,6 +211,18 @@ impl<'a, D: Document> Evaluator<'a, D> {
             .iter()
             .any(|item| values_equal(&needle, &self.eval(item), insensitive));
         Value::Bool(found != negated)
+    }
+
+    fn wildcard_compiled(&mut self, subject: &'a Node, regex: &regex::Regex) -> Value<'a> {
+        match self.eval(subject) {
+            Value::Str(text) => Value::Bool(regex.is_match(&text)),
+            // A list matches when any of its strings does, as for multi-valued ECS fields.
+            Value::List(items) => Value::Bool(items.iter().any(|item| match item {
+                Value::Str(text) => regex.is_match(text),
+                _ => false,
+            })),
+            _ => Value::Null,
+        }
     }
 
     fn wildcard(
