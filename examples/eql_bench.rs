@@ -191,7 +191,8 @@ fn result_ids(query: &Query, store: &EventStore, documents: &[StoreDocument<'_>]
         .collect()
 }
 
-/// Selects the conformance queries Glexia answers like the reference over the base data.
+/// Selects the conformance queries for which Glexia returns the reference results over the
+/// base data.
 fn applicable_queries(dir: &Path, base: &[Json]) -> Result<Vec<(String, Query)>, String> {
     let text = std::fs::read_to_string(dir.join("test_queries.toml"))
         .map_err(|error| format!("cannot read test_queries.toml: {error}"))?;
