@@ -22,7 +22,7 @@ use super::Document;
 use super::ast::Relation;
 use super::compile::Node;
 use super::eval::{Evaluator, truth};
-use super::sequence::{category_matches, key_text};
+use super::sequence::{in_category, key_text};
 use super::{Options, Value};
 
 /// The fields that identify a process and its parent in one kind of event.
@@ -140,7 +140,8 @@ impl Tracker {
     /// expressions nested in this one's query, already updated with the same event.
     pub fn observe<D: Document>(&mut self, event: &D, inner: &[Tracker], options: &Options) {
         let lineage = &options.lineage;
-        if category_matches(event, &lineage.process_category, options) {
+        let category = event.field(&options.category_field);
+        if in_category(category.as_ref(), &lineage.process_category) {
             for key in self.ended.drain(..) {
                 self.related.remove(&key);
                 self.sources.remove(&key);
@@ -161,7 +162,7 @@ impl Tracker {
                 Action::Create | Action::Other => {}
             }
         }
-        if !category_matches(event, &self.spec.category, options) {
+        if !in_category(category.as_ref(), &self.spec.category) {
             return;
         }
         let docs = [event];

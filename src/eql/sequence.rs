@@ -57,6 +57,8 @@ pub(crate) fn run_sequence<D: Document>(
     let mut matches = Vec::new();
     for (index, event) in events.iter().enumerate() {
         observe_all(trackers, event, options);
+        // Every step tests the same category field, so it is read once per event.
+        let category = event.field(&options.category_field);
         let now = event.timestamp();
         if let Some(maxspan) = maxspan {
             if index % SWEEP_INTERVAL == 0 {
@@ -66,14 +68,15 @@ pub(crate) fn run_sequence<D: Document>(
             }
         }
         if let Some(until) = until {
-            if let Some((key, _)) = step_key(until, event, trackers, options) {
+            if let Some((key, _)) = step_key(until, event, category.as_ref(), trackers, options) {
                 for state in &mut pending {
                     state.remove(&key);
                 }
             }
         }
         for (position, step) in steps.iter().enumerate().rev() {
-            let Some((key, values)) = step_key(step, event, trackers, options) else {
+            let Some((key, values)) = step_key(step, event, category.as_ref(), trackers, options)
+            else {
                 continue;
             };
             if position == 0 {
@@ -127,11 +130,15 @@ pub(crate) fn run_join<D: Document>(
     let mut matches = Vec::new();
     for (index, event) in events.iter().enumerate() {
         observe_all(trackers, event, options);
-        if let Some((key, _)) = until.and_then(|until| step_key(until, event, trackers, options)) {
+        let category = event.field(&options.category_field);
+        if let Some((key, _)) =
+            until.and_then(|until| step_key(until, event, category.as_ref(), trackers, options))
+        {
             pending.remove(&key);
         }
         for (position, step) in steps.iter().enumerate() {
-            let Some((key, values)) = step_key(step, event, trackers, options) else {
+            let Some((key, values)) = step_key(step, event, category.as_ref(), trackers, options)
+            else {
                 continue;
             };
             let (slots, _) = pending
@@ -150,15 +157,16 @@ pub(crate) fn run_join<D: Document>(
     matches
 }
 
-/// Tests `event` against `step`, returning its join key (as lookup text and as values) when
-/// it matches.
+/// Tests `event`, whose category field value is `category`, against `step`, returning its
+/// join key (as lookup text and as values) when it matches.
 fn step_key<D: Document>(
     step: &Step,
     event: &D,
+    category: Option<&Value>,
     trackers: &[Tracker],
     options: &Options,
 ) -> Option<(String, Vec<Value<'static>>)> {
-    if !category_matches(event, &step.category, options) {
+    if !in_category(category, &step.category) {
         return None;
     }
     let docs = [event];
@@ -179,11 +187,19 @@ pub(crate) fn category_matches<D: Document>(event: &D, category: &str, options: 
     if category.eq_ignore_ascii_case("any") {
         return true;
     }
+    in_category(event.field(&options.category_field).as_ref(), category)
+}
+
+/// Tests a category field value, read once per event, against a step's category.
+pub(crate) fn in_category(value: Option<&Value>, category: &str) -> bool {
+    if category.eq_ignore_ascii_case("any") {
+        return true;
+    }
     let is_category =
         |value: &Value| matches!(value, Value::Str(text) if text.eq_ignore_ascii_case(category));
-    match event.field(&options.category_field) {
+    match value {
         Some(Value::List(items)) => items.iter().any(is_category),
-        Some(value) => is_category(&value),
+        Some(value) => is_category(value),
         None => false,
     }
 }
