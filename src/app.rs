@@ -14,6 +14,7 @@ use crate::commands;
 use crate::engine::{self, Setup, Update};
 use crate::ingest;
 use crate::output;
+use crate::query_command::{self, QueryRequest};
 use crate::tui::{self, RawReader, Theme, TuiOptions};
 
 /// Exit status when the scan found something and nothing failed.
@@ -39,9 +40,34 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    // Importing a bundle needs no catalog, so it runs before the built-in one is parsed.
-    if let Some(Command::Attack { command }) = &cli.command {
-        return commands::attack(command, &mut std::io::stdout().lock());
+    // A query needs neither the catalog nor the analytics, and importing a bundle needs no
+    // catalog, so both run before the built-in one is parsed.
+    match &cli.command {
+        Some(Command::Query {
+            query,
+            paths,
+            events_json,
+            category_field,
+            timestamp_field,
+            timestamp_unit,
+            lineage,
+            format,
+        }) => {
+            return run_query(&QueryRequest {
+                query: query.clone(),
+                paths: paths.clone(),
+                events_json: events_json.clone(),
+                category_field: category_field.clone(),
+                timestamp_field: timestamp_field.clone(),
+                timestamp_unit: *timestamp_unit,
+                lineage: *lineage,
+                format: *format,
+            });
+        }
+        Some(Command::Attack { command }) => {
+            return commands::attack(command, &mut std::io::stdout().lock());
+        }
+        _ => {}
     }
     let setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
     match &cli.command {
@@ -52,12 +78,19 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &cli.analytics,
             &mut std::io::stdout().lock(),
         ),
-        Some(Command::Attack { .. }) | None => {
+        Some(Command::Attack { .. } | Command::Query { .. }) | None => {
             let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
             init_logging(&log_path);
             open_tui(setup, &cli, &log_path)
         }
     }
+}
+
+fn run_query(request: &QueryRequest) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let code = query_command::run(request, &mut out, &mut std::io::stderr().lock())?;
+    out.flush()?;
+    Ok(code)
 }
 
 fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> {

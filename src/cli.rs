@@ -1,8 +1,11 @@
-//! The command line: `glexia [PATHS…]` opens the TUI, `glexia scan` runs headless.
+//! The command line: `glexia [PATHS…]` opens the TUI, `glexia scan` runs headless and
+//! `glexia query` runs one EQL query.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::query_command::{LineageFields, QueryFormat, TimestampUnit};
 
 /// Investigate security event logs in a terminal with ATT&CK analytics.
 #[derive(Debug, Parser)]
@@ -57,6 +60,44 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Run one EQL query over all loaded events, in time order, and print each match's events.
+    ///
+    /// Exit status: 0 when something matched, 1 when nothing did, 2 when the query is invalid
+    /// or a file or record failed to load (matches are still printed).
+    Query {
+        /// The EQL query, such as 'process where process.name == "cmd.exe"'.
+        query: String,
+
+        /// Log files or folders; folders are walked recursively.
+        paths: Vec<PathBuf>,
+
+        /// Read events from this JSON file, an array of event objects, instead of logs. Field
+        /// names are looked up as written, or as dotted paths into nested objects.
+        #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+        events_json: Option<PathBuf>,
+
+        /// The field holding the event category in --events-json events.
+        #[arg(long, value_name = "FIELD", default_value = "event.category")]
+        category_field: String,
+
+        /// The field holding the time in --events-json events: an RFC 3339 string or a whole
+        /// number in --timestamp-unit.
+        #[arg(long, value_name = "FIELD", default_value = "@timestamp")]
+        timestamp_field: String,
+
+        /// The unit of whole-number times in --events-json events.
+        #[arg(long, value_enum, default_value_t = TimestampUnit::Ms)]
+        timestamp_unit: TimestampUnit,
+
+        /// The process fields `child of`, `descendant of` and `event of` read in
+        /// --events-json events.
+        #[arg(long, value_enum, default_value_t = LineageFields::Ecs)]
+        lineage: LineageFields,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+        format: QueryFormat,
     },
     /// Work with ATT&CK STIX bundles.
     Attack {
@@ -146,6 +187,29 @@ mod tests {
         assert_eq!(cli.case, Some(PathBuf::from("c.json")));
         assert_eq!(cli.theme, Some(PathBuf::from("light")));
         assert_eq!(cli.paths, vec![PathBuf::from("a")]);
+    }
+
+    #[test]
+    fn query_takes_events_json_or_paths() {
+        let cli = Cli::try_parse_from(["glexia", "query", "any where true", "--events-json", "e"])
+            .expect("valid query");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Query {
+                events_json: Some(_),
+                format: QueryFormat::Table,
+                ..
+            })
+        ));
+        let both = [
+            "glexia",
+            "query",
+            "any where true",
+            "logs",
+            "--events-json",
+            "e",
+        ];
+        assert!(Cli::try_parse_from(both).is_err());
     }
 
     #[test]

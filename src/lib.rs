@@ -15,5 +15,6 @@ pub mod engine;
 pub mod eql;
 pub mod ingest;
 pub mod output;
+pub mod query_command;
 pub mod store;
 pub mod tui;

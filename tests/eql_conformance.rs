@@ -1,16 +1,18 @@
 //! Runs the reference implementation's conformance queries (`test_queries.toml` over
 //! `test_data.json`, from the `eql` package's sources) through our EQL evaluator.
 //!
-//! The data lives beside the repository in `../shared/data/eql`; without it the test prints
-//! that it skips and passes. Not every query passes yet, so the test pins the number that do:
-//! raise `MIN_PASSING` when more pass, and never lower it.
+//! Each query runs in every case mode it names, as the reference test suite runs it, with
+//! lineage tracked by `unique_pid` and `unique_ppid`. Any failing run fails the test, so a
+//! query that cannot pass must be listed here with the reason it differs from the reference
+//! (none is today). The data lives beside the repository in `../shared/data/eql`; without it
+//! the test prints that it skips and passes.
 
 use std::path::{Path, PathBuf};
 
-use glexia::eql::{Document, Options, Value, execute, parse};
+use glexia::eql::{Document, LineageOptions, Options, Value, execute, parse};
 
-/// The number of queries that pass today; a drop means a regression.
-const MIN_PASSING: usize = 187;
+/// The number of queries that pass today (all of them); a drop means a regression.
+const MIN_PASSING: usize = 200;
 
 /// Windows FILETIME ticks (100 ns since 1601-01-01) at the Unix epoch.
 const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
@@ -59,6 +61,33 @@ fn run(source: &str, events: &[TestEvent], options: &Options) -> Result<Vec<i64>
         .collect())
 }
 
+/// Lists the case modes the reference test suite runs a query in. A query marked neither
+/// `case_sensitive` nor `case_insensitive` runs in both, otherwise in each mode marked true.
+fn case_modes(entry: &toml::Value) -> Vec<bool> {
+    let flag = |name: &str| entry.get(name).and_then(toml::Value::as_bool);
+    let (sensitive, insensitive) = (flag("case_sensitive"), flag("case_insensitive"));
+    if sensitive.is_none() && insensitive.is_none() {
+        return vec![true, false];
+    }
+    let mut modes = Vec::new();
+    if sensitive == Some(true) {
+        modes.push(true);
+    }
+    if insensitive == Some(true) {
+        modes.push(false);
+    }
+    modes
+}
+
+fn options(case_sensitive: bool) -> Options {
+    Options {
+        category_field: "event_type".to_string(),
+        case_sensitive_equals: case_sensitive,
+        lineage: LineageOptions::reference(),
+        host_field: "hostname".to_string(),
+    }
+}
+
 #[test]
 fn reference_queries_pass() {
     let dir = data_dir();
@@ -72,6 +101,7 @@ fn reference_queries_pass() {
     let queries = table["queries"].as_array().unwrap();
 
     let mut passing = 0;
+    let mut runs = 0;
     let mut failures = Vec::new();
     for (number, entry) in queries.iter().enumerate() {
         let source = entry["query"].as_str().unwrap();
@@ -81,27 +111,47 @@ fn reference_queries_pass() {
             .iter()
             .map(|id| id.as_integer().unwrap())
             .collect();
-        // The reference test suite runs a query case-sensitively only when it is marked
-        // `case_sensitive` and not also `case_insensitive`.
-        let flag = |name: &str| entry.get(name).and_then(toml::Value::as_bool) == Some(true);
-        let options = Options {
-            category_field: "event_type".to_string(),
-            case_sensitive_equals: flag("case_sensitive") && !flag("case_insensitive"),
-        };
-        match run(source, &events, &options) {
-            Ok(found) if found == expected => passing += 1,
-            Ok(found) => failures.push(format!(
-                "#{number}: {}\n    expected {expected:?}\n    found    {found:?}",
-                source.trim()
-            )),
-            Err(error) => failures.push(format!("#{number}: {}\n    {error}", source.trim())),
+        let modes = case_modes(entry);
+        assert!(!modes.is_empty(), "query #{number} names no case mode");
+        let mut all_passed = true;
+        for case_sensitive in modes {
+            runs += 1;
+            let mode = if case_sensitive {
+                "case-sensitive"
+            } else {
+                "case-insensitive"
+            };
+            match run(source, &events, &options(case_sensitive)) {
+                Ok(found) if found == expected => {}
+                Ok(found) => {
+                    all_passed = false;
+                    failures.push(format!(
+                        "#{number} ({mode}): {}\n    expected {expected:?}\n    found    {found:?}",
+                        source.trim()
+                    ));
+                }
+                Err(error) => {
+                    all_passed = false;
+                    failures.push(format!(
+                        "#{number} ({mode}): {}\n    {error}",
+                        source.trim()
+                    ));
+                }
+            }
+        }
+        if all_passed {
+            passing += 1;
         }
     }
 
     for failure in &failures {
         println!("{failure}");
     }
-    println!("{passing} of {} conformance queries pass", queries.len());
+    println!(
+        "{passing} of {} conformance queries pass in every case mode they name ({runs} runs)",
+        queries.len()
+    );
+    assert!(failures.is_empty(), "{} runs failed", failures.len());
     assert!(
         passing >= MIN_PASSING,
         "only {passing} conformance queries pass, fewer than the pinned {MIN_PASSING}"

@@ -49,6 +49,9 @@ pub struct SequenceStep {
     pub query: EventQuery,
     /// The step's own join keys (`[...] by a, b`), appended to the shared ones.
     pub by: Vec<Expr>,
+    /// `fork=true`: a partial match that this step extends stays pending as well, so later
+    /// events matching this step extend copies of it (legacy syntax of the reference).
+    pub fork: bool,
 }
 
 /// `join [by ...] STEP... [until STEP]`.
@@ -73,9 +76,11 @@ pub enum Pipe {
     Filter(Expr),
     /// `unique f, ...`: keeps the first result for each distinct value of the expressions.
     Unique(Vec<Expr>),
-    /// `unique_count f, ...`: like `unique`, adding counts; parsed, not yet run.
+    /// `unique_count f, ...`: like `unique`, and each kept result carries how many results
+    /// shared its key (`count`) and their share of all results (`percent`).
     UniqueCount(Vec<Expr>),
-    /// `count [f, ...]`: counts results; parsed, not yet run.
+    /// `count [f, ...]`: replaces the results by one count per distinct key, or by one total
+    /// when no key is given.
     Count(Vec<Expr>),
     /// `sort f, ...`: stable sort by the expressions, ascending.
     Sort(Vec<Expr>),
@@ -131,13 +136,37 @@ pub enum Expr {
         /// Written with a trailing `~`.
         case_insensitive: bool,
     },
-    /// `child of [...]`, `descendant of [...]`, `event of [...]`: parsed, not yet run.
+    /// `child of [...]`, `descendant of [...]`, `event of [...]`: tests the event's process
+    /// against the processes of earlier events that matched the bracketed query.
     Lineage {
         /// Which relation.
-        relation: String,
+        relation: Relation,
         /// The bracketed query.
         query: Box<EventQuery>,
     },
+}
+
+/// The process relations of [`Expr::Lineage`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// `child of`: the event's process was created by a matching process.
+    Child,
+    /// `descendant of`: the event's process is a child, grandchild and so on of a matching
+    /// process.
+    Descendant,
+    /// `event of`: the event's process is itself a matching process.
+    Event,
+}
+
+impl Relation {
+    /// Returns the keyword as written before `of`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Relation::Child => "child",
+            Relation::Descendant => "descendant",
+            Relation::Event => "event",
+        }
+    }
 }
 
 /// A literal value written in the query.

@@ -6,8 +6,11 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use super::Value;
-use super::ast::{ArithmeticOp, CompareOp, Expr, FieldPath, Literal, MatchKind, PathPart};
+use super::ast::{
+    ArithmeticOp, CompareOp, EventQuery, Expr, FieldPath, Literal, MatchKind, PathPart, Relation,
+};
 use super::error::EvalError;
+use super::lineage::LineageSpec;
 
 /// The largest compiled size a query's regular expression may reach, in bytes. It keeps a
 /// hostile pattern such as `a{1000}{1000}` from taking memory and time; typical detection
@@ -119,6 +122,8 @@ pub(crate) enum Node {
         case_insensitive: Option<bool>,
         question_mark: bool,
         negated: bool,
+        /// The patterns compiled once, when they are all string literals.
+        compiled: Option<WildcardSet>,
     },
     Regex {
         subject: Box<Node>,
@@ -135,6 +140,72 @@ pub(crate) enum Node {
         slot: usize,
         predicate: Box<Node>,
     },
+    /// A lineage expression, by index into [`Compiler::lineages`].
+    Lineage(usize),
+}
+
+/// Literal wildcard patterns compiled to one anchored regular expression per case mode, so
+/// matching neither allocates nor rereads the patterns for each event.
+///
+/// NOTE: the case-insensitive form folds case as the `regex` crate does (Unicode simple case
+/// folding), which differs from the uncompiled path's per-character lowercasing only for the
+/// few characters whose lowercase form is longer than one character, such as 'İ'.
+#[derive(Clone, Debug)]
+pub(crate) struct WildcardSet {
+    sensitive: Option<Regex>,
+    insensitive: Option<Regex>,
+}
+
+impl WildcardSet {
+    /// Compiles `patterns` when all are string literals, for the case modes `case` allows
+    /// (`None` builds both). Returns `None` otherwise, leaving matching to the slower path.
+    fn compile(patterns: &[Expr], case: Option<bool>, question_mark: bool) -> Option<Self> {
+        let mut alternatives = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            let Expr::Literal(Literal::Str(text)) = pattern else {
+                return None;
+            };
+            let mut source = String::new();
+            let mut buffer = [0; 4];
+            for c in text.chars() {
+                match c {
+                    '*' => source.push_str(".*"),
+                    '?' if question_mark => source.push('.'),
+                    other => source.push_str(&regex::escape(other.encode_utf8(&mut buffer))),
+                }
+            }
+            alternatives.push(source);
+        }
+        let source = format!("(?s)^(?:{})$", alternatives.join("|"));
+        let build = |insensitive: bool| {
+            regex::RegexBuilder::new(&source)
+                .case_insensitive(insensitive)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .ok()
+        };
+        let sensitive = match case {
+            Some(true) => None,
+            _ => Some(build(false)?),
+        };
+        let insensitive = match case {
+            Some(false) => None,
+            _ => Some(build(true)?),
+        };
+        Some(WildcardSet {
+            sensitive,
+            insensitive,
+        })
+    }
+
+    /// Returns the expression for one case mode, if it was built.
+    pub fn get(&self, insensitive: bool) -> Option<&Regex> {
+        if insensitive {
+            self.insensitive.as_ref()
+        } else {
+            self.sensitive.as_ref()
+        }
+    }
 }
 
 /// Compiles expressions, tracking the `arraySearch` variables in scope.
@@ -143,6 +214,12 @@ pub(crate) struct Compiler {
     variables: Vec<String>,
     /// Whether `events[N].field` refers to the events of a sequence result (pipes only).
     pub allow_event_index: bool,
+    /// Whether lineage expressions are an error, as in pipes, which see results rather than
+    /// the event stream.
+    pub reject_lineage: bool,
+    /// The lineage expressions compiled so far. A nested expression comes before the one
+    /// containing it, so trackers updated in this order see their inner trackers current.
+    pub lineages: Vec<LineageSpec>,
 }
 
 impl Compiler {
@@ -181,6 +258,7 @@ impl Compiler {
                 case_insensitive: Some(*case_insensitive),
                 question_mark: true,
                 negated: false,
+                compiled: WildcardSet::compile(patterns, Some(*case_insensitive), true),
             },
             Expr::Match {
                 subject,
@@ -196,12 +274,27 @@ impl Compiler {
                 args,
                 case_insensitive,
             } => self.call(name, args, *case_insensitive)?,
-            Expr::Lineage { relation, .. } => {
-                return Err(EvalError::Unsupported(format!(
-                    "'{relation} of' needs process lineage tracking, which is not implemented"
-                )));
-            }
+            Expr::Lineage { relation, query } => self.lineage(*relation, query)?,
         })
+    }
+
+    fn lineage(&mut self, relation: Relation, query: &EventQuery) -> Result<Node, EvalError> {
+        if self.reject_lineage {
+            return Err(EvalError::Unsupported(format!(
+                "'{} of' cannot be used in a pipe, only in a where clause",
+                relation.keyword()
+            )));
+        }
+        // The bracketed query runs on its own events, outside any enclosing arraySearch.
+        let outer = std::mem::take(&mut self.variables);
+        let condition = self.compile(&query.condition);
+        self.variables = outer;
+        self.lineages.push(LineageSpec {
+            relation,
+            category: query.category.clone(),
+            condition: condition?,
+        });
+        Ok(Node::Lineage(self.lineages.len() - 1))
     }
 
     fn boxed(&mut self, expr: &Expr) -> Result<Box<Node>, EvalError> {
@@ -265,6 +358,7 @@ impl Compiler {
                     case_insensitive: None,
                     question_mark: false,
                     negated: op == CompareOp::NotEq,
+                    compiled: WildcardSet::compile(std::slice::from_ref(pattern), None, false),
                 });
             }
         }
@@ -297,12 +391,14 @@ impl Compiler {
             }
             "wildcard" => {
                 check_count(name, args.len(), 2, usize::MAX)?;
+                let case_insensitive = insensitive.then_some(true);
                 return Ok(Node::Wildcard {
                     subject: self.boxed(&args[0])?,
                     patterns: self.all(&args[1..])?,
-                    case_insensitive: insensitive.then_some(true),
+                    case_insensitive,
                     question_mark: false,
                     negated: false,
+                    compiled: WildcardSet::compile(&args[1..], case_insensitive, false),
                 });
             }
             _ => {}
@@ -431,15 +527,29 @@ mod tests {
         Compiler::default().compile(&event.condition)
     }
 
+    /// Builds a call the parser would reject, as a caller building syntax by hand could.
+    fn call(name: &str, count: usize) -> Expr {
+        let arg = Expr::Field(FieldPath {
+            parts: vec![PathPart::Name("a".to_string())],
+        });
+        Expr::Call {
+            name: name.to_string(),
+            args: vec![arg; count],
+            case_insensitive: false,
+        }
+    }
+
     #[test]
     fn unknown_function_is_named() {
-        let error = compile("bogusFn(a)").unwrap_err();
+        let error = Compiler::default()
+            .compile(&call("bogusFn", 1))
+            .unwrap_err();
         assert_eq!(error, EvalError::UnknownFunction("bogusFn".to_string()));
     }
 
     #[test]
     fn wrong_argument_count_is_reported() {
-        let error = compile("length(a, b)").unwrap_err();
+        let error = Compiler::default().compile(&call("length", 2)).unwrap_err();
         assert!(matches!(
             error,
             EvalError::WrongArgumentCount { found: 2, .. }

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use super::ast::{ArithmeticOp, CompareOp, PathPart};
 use super::compile::{ArrayLoop, FieldRef, FieldSource, Node};
 use super::functions::call;
+use super::lineage::Tracker;
 use super::wildcard::wildcard_match;
 use super::{Document, Options, Value};
 
@@ -17,6 +18,8 @@ pub(crate) struct Evaluator<'a, D> {
     events: &'a [&'a D],
     pub options: &'a Options,
     variables: Vec<Value<'a>>,
+    /// The trackers [`Node::Lineage`] indexes into.
+    lineage: &'a [Tracker],
 }
 
 impl<'a, D: Document> Evaluator<'a, D> {
@@ -25,7 +28,14 @@ impl<'a, D: Document> Evaluator<'a, D> {
             events,
             options,
             variables: Vec::new(),
+            lineage: &[],
         }
+    }
+
+    /// Lets lineage expressions read `trackers`, which must be current for the event.
+    pub fn with_lineage(mut self, trackers: &'a [Tracker]) -> Self {
+        self.lineage = trackers;
+        self
     }
 
     /// Tests a condition: true only when it evaluates to a true value.
@@ -76,9 +86,13 @@ impl<'a, D: Document> Evaluator<'a, D> {
                 case_insensitive,
                 question_mark,
                 negated,
+                compiled,
             } => {
                 let insensitive = case_insensitive.unwrap_or(!self.options.case_sensitive_equals);
-                let result = self.wildcard(subject, patterns, insensitive, *question_mark);
+                let result = match compiled.as_ref().and_then(|set| set.get(insensitive)) {
+                    Some(regex) => self.wildcard_compiled(subject, regex),
+                    None => self.wildcard(subject, patterns, insensitive, *question_mark),
+                };
                 match result {
                     Value::Bool(value) if *negated => Value::Bool(!value),
                     other => other,
@@ -103,6 +117,13 @@ impl<'a, D: Document> Evaluator<'a, D> {
                 slot,
                 predicate,
             } => self.array_loop(*kind, array, *slot, predicate),
+            Node::Lineage(slot) => {
+                let found = match (self.lineage.get(*slot), self.events.first()) {
+                    (Some(tracker), Some(event)) => tracker.contains(*event, self.options),
+                    _ => false,
+                };
+                Value::Bool(found)
+            }
         }
     }
 
@@ -190,6 +211,18 @@ impl<'a, D: Document> Evaluator<'a, D> {
             .iter()
             .any(|item| values_equal(&needle, &self.eval(item), insensitive));
         Value::Bool(found != negated)
+    }
+
+    fn wildcard_compiled(&mut self, subject: &'a Node, regex: &regex::Regex) -> Value<'a> {
+        match self.eval(subject) {
+            Value::Str(text) => Value::Bool(regex.is_match(&text)),
+            // A list matches when any of its strings does, as for multi-valued ECS fields.
+            Value::List(items) => Value::Bool(items.iter().any(|item| match item {
+                Value::Str(text) => regex.is_match(text),
+                _ => false,
+            })),
+            _ => Value::Null,
+        }
     }
 
     fn wildcard(

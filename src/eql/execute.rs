@@ -1,78 +1,118 @@
 //! Runs a parsed query over events: compiles it, finds the matches, then applies the pipes.
 
-use std::collections::HashSet;
-
-use super::ast::{EventQuery, Pipe, Query, QueryBody, SequenceStep};
-use super::compile::{Compiler, Node};
+use super::ast::{EventQuery, Expr, Query, QueryBody, SequenceStep};
+use super::compile::Compiler;
 use super::error::EvalError;
 use super::eval::Evaluator;
-use super::functions::sort_order;
-use super::sequence::{Step, category_matches, key_text, run_join, run_sequence};
-use super::{Document, Match, Options};
-
-/// A pipe with its expressions compiled.
-enum CompiledPipe {
-    Head(u64),
-    Tail(u64),
-    Filter(Node),
-    Unique(Vec<Node>),
-    Sort(Vec<Node>),
-}
+use super::lineage::{Tracker, observe_all};
+use super::pipes::{apply_pipes, compile_pipes};
+use super::sequence::{Step, category_matches, run_join, run_sequence};
+use super::{Document, Match, Options, Value};
 
 /// Runs `query` over `events`, which must be in time order (ties keep their input order).
 ///
 /// # Errors
 ///
 /// Returns an [`EvalError`] before reading any event when the query calls an unknown function,
-/// passes a wrong number of arguments, contains an invalid regular expression, or uses a feature
-/// this evaluator does not run yet (`child of`, `count`, `unique_count`).
+/// passes a wrong number of arguments, contains an invalid regular expression, or uses a
+/// lineage expression in a pipe.
 pub fn execute<D: Document>(
     query: &Query,
     events: &[D],
     options: &Options,
 ) -> Result<Vec<Match>, EvalError> {
     let pipes = compile_pipes(&query.pipes)?;
+    // One compiler for every step, so all lineage expressions share one tracker list.
+    let mut compiler = Compiler::default();
     let matches = match &query.body {
         QueryBody::Event(event_query) => {
-            let step = compile_step(event_query, &[], &[])?;
-            run_event_query(&step, events, options)
+            let step = compile_step(&mut compiler, event_query, &[], &[], false)?;
+            let mut trackers = trackers(compiler);
+            run_event_query(&step, &mut trackers, events, options)
         }
         QueryBody::Sequence(sequence) => {
-            let mut steps = Vec::with_capacity(sequence.steps.len());
-            for step in &sequence.steps {
-                steps.push(compile_sequence_step(step, &sequence.by)?);
-            }
-            let until = match &sequence.until {
-                Some(until) => Some(compile_sequence_step(until, &sequence.by)?),
-                None => None,
-            };
-            run_sequence(&steps, until.as_ref(), sequence.maxspan, events, options)
+            let (steps, until) = compile_steps(
+                &mut compiler,
+                &sequence.steps,
+                &sequence.until,
+                &sequence.by,
+            )?;
+            let mut trackers = trackers(compiler);
+            let maxspan = sequence.maxspan;
+            run_sequence(
+                &steps,
+                until.as_ref(),
+                maxspan,
+                &mut trackers,
+                events,
+                options,
+            )
         }
         QueryBody::Join(join) => {
-            let mut steps = Vec::with_capacity(join.steps.len());
-            for step in &join.steps {
-                steps.push(compile_sequence_step(step, &join.by)?);
-            }
-            let until = match &join.until {
-                Some(until) => Some(compile_sequence_step(until, &join.by)?),
-                None => None,
-            };
-            run_join(&steps, until.as_ref(), events, options)
+            let (steps, until) = compile_steps(&mut compiler, &join.steps, &join.until, &join.by)?;
+            let mut trackers = trackers(compiler);
+            run_join(&steps, until.as_ref(), &mut trackers, events, options)
         }
     };
     Ok(apply_pipes(&pipes, matches, events, options))
 }
 
-fn compile_sequence_step(step: &SequenceStep, shared: &[super::Expr]) -> Result<Step, EvalError> {
-    compile_step(&step.query, shared, &step.by)
+/// Evaluates one expression against one event, as a `where` clause would before testing its
+/// truth. Lineage expressions see no earlier events, so they are false.
+///
+/// # Errors
+///
+/// Returns an [`EvalError`] when the expression cannot compile, as for [`execute`].
+pub fn evaluate<D: Document>(
+    expr: &Expr,
+    event: &D,
+    options: &Options,
+) -> Result<Value<'static>, EvalError> {
+    let node = Compiler::default().compile(expr)?;
+    let docs = [event];
+    Ok(Evaluator::new(&docs, options).eval(&node).into_owned())
+}
+
+fn trackers(compiler: Compiler) -> Vec<Tracker> {
+    compiler.lineages.into_iter().map(Tracker::new).collect()
+}
+
+fn compile_steps(
+    compiler: &mut Compiler,
+    steps: &[SequenceStep],
+    until: &Option<SequenceStep>,
+    shared: &[Expr],
+) -> Result<(Vec<Step>, Option<Step>), EvalError> {
+    let mut compiled = Vec::with_capacity(steps.len());
+    for step in steps {
+        compiled.push(compile_step(
+            compiler,
+            &step.query,
+            shared,
+            &step.by,
+            step.fork,
+        )?);
+    }
+    let until = match until {
+        Some(until) => Some(compile_step(
+            compiler,
+            &until.query,
+            shared,
+            &until.by,
+            false,
+        )?),
+        None => None,
+    };
+    Ok((compiled, until))
 }
 
 fn compile_step(
+    compiler: &mut Compiler,
     query: &EventQuery,
-    shared: &[super::Expr],
-    own: &[super::Expr],
+    shared: &[Expr],
+    own: &[Expr],
+    fork: bool,
 ) -> Result<Step, EvalError> {
-    let mut compiler = Compiler::default();
     let condition = compiler.compile(&query.condition)?;
     let keys = shared
         .iter()
@@ -83,130 +123,29 @@ fn compile_step(
         category: query.category.clone(),
         condition,
         keys,
+        fork,
     })
 }
 
-fn run_event_query<D: Document>(step: &Step, events: &[D], options: &Options) -> Vec<Match> {
+fn run_event_query<D: Document>(
+    step: &Step,
+    trackers: &mut [Tracker],
+    events: &[D],
+    options: &Options,
+) -> Vec<Match> {
     let mut matches = Vec::new();
     for (index, event) in events.iter().enumerate() {
+        observe_all(trackers, event, options);
         if !category_matches(event, &step.category, options) {
             continue;
         }
         let docs = [event];
-        if Evaluator::new(&docs, options).test(&step.condition) {
-            matches.push(Match {
-                events: vec![index],
-                join_keys: Vec::new(),
-            });
+        let mut evaluator = Evaluator::new(&docs, options).with_lineage(trackers);
+        if evaluator.test(&step.condition) {
+            matches.push(Match::new(vec![index], Vec::new()));
         }
     }
     matches
-}
-
-fn compile_pipes(pipes: &[Pipe]) -> Result<Vec<CompiledPipe>, EvalError> {
-    let mut compiler = Compiler::default();
-    compiler.allow_event_index = true;
-    let mut compiled = Vec::with_capacity(pipes.len());
-    for pipe in pipes {
-        compiled.push(match pipe {
-            Pipe::Head(count) => CompiledPipe::Head(*count),
-            Pipe::Tail(count) => CompiledPipe::Tail(*count),
-            Pipe::Filter(condition) => CompiledPipe::Filter(compiler.compile(condition)?),
-            Pipe::Unique(keys) => CompiledPipe::Unique(compile_all(&mut compiler, keys)?),
-            Pipe::Sort(keys) => CompiledPipe::Sort(compile_all(&mut compiler, keys)?),
-            Pipe::Count(_) | Pipe::UniqueCount(_) => {
-                return Err(EvalError::Unsupported(
-                    "the 'count' and 'unique_count' pipes are not implemented".to_string(),
-                ));
-            }
-        });
-    }
-    Ok(compiled)
-}
-
-fn compile_all(compiler: &mut Compiler, exprs: &[super::Expr]) -> Result<Vec<Node>, EvalError> {
-    exprs.iter().map(|expr| compiler.compile(expr)).collect()
-}
-
-fn apply_pipes<D: Document>(
-    pipes: &[CompiledPipe],
-    mut matches: Vec<Match>,
-    events: &[D],
-    options: &Options,
-) -> Vec<Match> {
-    let insensitive = !options.case_sensitive_equals;
-    for pipe in pipes {
-        matches = match pipe {
-            CompiledPipe::Head(count) => {
-                matches.truncate(usize::try_from(*count).unwrap_or(usize::MAX));
-                matches
-            }
-            CompiledPipe::Tail(count) => {
-                let keep = usize::try_from(*count).unwrap_or(usize::MAX);
-                let skip = matches.len().saturating_sub(keep);
-                matches.split_off(skip)
-            }
-            CompiledPipe::Filter(condition) => matches
-                .into_iter()
-                .filter(|found| {
-                    let docs = match_docs(found, events);
-                    Evaluator::new(&docs, options).test(condition)
-                })
-                .collect(),
-            CompiledPipe::Unique(keys) => {
-                let mut seen = HashSet::new();
-                matches
-                    .into_iter()
-                    .filter(|found| {
-                        let docs = match_docs(found, events);
-                        let mut evaluator = Evaluator::new(&docs, options);
-                        let values: Vec<_> = keys.iter().map(|key| evaluator.eval(key)).collect();
-                        seen.insert(key_text(&values, insensitive))
-                    })
-                    .collect()
-            }
-            CompiledPipe::Sort(keys) => sort_matches(keys, matches, events, options),
-        };
-    }
-    matches
-}
-
-fn match_docs<'a, D>(found: &Match, events: &'a [D]) -> Vec<&'a D> {
-    found
-        .events
-        .iter()
-        .filter_map(|&index| events.get(index))
-        .collect()
-}
-
-/// Sorts stably by the keys, read from each result's first event; nulls sort first.
-fn sort_matches<D: Document>(
-    keys: &[Node],
-    matches: Vec<Match>,
-    events: &[D],
-    options: &Options,
-) -> Vec<Match> {
-    let insensitive = !options.case_sensitive_equals;
-    let mut keyed: Vec<_> = matches
-        .into_iter()
-        .map(|found| {
-            let docs = match_docs(&found, events);
-            let mut evaluator = Evaluator::new(&docs, options);
-            let values: Vec<_> = keys
-                .iter()
-                .map(|key| evaluator.eval(key).into_owned())
-                .collect();
-            (values, found)
-        })
-        .collect();
-    keyed.sort_by(|(left, _), (right, _)| {
-        left.iter()
-            .zip(right)
-            .map(|(a, b)| sort_order(a, b, insensitive))
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    keyed.into_iter().map(|(_, found)| found).collect()
 }
 
 #[cfg(test)]
@@ -520,19 +459,126 @@ mod tests {
         }
     }
 
+    /// Builds an ECS process event. `kind` is `start` or `end`, and the ids are entity ids.
+    fn process_event(id: i64, kind: &str, entity: &str, parent: &str, name: &str) -> Json {
+        event(
+            "process",
+            id,
+            id,
+            json!({
+                "event": {"category": "process", "type": [kind]},
+                "process": {"entity_id": entity, "parent": {"entity_id": parent}, "name": name},
+            }),
+        )
+    }
+
     #[test]
-    fn unsupported_features_fail_cleanly() {
+    fn lineage_follows_ecs_entity_ids() {
+        let events = vec![
+            process_event(1, "start", "a", "root", "cmd.exe"),
+            process_event(2, "start", "b", "a", "powershell.exe"),
+            process_event(3, "start", "c", "b", "whoami.exe"),
+            process_event(4, "end", "b", "a", "powershell.exe"),
+            process_event(5, "start", "d", "x", "whoami.exe"),
+            process_event(6, "start", "e", "b", "net.exe"),
+        ];
+        let options = Options::default();
+        let child = "process where child of [process where process.name == \"cmd.exe\"]";
+        assert_eq!(ids(child, &events, &options), vec![2, 4]);
+        let descendant = "process where descendant of [process where process.name == \"cmd.exe\"]";
+        // Event 6 starts after its parent `b` ended, so the link is gone.
+        assert_eq!(ids(descendant, &events, &options), vec![2, 3, 4]);
+        let event_of = "process where event of [process where process.name == \"cmd.exe\"]";
+        assert_eq!(ids(event_of, &events, &options), vec![1]);
+    }
+
+    #[test]
+    fn lineage_falls_back_to_pid_within_host() {
+        let start = |id, host: &str, pid, ppid, name: &str| {
+            event(
+                "process",
+                id,
+                id,
+                json!({
+                    "event": {"category": "process", "type": "start"},
+                    "host": {"name": host},
+                    "process": {"pid": pid, "parent": {"pid": ppid}, "name": name},
+                }),
+            )
+        };
+        let events = vec![
+            start(1, "h1", 10, 1, "cmd.exe"),
+            start(2, "h2", 20, 10, "other.exe"),
+            start(3, "h1", 30, 10, "child.exe"),
+        ];
+        let query = "process where child of [process where process.name == \"cmd.exe\"]";
+        assert_eq!(ids(query, &events, &Options::default()), vec![3]);
+    }
+
+    #[test]
+    fn count_pipes_attach_counts() {
+        let events: Vec<Json> = (1..=5)
+            .map(|id| {
+                let name = if id <= 3 { "a" } else { "B" };
+                event(
+                    "process",
+                    id,
+                    id,
+                    json!({"name": name, "host": {"name": "h"}}),
+                )
+            })
+            .collect();
+        let options = Options::default();
+        let query = parse("process where true | unique_count name").unwrap();
+        let matches = execute(&query, &events, &options).unwrap();
+        let counts: Vec<_> = matches
+            .iter()
+            .map(|found| found.aggregate.as_ref().unwrap().count)
+            .collect();
+        assert_eq!(counts, vec![3, 2]);
+        assert_eq!(
+            ids(
+                "process where true | unique_count name | filter count == 2",
+                &events,
+                &options
+            ),
+            vec![4]
+        );
+        let query = parse("process where true | count name").unwrap();
+        let matches = execute(&query, &events, &options).unwrap();
+        let keys: Vec<_> = matches
+            .iter()
+            .map(|found| found.aggregate.clone().unwrap())
+            .map(|aggregate| (aggregate.key, aggregate.count, aggregate.hosts))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                (Some(Value::Str("B".into())), 2, vec!["h".to_string()]),
+                (Some(Value::Str("a".into())), 3, vec!["h".to_string()]),
+            ]
+        );
+        let query = parse("process where true | count | filter count > 4").unwrap();
+        let matches = execute(&query, &events, &options).unwrap();
+        assert_eq!(matches.len(), 1);
+        assert!(matches[0].events.is_empty());
+    }
+
+    #[test]
+    fn fork_keeps_partial_pending() {
+        let source = "sequence [process where id == 1] [process where id > 1] fork=true";
+        assert_eq!(
+            ids(source, &processes(3), &Options::default()),
+            vec![1, 2, 1, 3]
+        );
+        let plain = "sequence [process where id == 1] [process where id > 1]";
+        assert_eq!(ids(plain, &processes(3), &Options::default()), vec![1, 2]);
+    }
+
+    #[test]
+    fn lineage_in_pipe_fails_cleanly() {
         let events = processes(2);
-        for source in [
-            "process where child of [process where true]",
-            "process where true | count",
-            "process where nosuch(1)",
-        ] {
-            let query = parse(source).unwrap();
-            assert!(
-                execute(&query, &events, &Options::default()).is_err(),
-                "{source}"
-            );
-        }
+        let query = parse("process where true | filter child of [process where true]").unwrap();
+        assert!(execute(&query, &events, &Options::default()).is_err());
     }
 }

@@ -15,21 +15,26 @@ mod execute;
 mod functions;
 mod json;
 mod lexer;
+mod lineage;
 mod parser;
+mod pipes;
 mod query;
 mod sequence;
+mod signatures;
 mod wildcard;
 
 use std::borrow::Cow;
 
 pub use ast::{
     ArithmeticOp, CompareOp, EventQuery, Expr, FieldPath, Join, Literal, MatchKind, PathPart, Pipe,
-    Query, QueryBody, Sequence, SequenceStep,
+    Query, QueryBody, Relation, Sequence, SequenceStep,
 };
 pub use error::{EvalError, ParseError};
+pub use execute::evaluate;
 pub use execute::execute;
 pub use lexer::Position;
-pub use parser::{MAX_DEPTH, parse};
+pub use lineage::{LineageOptions, ProcessIdFields};
+pub use parser::{MAX_DEPTH, parse, parse_expression};
 
 /// A value read from an event or computed by an expression.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,13 +98,21 @@ pub struct Options {
     /// Operators that fix their own case rule (`:`, `like`, `like~`, `regex`, `regex~`,
     /// `in~` and `name~()` calls) ignore this setting.
     pub case_sensitive_equals: bool,
+    /// The fields `child of`, `descendant of` and `event of` track processes by.
+    pub lineage: LineageOptions,
+    /// The field `count` and `unique_count` collect distinct values of into `hosts`.
+    pub host_field: String,
 }
 
 impl Default for Options {
+    /// Options for ECS events: `event.category`, case-insensitive equality, ECS process ids
+    /// and `host.name`.
     fn default() -> Self {
         Options {
             category_field: "event.category".to_string(),
             case_sensitive_equals: false,
+            lineage: LineageOptions::ecs(),
+            host_field: "host.name".to_string(),
         }
     }
 }
@@ -113,4 +126,34 @@ pub struct Match {
     /// The values of the join keys, shared `by` keys first and then the step's own. They are
     /// read from the first event, and an event query has none.
     pub join_keys: Vec<Value<'static>>,
+    /// The counts a `count` or `unique_count` pipe attached; `None` otherwise. A result of
+    /// `count` has no events.
+    pub aggregate: Option<Aggregate>,
+}
+
+impl Match {
+    /// Creates a result without counts.
+    pub fn new(events: Vec<usize>, join_keys: Vec<Value<'static>>) -> Self {
+        Match {
+            events,
+            join_keys,
+            aggregate: None,
+        }
+    }
+}
+
+/// The counts of a `count` or `unique_count` result. Later pipes read them as the fields
+/// `key`, `count`, `percent`, `hosts` and `total_hosts`, which for `unique_count` hide the
+/// first event's fields of the same names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Aggregate {
+    /// The counted value, a list of values for several keys, or `"totals"` for a bare
+    /// `count`; `None` for `unique_count`, whose result keeps its events instead.
+    pub key: Option<Value<'static>>,
+    /// How many results had this key.
+    pub count: u64,
+    /// `count` divided by the number of results counted; `None` for a bare `count`.
+    pub percent: Option<f64>,
+    /// The distinct values of the host field among the counted results, sorted.
+    pub hosts: Vec<String>,
 }

@@ -5,10 +5,11 @@
 
 use super::ast::{
     ArithmeticOp, CompareOp, EventQuery, Expr, FieldPath, Join, Literal, MatchKind, PathPart, Pipe,
-    Query, QueryBody, Sequence, SequenceStep,
+    Query, QueryBody, Relation, Sequence, SequenceStep,
 };
 use super::error::ParseError;
 use super::lexer::{Token, TokenKind, tokenize};
+use super::signatures;
 
 /// The deepest expression nesting the parser accepts. Evaluation recurses once per level, so
 /// the cap keeps hostile queries from overflowing the stack of a 2 MiB thread.
@@ -39,6 +40,24 @@ pub fn parse(source: &str) -> Result<Query, ParseError> {
     let query = parser.query()?;
     parser.expect_eof()?;
     Ok(query)
+}
+
+/// Parses a standalone expression, such as the condition after `where`.
+///
+/// # Errors
+///
+/// Returns a [`ParseError`] at the first token that does not fit the grammar.
+pub fn parse_expression(source: &str) -> Result<Expr, ParseError> {
+    let tokens = tokenize(source)?;
+    let mut parser = Parser {
+        source,
+        tokens,
+        index: 0,
+        depth: 0,
+    };
+    let expr = parser.expr()?;
+    parser.expect_eof()?;
+    Ok(expr)
 }
 
 struct Parser<'s> {
@@ -250,10 +269,32 @@ impl Parser<'_> {
                 by = self.optional_by()?;
             }
         }
-        if self.is_keyword("fork") {
-            return Err(self.error("'by', 'with', '[' or 'until' ('fork' is not supported)"));
+        let fork = self.optional_fork()?;
+        if by.is_empty() {
+            by = self.optional_by()?;
         }
-        Ok((SequenceStep { query, by }, runs))
+        Ok((SequenceStep { query, by, fork }, runs))
+    }
+
+    /// Parses the legacy `fork`, `fork=true` or `fork=false` after a sequence step.
+    fn optional_fork(&mut self) -> Result<bool, ParseError> {
+        if !self.eat_keyword("fork") {
+            return Ok(false);
+        }
+        if !(self.eat(&TokenKind::Assign) || self.eat(&TokenKind::EqEq)) {
+            return Ok(true);
+        }
+        match self.peek() {
+            TokenKind::Ident(word) if word.eq_ignore_ascii_case("true") => {
+                self.advance();
+                Ok(true)
+            }
+            TokenKind::Ident(word) if word.eq_ignore_ascii_case("false") => {
+                self.advance();
+                Ok(false)
+            }
+            _ => Err(self.error("'true' or 'false' after 'fork='")),
+        }
     }
 
     fn optional_by(&mut self) -> Result<Vec<Expr>, ParseError> {
@@ -502,7 +543,24 @@ impl Parser<'_> {
             return Ok(Expr::Negate(Box::new(inner?)));
         }
         self.eat(&TokenKind::Plus);
-        self.primary()
+        let value = self.primary()?;
+        self.method_chain(value)
+    }
+
+    /// Parses `value:function(args)...`, the reference's method syntax for
+    /// `function(value, args)`. A `:` not followed by a call is left for the wildcard operator.
+    fn method_chain(&mut self, mut value: Expr) -> Result<Expr, ParseError> {
+        while *self.peek() == TokenKind::Colon
+            && matches!(self.peek_at(1), TokenKind::Ident(_))
+            && *self.peek_at(2) == TokenKind::LParen
+        {
+            self.advance();
+            let TokenKind::Ident(word) = self.advance() else {
+                return Err(self.error("a function name after ':'"));
+            };
+            value = self.call_on(word, Some(value))?;
+        }
+        Ok(value)
     }
 
     fn is_lineage_at(&self, offset: usize) -> bool {
@@ -565,8 +623,13 @@ impl Parser<'_> {
             self.leave(1);
             let query = query?;
             self.expect(&TokenKind::RBracket, "']'")?;
+            let relation = match word.as_str() {
+                "child" => Relation::Child,
+                "descendant" => Relation::Descendant,
+                _ => Relation::Event,
+            };
             return Ok(Expr::Lineage {
-                relation: word,
+                relation,
                 query: Box::new(query),
             });
         }
@@ -584,11 +647,27 @@ impl Parser<'_> {
     }
 
     fn call(&mut self, word: String) -> Result<Expr, ParseError> {
+        self.call_on(word, None)
+    }
+
+    /// Parses a call whose name was just consumed; a method call passes the value before
+    /// the `:` as `receiver`, which becomes the first argument.
+    fn call_on(&mut self, word: String, receiver: Option<Expr>) -> Result<Expr, ParseError> {
+        let name_position = self.index.saturating_sub(1);
         self.advance();
         let mut args = Vec::new();
+        let mut arg_positions = Vec::new();
+        if let Some(receiver) = receiver {
+            // The receiver's own tokens are behind us, so errors point at the ':' before
+            // the name.
+            args.push(receiver);
+            arg_positions.push(name_position.saturating_sub(1));
+        }
         if !self.eat(&TokenKind::RParen) {
+            arg_positions.push(self.index);
             args.push(self.expr()?);
             while self.eat(&TokenKind::Comma) {
+                arg_positions.push(self.index);
                 args.push(self.expr()?);
             }
             self.expect(&TokenKind::RParen, "',' or ')' closing the arguments")?;
@@ -597,11 +676,65 @@ impl Parser<'_> {
             Some(name) => (name.to_string(), true),
             None => (word, false),
         };
+        self.check_call(&name, &args, name_position, &arg_positions)?;
         Ok(Expr::Call {
             name,
             args,
             case_insensitive,
         })
+    }
+
+    /// Rejects an unknown function, a wrong argument count or a literal argument of the wrong
+    /// type, pointing at the function name or the argument.
+    fn check_call(
+        &self,
+        name: &str,
+        args: &[Expr],
+        name_token: usize,
+        arg_tokens: &[usize],
+    ) -> Result<(), ParseError> {
+        let at = |token: usize, found: String, expected: &str| {
+            let position = self
+                .tokens
+                .get(token)
+                .map_or_else(Default::default, |token| token.position);
+            ParseError::new(self.source, position, found, expected)
+        };
+        let Some(signature) = signatures::find(name) else {
+            let known: Vec<&str> = signatures::SIGNATURES.iter().map(|s| s.name).collect();
+            return Err(at(
+                name_token,
+                format!("unknown function '{name}'"),
+                &format!("one of {}", known.join(", ")),
+            ));
+        };
+        if !(signature.min..=signature.max).contains(&args.len()) {
+            let count = signatures::describe_count(signature.min, signature.max);
+            let noun = if count == "1" {
+                "argument"
+            } else {
+                "arguments"
+            };
+            return Err(at(
+                name_token,
+                format!("{} arguments to '{}'", args.len(), signature.name),
+                &format!("{count} {noun}"),
+            ));
+        }
+        for (index, (arg, &token)) in args.iter().zip(arg_tokens).enumerate() {
+            if let Some(expected) = signature.check_argument(index, arg) {
+                let found = self
+                    .tokens
+                    .get(token)
+                    .map_or_else(String::new, |token| token.kind.describe());
+                return Err(at(
+                    token,
+                    format!("{found} as argument {} of '{}'", index + 1, signature.name),
+                    expected,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Tests for `[N]` or `[-N]` after a field; any other `[` starts a sequence step.
@@ -796,6 +929,23 @@ mod tests {
     }
 
     #[test]
+    fn parses_fork_and_method_calls() {
+        let query = parse("sequence [a where true] [b where true] fork=true by pid").unwrap();
+        let QueryBody::Sequence(sequence) = query.body else {
+            panic!("not a sequence");
+        };
+        assert!(sequence.steps[1].fork);
+        assert_eq!(sequence.steps[1].by, vec![field("pid")]);
+        assert!(!sequence.steps[0].fork);
+        let call = parse_expression("\"hello\":length() + 1").unwrap();
+        let Expr::Arithmetic(left, ArithmeticOp::Add, _) = call else {
+            panic!("not an addition");
+        };
+        assert!(matches!(*left, Expr::Call { ref name, ref args, .. }
+            if name == "length" && args.len() == 1));
+    }
+
+    #[test]
     fn parses_pipes_with_spaces_or_commas() {
         let query = parse("any where true | unique a b | sort a, b | count | tail 2").unwrap();
         assert_eq!(
@@ -818,6 +968,53 @@ mod tests {
         assert!(error.expected.contains("value"), "{}", error.expected);
         let shown = error.to_string();
         assert!(shown.ends_with("  | head 1\n  ^"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_function_points_at_name() {
+        let error = parse("process where a == 1 and\n  lenght(b) > 2").unwrap_err();
+        assert_eq!(error.position.line, 2);
+        assert_eq!(error.position.column, 3);
+        assert_eq!(error.found, "unknown function 'lenght'");
+        assert!(error.expected.contains("length"), "{}", error.expected);
+        let shown = error.to_string();
+        assert!(shown.ends_with("  lenght(b) > 2\n  ^"), "{shown}");
+    }
+
+    #[test]
+    fn wrong_argument_count_names_function() {
+        let error = parse("process where startsWith(a)").unwrap_err();
+        assert_eq!(error.position.column, 15);
+        assert_eq!(error.found, "1 arguments to 'startsWith'");
+        assert_eq!(error.expected, "2 arguments");
+        let single = parse("process where length(a, b)").unwrap_err();
+        assert_eq!(single.expected, "1 argument");
+    }
+
+    #[test]
+    fn wrong_argument_type_points_at_argument() {
+        let error = parse("process where substring(a, \"1\")").unwrap_err();
+        assert_eq!(error.position.column, 28);
+        assert!(
+            error.found.contains("argument 2 of 'substring'"),
+            "{}",
+            error.found
+        );
+        assert_eq!(error.expected, "a whole number");
+        let method = parse("process where 5:length() == 1").unwrap_err();
+        assert!(
+            method.found.contains("argument 1 of 'length'"),
+            "{}",
+            method.found
+        );
+        let variable = parse("process where arraySearch(a, b.c, true)").unwrap_err();
+        assert!(
+            variable.expected.contains("variable"),
+            "{}",
+            variable.expected
+        );
+        assert!(parse("process where startsWith(a, null)").is_ok());
+        assert!(parse("process where add(1, 2.5) == 3.5").is_ok());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use super::compile::Node;
 use super::eval::Evaluator;
+use super::lineage::{Tracker, observe_all};
 use super::{Document, Match, Options, Value};
 
 /// How many events pass between sweeps that drop partials older than `maxspan`. Sweeping on
@@ -29,8 +30,11 @@ pub(crate) struct Step {
     pub condition: Node,
     /// Shared keys first, then the step's own.
     pub keys: Vec<Node>,
+    /// Extending a partial leaves a copy pending for this step (`fork=true`).
+    pub fork: bool,
 }
 
+#[derive(Clone)]
 struct Partial {
     events: Vec<usize>,
     start: i64,
@@ -42,6 +46,7 @@ pub(crate) fn run_sequence<D: Document>(
     steps: &[Step],
     until: Option<&Step>,
     maxspan: Option<i64>,
+    trackers: &mut [Tracker],
     events: &[D],
     options: &Options,
 ) -> Vec<Match> {
@@ -51,6 +56,9 @@ pub(crate) fn run_sequence<D: Document>(
         .collect();
     let mut matches = Vec::new();
     for (index, event) in events.iter().enumerate() {
+        observe_all(trackers, event, options);
+        // Every step tests the same category field, so it is read once per event.
+        let category = event.field(&options.category_field);
         let now = event.timestamp();
         if let Some(maxspan) = maxspan {
             if index % SWEEP_INTERVAL == 0 {
@@ -60,14 +68,15 @@ pub(crate) fn run_sequence<D: Document>(
             }
         }
         if let Some(until) = until {
-            if let Some((key, _)) = step_key(until, event, options) {
+            if let Some((key, _)) = step_key(until, event, category.as_ref(), trackers, options) {
                 for state in &mut pending {
                     state.remove(&key);
                 }
             }
         }
         for (position, step) in steps.iter().enumerate().rev() {
-            let Some((key, values)) = step_key(step, event, options) else {
+            let Some((key, values)) = step_key(step, event, category.as_ref(), trackers, options)
+            else {
                 continue;
             };
             if position == 0 {
@@ -81,10 +90,13 @@ pub(crate) fn run_sequence<D: Document>(
                 }
                 continue;
             }
-            let Some(mut partial) = pending
-                .get_mut(position - 1)
-                .and_then(|state| state.remove(&key))
-            else {
+            let waiting = pending.get_mut(position - 1);
+            let partial = if step.fork {
+                waiting.and_then(|state| state.get(&key).cloned())
+            } else {
+                waiting.and_then(|state| state.remove(&key))
+            };
+            let Some(mut partial) = partial else {
                 continue;
             };
             if maxspan.is_some_and(|maxspan| now.saturating_sub(partial.start) > maxspan) {
@@ -92,10 +104,7 @@ pub(crate) fn run_sequence<D: Document>(
             }
             partial.events.push(index);
             if position + 1 == steps.len() {
-                matches.push(Match {
-                    events: partial.events,
-                    join_keys: partial.keys,
-                });
+                matches.push(Match::new(partial.events, partial.keys));
             } else if let Some(state) = pending.get_mut(position) {
                 state.insert(key, partial);
             }
@@ -113,17 +122,23 @@ pub(crate) fn run_sequence<D: Document>(
 pub(crate) fn run_join<D: Document>(
     steps: &[Step],
     until: Option<&Step>,
+    trackers: &mut [Tracker],
     events: &[D],
     options: &Options,
 ) -> Vec<Match> {
     let mut pending: HashMap<String, (Vec<Option<usize>>, Vec<Value<'static>>)> = HashMap::new();
     let mut matches = Vec::new();
     for (index, event) in events.iter().enumerate() {
-        if let Some((key, _)) = until.and_then(|until| step_key(until, event, options)) {
+        observe_all(trackers, event, options);
+        let category = event.field(&options.category_field);
+        if let Some((key, _)) =
+            until.and_then(|until| step_key(until, event, category.as_ref(), trackers, options))
+        {
             pending.remove(&key);
         }
         for (position, step) in steps.iter().enumerate() {
-            let Some((key, values)) = step_key(step, event, options) else {
+            let Some((key, values)) = step_key(step, event, category.as_ref(), trackers, options)
+            else {
                 continue;
             };
             let (slots, _) = pending
@@ -134,10 +149,7 @@ pub(crate) fn run_join<D: Document>(
             }
             if slots.iter().all(Option::is_some) {
                 if let Some((slots, keys)) = pending.remove(&key) {
-                    matches.push(Match {
-                        events: slots.into_iter().flatten().collect(),
-                        join_keys: keys,
-                    });
+                    matches.push(Match::new(slots.into_iter().flatten().collect(), keys));
                 }
             }
         }
@@ -145,18 +157,20 @@ pub(crate) fn run_join<D: Document>(
     matches
 }
 
-/// Tests `event` against `step`, returning its join key (as lookup text and as values) when
-/// it matches.
+/// Tests `event`, whose category field value is `category`, against `step`, returning its
+/// join key (as lookup text and as values) when it matches.
 fn step_key<D: Document>(
     step: &Step,
     event: &D,
+    category: Option<&Value>,
+    trackers: &[Tracker],
     options: &Options,
 ) -> Option<(String, Vec<Value<'static>>)> {
-    if !category_matches(event, &step.category, options) {
+    if !in_category(category, &step.category) {
         return None;
     }
     let docs = [event];
-    let mut evaluator = Evaluator::new(&docs, options);
+    let mut evaluator = Evaluator::new(&docs, options).with_lineage(trackers);
     if !evaluator.test(&step.condition) {
         return None;
     }
@@ -173,11 +187,19 @@ pub(crate) fn category_matches<D: Document>(event: &D, category: &str, options: 
     if category.eq_ignore_ascii_case("any") {
         return true;
     }
+    in_category(event.field(&options.category_field).as_ref(), category)
+}
+
+/// Tests a category field value, read once per event, against a step's category.
+pub(crate) fn in_category(value: Option<&Value>, category: &str) -> bool {
+    if category.eq_ignore_ascii_case("any") {
+        return true;
+    }
     let is_category =
         |value: &Value| matches!(value, Value::Str(text) if text.eq_ignore_ascii_case(category));
-    match event.field(&options.category_field) {
+    match value {
         Some(Value::List(items)) => items.iter().any(is_category),
-        Some(value) => is_category(&value),
+        Some(value) => is_category(value),
         None => false,
     }
 }
