@@ -99,6 +99,12 @@ pub struct AnalyticSummary {
     pub log_sources: Vec<String>,
     /// Whether the loaded data carries at least one of those log sources.
     pub data_present: bool,
+    /// How much of those log sources the loaded data holds, once data is loaded.
+    pub coverage: Option<AnalyticCoverage>,
+    /// ATT&CK's mutable elements, as `(field, description)`.
+    pub mutable_elements: Vec<(String, String)>,
+    /// The other analytics of the same detection strategy, as `(id, platforms)`.
+    pub siblings: Vec<(String, String)>,
     /// The executable analytic for this id, when one is shipped or loaded.
     pub executable: Option<ExecutableSummary>,
 }

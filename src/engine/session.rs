@@ -57,6 +57,30 @@ impl Setup {
         })
     }
 
+    /// Lists the other analytics of `entry`'s detection strategy with their platforms.
+    fn siblings(&self, entry: &crate::catalog::Analytic) -> Vec<(String, String)> {
+        let Some(strategy) = entry
+            .strategy
+            .as_ref()
+            .and_then(|s| self.catalog.strategy(&s.id))
+        else {
+            return Vec::new();
+        };
+        strategy
+            .analytic_ids
+            .iter()
+            .filter(|id| **id != entry.id)
+            .map(|id| {
+                let platforms = self
+                    .catalog
+                    .analytic(id)
+                    .map(|a| a.platforms.join("/"))
+                    .unwrap_or_default();
+                (id.clone(), platforms)
+            })
+            .collect()
+    }
+
     /// Looks up an executable analytic by id.
     pub fn analytic(&self, id: &str) -> Option<&Analytic> {
         self.analytics.iter().find(|a| a.id == id)
@@ -69,6 +93,7 @@ impl Setup {
         let present: HashSet<String> = store
             .map(|s| (0..s.len()).map(|i| s.log_source(i).to_owned()).collect())
             .unwrap_or_default();
+        let coverage = store.map(|s| Coverage::compute(s, &self.catalog));
         let mut summaries: Vec<AnalyticSummary> = self
             .catalog
             .analytics()
@@ -103,6 +128,16 @@ impl Setup {
                         .map(|l| format!("{} ({})", l.name, l.channel))
                         .collect(),
                     data_present: entry.log_sources.iter().any(|l| present.contains(&l.name)),
+                    coverage: coverage
+                        .as_ref()
+                        .and_then(|c| c.analytic(&entry.id))
+                        .cloned(),
+                    mutable_elements: entry
+                        .mutable_elements
+                        .iter()
+                        .map(|m| (m.field.clone(), m.description.clone()))
+                        .collect(),
+                    siblings: self.siblings(entry),
                     executable,
                 }
             })

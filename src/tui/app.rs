@@ -68,6 +68,8 @@ pub enum FilterKind {
     Technique,
     /// An ATT&CK tactic of the analytic's techniques.
     Tactic,
+    /// The ATT&CK detection strategy the analytic belongs to.
+    Strategy,
     /// The severity of an executable analytic.
     Severity,
     /// A log source (`log.source`) of a chain's events and of the analytic.
@@ -80,11 +82,12 @@ pub enum FilterKind {
 
 impl FilterKind {
     /// Every kind, in the order the picker cycles through them.
-    pub const ALL: [FilterKind; 8] = [
+    pub const ALL: [FilterKind; 9] = [
         FilterKind::Host,
         FilterKind::Platform,
         FilterKind::Technique,
         FilterKind::Tactic,
+        FilterKind::Strategy,
         FilterKind::Severity,
         FilterKind::LogSource,
         FilterKind::From,
@@ -103,6 +106,7 @@ impl FilterKind {
             FilterKind::Platform => "platform",
             FilterKind::Technique => "technique",
             FilterKind::Tactic => "tactic",
+            FilterKind::Strategy => "strategy",
             FilterKind::Severity => "severity",
             FilterKind::LogSource => "source",
             FilterKind::From => "from",
@@ -250,6 +254,7 @@ pub struct App {
     platform_counts: Vec<PickerEntry>,
     technique_counts: Vec<PickerEntry>,
     tactic_counts: Vec<PickerEntry>,
+    strategy_counts: Vec<PickerEntry>,
     severity_counts: Vec<PickerEntry>,
     log_source_counts: Vec<PickerEntry>,
     from_hours: Vec<PickerEntry>,
@@ -313,6 +318,7 @@ impl App {
             platform_counts: Vec::new(),
             technique_counts: Vec::new(),
             tactic_counts: Vec::new(),
+            strategy_counts: Vec::new(),
             severity_counts: Vec::new(),
             log_source_counts: Vec::new(),
             from_hours: Vec::new(),
@@ -402,6 +408,7 @@ impl App {
             FilterKind::Platform => &self.platform_counts,
             FilterKind::Technique => &self.technique_counts,
             FilterKind::Tactic => &self.tactic_counts,
+            FilterKind::Strategy => &self.strategy_counts,
             FilterKind::Severity => &self.severity_counts,
             FilterKind::LogSource => &self.log_source_counts,
             FilterKind::From => &self.from_hours,
@@ -425,6 +432,7 @@ impl App {
             FilterKind::Platform => filters.platform.clone(),
             FilterKind::Technique => filters.technique.clone(),
             FilterKind::Tactic => filters.tactic.clone(),
+            FilterKind::Strategy => filters.strategy.clone(),
             FilterKind::Severity => filters.severity.clone(),
             FilterKind::LogSource => filters.log_source.clone(),
             FilterKind::From => filters.from.map(|t| t.to_string()),
@@ -564,6 +572,7 @@ impl App {
                 self.platform_counts = model::platform_entries(&analytics);
                 self.technique_counts = model::technique_entries(&analytics);
                 self.tactic_counts = model::tactic_entries(&analytics);
+                self.strategy_counts = model::strategy_entries(&analytics);
                 self.severity_counts = model::severity_entries(&analytics);
                 self.analytics = analytics;
                 self.analytics_loaded = true;
@@ -824,6 +833,7 @@ impl App {
             FilterKind::Platform => &mut filters.platform,
             FilterKind::Technique => &mut filters.technique,
             FilterKind::Tactic => &mut filters.tactic,
+            FilterKind::Strategy => &mut filters.strategy,
             FilterKind::Severity => &mut filters.severity,
             FilterKind::LogSource => &mut filters.log_source,
             FilterKind::From | FilterKind::To => {

@@ -22,6 +22,8 @@ pub struct Filters {
     pub technique: Option<String>,
     /// Keep analytics for this tactic name.
     pub tactic: Option<String>,
+    /// Keep analytics of this detection strategy id, such as `DET0269`.
+    pub strategy: Option<String>,
     /// Keep executable analytics of this severity, such as `high`.
     pub severity: Option<String>,
     /// Keep analytics that name this log source, and chains with an event from it.
@@ -39,6 +41,7 @@ impl Filters {
             || self.platform.is_some()
             || self.technique.is_some()
             || self.tactic.is_some()
+            || self.strategy.is_some()
             || self.severity.is_some()
             || self.log_source.is_some()
             || self.from.is_some()
@@ -86,6 +89,12 @@ pub fn visible_analytics(
             .tactic
             .as_ref()
             .is_none_or(|t| analytic.tactics.iter().any(|u| u == t));
+        let strategy = filters.strategy.as_ref().is_none_or(|wanted| {
+            analytic
+                .strategy
+                .as_ref()
+                .is_some_and(|(id, _)| id == wanted)
+        });
         let severity = filters.severity.as_ref().is_none_or(|wanted| {
             analytic
                 .executable
@@ -98,7 +107,7 @@ pub fn visible_analytics(
                 .iter()
                 .any(|named| log_source_name(named) == source)
         });
-        platform && technique && tactic && severity && log_source
+        platform && technique && tactic && strategy && severity && log_source
     };
     let candidates = analytics
         .iter()
@@ -328,6 +337,21 @@ pub fn tactic_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
     ranked(counts.into_iter().map(|(tactic, count)| PickerEntry {
         value: tactic.to_owned(),
         label: tactic.to_owned(),
+        count,
+    }))
+}
+
+/// Detection strategies with their names and the number of analytics for each, most first.
+pub fn strategy_entries(analytics: &[AnalyticSummary]) -> Vec<PickerEntry> {
+    let mut counts: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
+    for analytic in analytics {
+        if let Some((id, name)) = &analytic.strategy {
+            counts.entry(id).or_insert((name, 0)).1 += 1;
+        }
+    }
+    ranked(counts.into_iter().map(|(id, (name, count))| PickerEntry {
+        value: id.to_owned(),
+        label: format!("{id} {name}"),
         count,
     }))
 }

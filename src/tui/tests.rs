@@ -116,6 +116,9 @@ fn analytic(id: &str, technique: &str, platform: &str, executable: bool) -> Anal
                 "maximum time between steps".to_owned(),
             )],
         }),
+        coverage: None,
+        mutable_elements: vec![("window".to_owned(), "Time between steps".to_owned())],
+        siblings: vec![("AN9001".to_owned(), "Linux".to_owned())],
     }
 }
 
@@ -1076,6 +1079,7 @@ fn severity_and_source_filters() {
         &mut app,
         &[
             Char('f'),
+            KeyCode::Tab,
             KeyCode::Tab,
             KeyCode::Tab,
             KeyCode::Tab,

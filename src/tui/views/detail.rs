@@ -85,16 +85,43 @@ fn info_lines<'a>(app: &App, analytic: &'a AnalyticSummary) -> Vec<Line<'a>> {
             format!("{} {}", sanitize(id), sanitize(name)),
         ));
     }
-    let present = if analytic.data_present {
-        "present in the loaded data"
-    } else {
-        "not in the loaded data"
-    };
+    if !analytic.siblings.is_empty() {
+        let siblings: Vec<String> = analytic
+            .siblings
+            .iter()
+            .map(|(id, platforms)| format!("{} ({})", sanitize(id), sanitize(platforms)))
+            .collect();
+        lines.push(labeled(app, "Siblings", siblings.join(", ")));
+    }
     lines.push(labeled(
         app,
         "Log sources",
-        format!("{} ({present})", sanitize(&analytic.log_sources.join(", "))),
+        sanitize(&analytic.log_sources.join(", ")).into_owned(),
     ));
+    // Coverage tells "nothing happened" apart from "no data to tell".
+    let coverage = match &analytic.coverage {
+        None => "unknown until the data is loaded".to_owned(),
+        Some(c) if c.missing.is_empty() => format!("{}: every log source present", c.level.name()),
+        Some(c) => format!(
+            "{}: missing {}",
+            c.level.name(),
+            sanitize(&c.missing.join(", "))
+        ),
+    };
+    lines.push(labeled(app, "Coverage", coverage));
+    for (field, description) in &analytic.mutable_elements {
+        let current = analytic
+            .executable
+            .as_ref()
+            .and_then(|e| e.tunables.iter().find(|(name, _, _)| name == field))
+            .map(|(_, value, _)| format!(" = {}", sanitize(value)))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled("Mutable ", theme.dim),
+            Span::styled(format!("{}{current}", sanitize(field)), theme.filter),
+            Span::styled(format!("  {}", sanitize(description)), theme.dim),
+        ]));
+    }
     match &analytic.executable {
         None => lines.push(Line::styled(
             "not executable: catalog entry only",
@@ -114,13 +141,12 @@ fn info_lines<'a>(app: &App, analytic: &'a AnalyticSummary) -> Vec<Line<'a>> {
             for line in sanitize_lines(&executable.query) {
                 lines.push(Line::styled(format!("  {line}"), theme.accent));
             }
-            for (name, value, explanation) in &executable.tunables {
+            // Every tunable is a mutable element, shown above with its value; only the help
+            // text of the analytic file is added here.
+            for (name, _, explanation) in &executable.tunables {
                 lines.push(Line::from(vec![
                     Span::styled("Tunable ", theme.dim),
-                    Span::styled(
-                        format!("{} = {}", sanitize(name), sanitize(value)),
-                        theme.filter,
-                    ),
+                    Span::styled(sanitize(name).into_owned(), theme.filter),
                     Span::styled(format!("  {}", sanitize(explanation)), theme.dim),
                 ]));
             }
