@@ -1,7 +1,8 @@
 //! String interning for field names and values.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 /// An interned string: an index into an [`Interner`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,7 +18,10 @@ impl Sym {
 /// Stores each distinct string once and hands out [`Sym`]s for it.
 #[derive(Debug, Default)]
 pub struct Interner {
-    lookup: HashMap<Arc<str>, Sym>,
+    // FxHash instead of SipHash: every field read of every query hashes a field name here,
+    // and names are short, trusted program strings or log values that need no DoS defence
+    // beyond what a single-user tool faces.
+    lookup: FxHashMap<Arc<str>, Sym>,
     strings: Vec<Arc<str>>,
 }
 
