@@ -28,6 +28,8 @@ pub enum Format {
     Auditd,
     /// Syslog text lines (RFC 3164, as in `/var/log/auth.log`, or RFC 5424).
     Syslog,
+    /// Microsoft Sentinel `Syslog` table rows as JSON lines, such as Sysmon for Linux events.
+    SentinelSyslog,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -41,6 +43,7 @@ impl Format {
             Format::Json => "json",
             Format::Auditd => "auditd",
             Format::Syslog => "syslog",
+            Format::SentinelSyslog => "sentinel-syslog",
             Format::Unknown => "unknown",
         }
     }
@@ -53,6 +56,7 @@ impl Format {
             Format::Json,
             Format::Auditd,
             Format::Syslog,
+            Format::SentinelSyslog,
             Format::Unknown,
         ]
         .into_iter()
@@ -63,7 +67,11 @@ impl Format {
     pub fn is_supported(self) -> bool {
         matches!(
             self,
-            Format::Evtx | Format::EvtxJson | Format::Auditd | Format::Syslog
+            Format::Evtx
+                | Format::EvtxJson
+                | Format::Auditd
+                | Format::Syslog
+                | Format::SentinelSyslog
         )
     }
 }

@@ -2,6 +2,7 @@
 
 use super::Format;
 use super::auditd::looks_like_auditd;
+use super::sentinel_syslog::looks_like_sentinel_syslog;
 use super::syslog::looks_like_syslog;
 
 /// Detects a Linux or macOS log format from a file's first bytes, or returns `None` to let
@@ -14,6 +15,9 @@ pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
     }
     if looks_like_syslog(text) {
         return Some(Format::Syslog);
+    }
+    if looks_like_sentinel_syslog(text) {
+        return Some(Format::SentinelSyslog);
     }
     None
 }

@@ -9,11 +9,14 @@ mod auditd;
 mod detect;
 mod evtx_file;
 mod evtx_json;
+mod json_stream;
 mod lines;
 mod linux_detect;
 mod raw;
 mod report;
+mod sentinel_syslog;
 mod syslog;
+mod sysmon_linux;
 mod walk;
 pub mod windows;
 
@@ -206,6 +209,9 @@ fn parse_candidate(
         Format::EvtxJson => evtx_json::parse(path, id, cancel, &mut report, &mut events),
         Format::Auditd => auditd::parse(path, id, cancel, &mut report, &mut events),
         Format::Syslog => syslog::parse(path, id, options, cancel, &mut report, &mut events),
+        Format::SentinelSyslog => {
+            sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
+        }
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

@@ -99,6 +99,7 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         }
         Format::Auditd => super::auditd::read_raw(path, line_offset(origin)?),
         Format::Syslog => super::syslog::read_raw(path, line_offset(origin)?),
+        Format::SentinelSyslog => super::sentinel_syslog::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
 }
@@ -147,7 +148,7 @@ fn read_evtx_record(path: &Path, record_id: u64) -> Result<String, RawError> {
     })
 }
 
-fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
+pub(crate) fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
     let display = path.display().to_string();
     let io_error = |source| RawError::Io {
         path: display.clone(),
