@@ -30,6 +30,9 @@ pub enum Format {
     Syslog,
     /// Microsoft Sentinel `Syslog` table rows as JSON lines, such as Sysmon for Linux events.
     SentinelSyslog,
+    /// Elastic Endpoint events from macOS hosts: Elasticsearch hits, `_source` documents or
+    /// search and EQL responses.
+    ElasticEndpoint,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -44,6 +47,7 @@ impl Format {
             Format::Auditd => "auditd",
             Format::Syslog => "syslog",
             Format::SentinelSyslog => "sentinel-syslog",
+            Format::ElasticEndpoint => "elastic-endpoint",
             Format::Unknown => "unknown",
         }
     }
@@ -57,6 +61,7 @@ impl Format {
             Format::Auditd,
             Format::Syslog,
             Format::SentinelSyslog,
+            Format::ElasticEndpoint,
             Format::Unknown,
         ]
         .into_iter()
@@ -72,6 +77,7 @@ impl Format {
                 | Format::Auditd
                 | Format::Syslog
                 | Format::SentinelSyslog
+                | Format::ElasticEndpoint
         )
     }
 }

@@ -198,6 +198,14 @@ impl<'a> LineCounter<'a> {
         self.counted_to = offset;
         self.line
     }
+
+    /// Returns the byte offset of `inner`, a slice of the counted bytes, or `None` when it
+    /// lies elsewhere.
+    pub fn offset_of(&self, inner: &[u8]) -> Option<usize> {
+        let start = self.bytes.as_ptr() as usize;
+        let position = (inner.as_ptr() as usize).checked_sub(start)?;
+        (position + inner.len() <= self.bytes.len()).then_some(position)
+    }
 }
 
 #[cfg(test)]
@@ -276,6 +284,15 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, "{\n  \"a\" : 2\n}");
         assert_eq!(report.records_read, 1);
+    }
+
+    #[test]
+    fn offset_of_inner_slice() {
+        let bytes = b"0123456789";
+        let counter = LineCounter::new(bytes);
+
+        assert_eq!(counter.offset_of(&bytes[3..5]), Some(3));
+        assert_eq!(counter.offset_of(b"other"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::Format;
 use super::auditd::looks_like_auditd;
+use super::elastic_endpoint::looks_like_elastic_endpoint;
 use super::sentinel_syslog::looks_like_sentinel_syslog;
 use super::syslog::looks_like_syslog;
 
@@ -18,6 +19,9 @@ pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
     }
     if looks_like_sentinel_syslog(text) {
         return Some(Format::SentinelSyslog);
+    }
+    if looks_like_elastic_endpoint(text) {
+        return Some(Format::ElasticEndpoint);
     }
     None
 }

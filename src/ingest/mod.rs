@@ -7,6 +7,7 @@
 
 mod auditd;
 mod detect;
+mod elastic_endpoint;
 mod evtx_file;
 mod evtx_json;
 mod json_stream;
@@ -209,6 +210,9 @@ fn parse_candidate(
         Format::EvtxJson => evtx_json::parse(path, id, cancel, &mut report, &mut events),
         Format::Auditd => auditd::parse(path, id, cancel, &mut report, &mut events),
         Format::Syslog => syslog::parse(path, id, options, cancel, &mut report, &mut events),
+        Format::ElasticEndpoint => {
+            elastic_endpoint::parse(path, id, cancel, &mut report, &mut events)
+        }
         Format::SentinelSyslog => {
             sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
         }
