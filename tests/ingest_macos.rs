@@ -160,3 +160,103 @@ fn elastic_endpoint_macos_files() {
     assert!(raw.contains("\"_id\": \"Umin9nYBimKzADJjJNWD\""), "{raw}");
     assert!(!raw.contains("is_partial"), "{raw}");
 }
+
+/// The hand-written `log show` samples in `tests/data/macos`.
+fn unified_log_sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/macos")
+        .join(name)
+}
+
+#[test]
+fn unified_log_ndjson_sample() {
+    let path = unified_log_sample("unifiedlog.ndjson");
+
+    let (store, report) = ingest::load(
+        std::slice::from_ref(&path),
+        &|_| {},
+        &AtomicBool::new(false),
+    );
+
+    let file = &report.files[0];
+    assert_eq!(file.format, Format::UnifiedLog);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(file.records_read, 4);
+    assert_eq!(file.events_loaded, 4);
+    assert_eq!(file.notes.len(), 1);
+    assert!((0..store.len()).all(|i| store.log_source(i) == "macos:unifiedlog"));
+    assert!(store.events().iter().all(|e| e.platform == Platform::MacOs));
+
+    // Events are in time order, which is file order here.
+    assert_eq!(str_field(&store, 0, "process.name"), Some("sudo"));
+    assert_eq!(store.field(0, "process.pid"), Some(ValueRef::Int(4321)));
+    assert_eq!(
+        str_field(&store, 0, "process.command_line"),
+        Some("/usr/bin/security dump-keychain -d")
+    );
+    assert_eq!(str_field(&store, 0, "user.name"), Some("alice"));
+    assert_eq!(str_field(&store, 0, "event.action"), Some("sudo"));
+
+    assert_eq!(str_field(&store, 1, "source.ip"), Some("192.0.2.7"));
+    assert_eq!(str_field(&store, 1, "event.outcome"), Some("success"));
+
+    assert_eq!(
+        str_field(&store, 2, "event.action"),
+        Some("com.apple.TCC/access")
+    );
+    assert_eq!(
+        str_field(&store, 2, "process.executable"),
+        Some("/System/Library/PrivateFrameworks/TCC.framework/Support/tccd")
+    );
+    assert_eq!(str_field(&store, 2, "log.level"), Some("error"));
+
+    assert_eq!(
+        str_field(&store, 3, "message"),
+        Some("osascript -e get the clipboard")
+    );
+    assert!(store.field(3, "event.action").is_none());
+    assert_eq!(
+        store.events()[0].timestamp,
+        1_714_583_472_123_456_000,
+        "2024-05-01 10:11:12.123456-0700 is 17:11:12.123456 UTC"
+    );
+
+    let raw = read_raw_event(&store, 3).unwrap();
+    assert!(raw.contains("\"processID\": 4500"), "{raw}");
+}
+
+#[test]
+fn unified_log_json_sample() {
+    let path = unified_log_sample("unifiedlog.json");
+
+    let (store, report) = ingest::load(
+        std::slice::from_ref(&path),
+        &|_| {},
+        &AtomicBool::new(false),
+    );
+
+    let file = &report.files[0];
+    assert_eq!(file.format, Format::UnifiedLog);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(file.records_read, 2);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(str_field(&store, 0, "process.name"), Some("launchd"));
+    assert_eq!(store.field(0, "process.pid"), Some(ValueRef::Int(1)));
+    assert_eq!(
+        str_field(&store, 0, "event.action"),
+        Some("com.apple.xpc.launchd/core")
+    );
+    assert_eq!(
+        str_field(&store, 1, "event.action"),
+        Some("com.apple.xpc.launchd")
+    );
+    assert_eq!(
+        str_field(&store, 1, "unified_log.eventType"),
+        Some("activityCreateEvent")
+    );
+    assert_eq!(store.events()[1].origin.record, 31);
+
+    let raw = read_raw_event(&store, 1).unwrap();
+    assert!(raw.contains("activityCreateEvent"), "{raw}");
+    assert!(!raw.contains("Adding client"), "{raw}");
+}

@@ -33,6 +33,8 @@ pub enum Format {
     /// Elastic Endpoint events from macOS hosts: Elasticsearch hits, `_source` documents or
     /// search and EQL responses.
     ElasticEndpoint,
+    /// The macOS unified log as `log show --style ndjson` or `--style json` prints it.
+    UnifiedLog,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -48,6 +50,7 @@ impl Format {
             Format::Syslog => "syslog",
             Format::SentinelSyslog => "sentinel-syslog",
             Format::ElasticEndpoint => "elastic-endpoint",
+            Format::UnifiedLog => "macos-unifiedlog",
             Format::Unknown => "unknown",
         }
     }
@@ -62,6 +65,7 @@ impl Format {
             Format::Syslog,
             Format::SentinelSyslog,
             Format::ElasticEndpoint,
+            Format::UnifiedLog,
             Format::Unknown,
         ]
         .into_iter()
@@ -78,6 +82,7 @@ impl Format {
                 | Format::Syslog
                 | Format::SentinelSyslog
                 | Format::ElasticEndpoint
+                | Format::UnifiedLog
         )
     }
 }

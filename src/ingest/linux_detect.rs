@@ -5,6 +5,7 @@ use super::auditd::looks_like_auditd;
 use super::elastic_endpoint::looks_like_elastic_endpoint;
 use super::sentinel_syslog::looks_like_sentinel_syslog;
 use super::syslog::looks_like_syslog;
+use super::unified_log::looks_like_unified_log;
 
 /// Detects a Linux or macOS log format from a file's first bytes, or returns `None` to let
 /// the other detectors decide.
@@ -22,6 +23,9 @@ pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
     }
     if looks_like_elastic_endpoint(text) {
         return Some(Format::ElasticEndpoint);
+    }
+    if looks_like_unified_log(text) {
+        return Some(Format::UnifiedLog);
     }
     None
 }

@@ -18,6 +18,7 @@ mod report;
 mod sentinel_syslog;
 mod syslog;
 mod sysmon_linux;
+mod unified_log;
 mod walk;
 pub mod windows;
 
@@ -213,6 +214,7 @@ fn parse_candidate(
         Format::ElasticEndpoint => {
             elastic_endpoint::parse(path, id, cancel, &mut report, &mut events)
         }
+        Format::UnifiedLog => unified_log::parse(path, id, cancel, &mut report, &mut events),
         Format::SentinelSyslog => {
             sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
         }

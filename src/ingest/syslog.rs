@@ -469,6 +469,16 @@ pub(crate) fn map_line(line: &SyslogLine<'_>, timestamp: i64, origin: Origin) ->
     builder
 }
 
+/// Adds the fields of an sshd, sudo, su, cron, useradd or groupadd message, for formats that
+/// carry the same messages outside syslog lines. Returns whether `program` is one of those.
+pub(crate) fn map_auth_message(
+    builder: &mut EventBuilder,
+    program: Option<&str>,
+    message: &str,
+) -> bool {
+    messages::map_message(builder, program, message)
+}
+
 /// Reads back the line at byte `offset` of `path`.
 pub(crate) fn read_raw(path: &Path, offset: u64) -> Result<String, RawError> {
     let mut lines = read_lines_at(path, offset, 1)?;
