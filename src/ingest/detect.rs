@@ -35,6 +35,8 @@ pub enum Format {
     ElasticEndpoint,
     /// The macOS unified log as `log show --style ndjson` or `--style json` prints it.
     UnifiedLog,
+    /// systemd journal entries as `journalctl -o json` exports them.
+    Journald,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -51,6 +53,7 @@ impl Format {
             Format::SentinelSyslog => "sentinel-syslog",
             Format::ElasticEndpoint => "elastic-endpoint",
             Format::UnifiedLog => "macos-unifiedlog",
+            Format::Journald => "journald-json",
             Format::Unknown => "unknown",
         }
     }
@@ -66,6 +69,7 @@ impl Format {
             Format::SentinelSyslog,
             Format::ElasticEndpoint,
             Format::UnifiedLog,
+            Format::Journald,
             Format::Unknown,
         ]
         .into_iter()
@@ -83,6 +87,7 @@ impl Format {
                 | Format::SentinelSyslog
                 | Format::ElasticEndpoint
                 | Format::UnifiedLog
+                | Format::Journald
         )
     }
 }

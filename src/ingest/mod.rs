@@ -10,6 +10,7 @@ mod detect;
 mod elastic_endpoint;
 mod evtx_file;
 mod evtx_json;
+mod journald;
 mod json_stream;
 mod lines;
 mod linux_detect;
@@ -215,6 +216,7 @@ fn parse_candidate(
             elastic_endpoint::parse(path, id, cancel, &mut report, &mut events)
         }
         Format::UnifiedLog => unified_log::parse(path, id, cancel, &mut report, &mut events),
+        Format::Journald => journald::parse(path, id, cancel, &mut report, &mut events),
         Format::SentinelSyslog => {
             sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
         }
