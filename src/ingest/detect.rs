@@ -37,6 +37,8 @@ pub enum Format {
     UnifiedLog,
     /// systemd journal entries as `journalctl -o json` exports them.
     Journald,
+    /// osquery result logs (event, snapshot and batch results as JSON lines).
+    Osquery,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -54,6 +56,7 @@ impl Format {
             Format::ElasticEndpoint => "elastic-endpoint",
             Format::UnifiedLog => "macos-unifiedlog",
             Format::Journald => "journald-json",
+            Format::Osquery => "osquery",
             Format::Unknown => "unknown",
         }
     }
@@ -70,6 +73,7 @@ impl Format {
             Format::ElasticEndpoint,
             Format::UnifiedLog,
             Format::Journald,
+            Format::Osquery,
             Format::Unknown,
         ]
         .into_iter()
@@ -88,6 +92,7 @@ impl Format {
                 | Format::ElasticEndpoint
                 | Format::UnifiedLog
                 | Format::Journald
+                | Format::Osquery
         )
     }
 }

@@ -4,6 +4,7 @@ use super::Format;
 use super::auditd::looks_like_auditd;
 use super::elastic_endpoint::looks_like_elastic_endpoint;
 use super::journald::looks_like_journald;
+use super::osquery::looks_like_osquery;
 use super::sentinel_syslog::looks_like_sentinel_syslog;
 use super::syslog::looks_like_syslog;
 use super::unified_log::looks_like_unified_log;
@@ -30,6 +31,9 @@ pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
     }
     if looks_like_journald(text) {
         return Some(Format::Journald);
+    }
+    if looks_like_osquery(text) {
+        return Some(Format::Osquery);
     }
     None
 }

@@ -14,6 +14,7 @@ mod journald;
 mod json_stream;
 mod lines;
 mod linux_detect;
+mod osquery;
 mod raw;
 mod report;
 mod sentinel_syslog;
@@ -217,6 +218,7 @@ fn parse_candidate(
         }
         Format::UnifiedLog => unified_log::parse(path, id, cancel, &mut report, &mut events),
         Format::Journald => journald::parse(path, id, cancel, &mut report, &mut events),
+        Format::Osquery => osquery::parse(path, id, cancel, &mut report, &mut events),
         Format::SentinelSyslog => {
             sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
         }
