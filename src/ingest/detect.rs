@@ -39,6 +39,8 @@ pub enum Format {
     Journald,
     /// osquery result logs (event, snapshot and batch results as JSON lines).
     Osquery,
+    /// VMware ESXi and vCenter log lines (`hostd.log`, `vmkernel.log`, `shell.log`…).
+    Esxi,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -57,6 +59,7 @@ impl Format {
             Format::UnifiedLog => "macos-unifiedlog",
             Format::Journald => "journald-json",
             Format::Osquery => "osquery",
+            Format::Esxi => "esxi",
             Format::Unknown => "unknown",
         }
     }
@@ -74,6 +77,7 @@ impl Format {
             Format::UnifiedLog,
             Format::Journald,
             Format::Osquery,
+            Format::Esxi,
             Format::Unknown,
         ]
         .into_iter()
@@ -93,6 +97,7 @@ impl Format {
                 | Format::UnifiedLog
                 | Format::Journald
                 | Format::Osquery
+                | Format::Esxi
         )
     }
 }

@@ -3,6 +3,7 @@
 use super::Format;
 use super::auditd::looks_like_auditd;
 use super::elastic_endpoint::looks_like_elastic_endpoint;
+use super::esxi::looks_like_esxi;
 use super::journald::looks_like_journald;
 use super::osquery::looks_like_osquery;
 use super::sentinel_syslog::looks_like_sentinel_syslog;
@@ -16,6 +17,10 @@ pub(crate) fn detect(prefix: &[u8]) -> Option<Format> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if looks_like_auditd(text) {
         return Some(Format::Auditd);
+    }
+    // ESXi lines without a host name would also pass as syslog lines.
+    if looks_like_esxi(text) {
+        return Some(Format::Esxi);
     }
     if looks_like_syslog(text) {
         return Some(Format::Syslog);

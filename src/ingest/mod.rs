@@ -8,6 +8,7 @@
 mod auditd;
 mod detect;
 mod elastic_endpoint;
+mod esxi;
 mod evtx_file;
 mod evtx_json;
 mod journald;
@@ -219,6 +220,7 @@ fn parse_candidate(
         Format::UnifiedLog => unified_log::parse(path, id, cancel, &mut report, &mut events),
         Format::Journald => journald::parse(path, id, cancel, &mut report, &mut events),
         Format::Osquery => osquery::parse(path, id, cancel, &mut report, &mut events),
+        Format::Esxi => esxi::parse(path, id, cancel, &mut report, &mut events),
         Format::SentinelSyslog => {
             sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
         }

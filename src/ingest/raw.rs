@@ -103,6 +103,7 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         Format::UnifiedLog => read_json_document(path, line_offset(origin)?),
         Format::Journald => read_json_document(path, line_offset(origin)?),
         Format::Osquery => read_json_document(path, line_offset(origin)?),
+        Format::Esxi => super::esxi::read_raw(path, line_offset(origin)?),
         Format::SentinelSyslog => super::sentinel_syslog::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
