@@ -56,8 +56,8 @@ impl Format {
             Format::Syslog => "syslog",
             Format::SentinelSyslog => "sentinel-syslog",
             Format::ElasticEndpoint => "elastic-endpoint",
-            Format::UnifiedLog => "macos-unifiedlog",
-            Format::Journald => "journald-json",
+            Format::UnifiedLog => "unified-log",
+            Format::Journald => "journald",
             Format::Osquery => "osquery",
             Format::Esxi => "esxi",
             Format::Unknown => "unknown",
@@ -180,6 +180,29 @@ mod tests {
                 "input {:?}",
                 String::from_utf8_lossy(bytes)
             );
+        }
+    }
+
+    #[test]
+    fn format_names_match_serialized_names() {
+        let formats = [
+            Format::Evtx,
+            Format::EvtxJson,
+            Format::Json,
+            Format::Auditd,
+            Format::Syslog,
+            Format::SentinelSyslog,
+            Format::ElasticEndpoint,
+            Format::UnifiedLog,
+            Format::Journald,
+            Format::Osquery,
+            Format::Esxi,
+            Format::Unknown,
+        ];
+        for format in formats {
+            let serialized = serde_json::to_value(format).unwrap();
+            assert_eq!(serialized, format.name(), "{format:?}");
+            assert_eq!(Format::from_name(format.name()), Some(format));
         }
     }
 }

@@ -202,7 +202,7 @@ mod tests {
         let mut store = EventStore::new();
         store.add_file(SourceFile {
             path: "u.json".into(),
-            format: "macos-unifiedlog",
+            format: "unified-log",
         });
         for event in events {
             store.push(event);
