@@ -42,6 +42,19 @@ pub enum Format {
     Auditd,
     /// Syslog text lines (RFC 3164, as in `/var/log/auth.log`, or RFC 5424).
     Syslog,
+    /// Microsoft Sentinel `Syslog` table rows as JSON lines, such as Sysmon for Linux events.
+    SentinelSyslog,
+    /// Elastic Endpoint events from macOS hosts: Elasticsearch hits, `_source` documents or
+    /// search and EQL responses.
+    ElasticEndpoint,
+    /// The macOS unified log as `log show --style ndjson` or `--style json` prints it.
+    UnifiedLog,
+    /// systemd journal entries as `journalctl -o json` exports them.
+    Journald,
+    /// osquery result logs (event, snapshot and batch results as JSON lines).
+    Osquery,
+    /// VMware ESXi and vCenter log lines (`hostd.log`, `vmkernel.log`, `shell.log`…).
+    Esxi,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -61,6 +74,12 @@ impl Format {
             Format::Json => "json",
             Format::Auditd => "auditd",
             Format::Syslog => "syslog",
+            Format::SentinelSyslog => "sentinel-syslog",
+            Format::ElasticEndpoint => "elastic-endpoint",
+            Format::UnifiedLog => "unified-log",
+            Format::Journald => "journald",
+            Format::Osquery => "osquery",
+            Format::Esxi => "esxi",
             Format::Unknown => "unknown",
         }
     }
@@ -79,6 +98,12 @@ impl Format {
             Format::Json,
             Format::Auditd,
             Format::Syslog,
+            Format::SentinelSyslog,
+            Format::ElasticEndpoint,
+            Format::UnifiedLog,
+            Format::Journald,
+            Format::Osquery,
+            Format::Esxi,
             Format::Unknown,
         ]
         .into_iter()
@@ -99,6 +124,12 @@ impl Format {
                 | Format::ZeekTsv
                 | Format::Auditd
                 | Format::Syslog
+                | Format::SentinelSyslog
+                | Format::ElasticEndpoint
+                | Format::UnifiedLog
+                | Format::Journald
+                | Format::Osquery
+                | Format::Esxi
         )
     }
 }
@@ -185,6 +216,29 @@ mod tests {
                 "input {:?}",
                 String::from_utf8_lossy(bytes)
             );
+        }
+    }
+
+    #[test]
+    fn format_names_match_serialized_names() {
+        let formats = [
+            Format::Evtx,
+            Format::EvtxJson,
+            Format::Json,
+            Format::Auditd,
+            Format::Syslog,
+            Format::SentinelSyslog,
+            Format::ElasticEndpoint,
+            Format::UnifiedLog,
+            Format::Journald,
+            Format::Osquery,
+            Format::Esxi,
+            Format::Unknown,
+        ];
+        for format in formats {
+            let serialized = serde_json::to_value(format).unwrap();
+            assert_eq!(serialized, format.name(), "{format:?}");
+            assert_eq!(Format::from_name(format.name()), Some(format));
         }
     }
 }

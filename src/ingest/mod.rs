@@ -8,18 +8,26 @@
 mod auditd;
 pub mod cloudtrail;
 mod detect;
+mod elastic_endpoint;
 pub mod entra;
+mod esxi;
 mod evtx_file;
 mod evtx_json;
 mod input;
+mod journald;
 mod json_records;
+mod json_stream;
 mod lines;
 mod linux_detect;
 pub mod m365;
+mod osquery;
 mod raw;
 mod report;
+mod sentinel_syslog;
 mod sniff;
 mod syslog;
+mod sysmon_linux;
+mod unified_log;
 mod walk;
 pub mod windows;
 mod windows_json;
@@ -234,6 +242,16 @@ fn parse_candidate(
             json_records::parse(path, id, map, cancel, &mut report, &mut events)
         }
         Format::ZeekTsv => zeek::parse_tsv(path, id, cancel, &mut report, &mut events),
+        Format::ElasticEndpoint => {
+            elastic_endpoint::parse(path, id, cancel, &mut report, &mut events)
+        }
+        Format::UnifiedLog => unified_log::parse(path, id, cancel, &mut report, &mut events),
+        Format::Journald => journald::parse(path, id, cancel, &mut report, &mut events),
+        Format::Osquery => osquery::parse(path, id, cancel, &mut report, &mut events),
+        Format::Esxi => esxi::parse(path, id, cancel, &mut report, &mut events),
+        Format::SentinelSyslog => {
+            sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
+        }
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

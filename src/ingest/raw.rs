@@ -110,6 +110,12 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
             })?;
             read_line(path, offset)
         }
+        Format::ElasticEndpoint => read_json_document(path, line_offset(origin)?),
+        Format::UnifiedLog => read_json_document(path, line_offset(origin)?),
+        Format::Journald => read_json_document(path, line_offset(origin)?),
+        Format::Osquery => read_json_document(path, line_offset(origin)?),
+        Format::Esxi => super::esxi::read_raw(path, line_offset(origin)?),
+        Format::SentinelSyslog => super::sentinel_syslog::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
 }
@@ -158,7 +164,7 @@ fn read_evtx_record(path: &Path, record_id: u64) -> Result<String, RawError> {
     })
 }
 
-fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
+pub(crate) fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {
     let display = path.display().to_string();
     let io_error = |source| RawError::Io {
         path: display.clone(),

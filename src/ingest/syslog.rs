@@ -18,6 +18,7 @@ use super::LoadOptions;
 use super::lines::{read_lines_at, split_lines};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
+use super::sysmon_linux::{is_sysmon_xml, map_sysmon_xml};
 use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform};
 
 #[path = "syslog_messages.rs"]
@@ -230,6 +231,13 @@ pub(crate) fn parse_bytes(
             record: line.number,
             offset: Some(line.offset),
         };
+        if parsed.program == Some("sysmon") && is_sysmon_xml(parsed.message) {
+            match map_sysmon_xml(parsed.message, origin) {
+                Ok(event) => events.push(event),
+                Err(message) => report.push_error(location, message),
+            }
+            continue;
+        }
         events.push(map_line(&parsed, timestamp, origin));
     }
     if partial_lines > 0 {
@@ -429,7 +437,7 @@ fn split_structured_data(text: &str) -> (Option<&str>, &str) {
     }
 }
 
-fn map_line(line: &SyslogLine<'_>, timestamp: i64, origin: Origin) -> EventBuilder {
+pub(crate) fn map_line(line: &SyslogLine<'_>, timestamp: i64, origin: Origin) -> EventBuilder {
     let mut builder = EventBuilder::new(timestamp, LOG_SOURCE, Platform::Linux, origin);
     builder.field("event.kind", "event");
     builder.field("event.module", "system");
@@ -459,6 +467,16 @@ fn map_line(line: &SyslogLine<'_>, timestamp: i64, origin: Origin) -> EventBuild
     };
     builder.field("event.dataset", dataset);
     builder
+}
+
+/// Adds the fields of an sshd, sudo, su, cron, useradd or groupadd message, for formats that
+/// carry the same messages outside syslog lines. Returns whether `program` is one of those.
+pub(crate) fn map_auth_message(
+    builder: &mut EventBuilder,
+    program: Option<&str>,
+    message: &str,
+) -> bool {
+    messages::map_message(builder, program, message)
 }
 
 /// Reads back the line at byte `offset` of `path`.
