@@ -11,6 +11,7 @@ mod evtx_file;
 mod evtx_json;
 mod lines;
 mod linux_detect;
+mod memory;
 mod raw;
 mod report;
 mod syslog;
@@ -18,6 +19,7 @@ mod walk;
 pub mod windows;
 
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
+pub use memory::{MEMORY_PATH, parse_bytes};
 pub use raw::{RawError, read_raw, read_raw_event};
 pub use report::{
     FileReport, FileStatus, LoadReport, Location, MAX_ERRORS_PER_FILE, Progress, RecordError,
