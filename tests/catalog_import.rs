@@ -335,3 +335,91 @@ fn regenerate_shipped_catalog() {
         Err(error) => panic!("generation failed: {error}"),
     }
 }
+
+/// Checks one analytic of the embedded catalog against values read from the raw STIX bundle.
+fn assert_analytic(
+    catalog: &Catalog,
+    id: &str,
+    description: &str,
+    platform: &str,
+    log_sources: &[(&str, &str)],
+    mutable_elements: &[&str],
+) {
+    let analytic = catalog.analytic(id).expect("analytic in catalog");
+    assert_eq!(analytic.description, description, "{id}");
+    assert_eq!(analytic.platforms, [platform], "{id}");
+    let sources: Vec<(&str, &str)> = analytic
+        .log_sources
+        .iter()
+        .map(|l| (l.name.as_str(), l.channel.as_str()))
+        .collect();
+    assert_eq!(sources, log_sources, "{id}");
+    let fields: Vec<&str> = analytic
+        .mutable_elements
+        .iter()
+        .map(|m| m.field.as_str())
+        .collect();
+    assert_eq!(fields, mutable_elements, "{id}");
+}
+
+#[test]
+fn embedded_analytics_across_platforms() {
+    let catalog = Catalog::embedded().expect("embedded catalog parses");
+    assert_analytic(
+        &catalog,
+        "AN0746",
+        "Abuse of cloud messaging platforms to send mass spam or consume quota-based resources.",
+        "SaaS",
+        &[
+            ("m365:unified", "SendMessage"),
+            (
+                "saas:application",
+                "High-volume API calls or traffic via messaging or webhook service",
+            ),
+        ],
+        &["MessageRateThreshold", "APIKeyList"],
+    );
+    assert_analytic(
+        &catalog,
+        "AN0751",
+        "SSH session from new source IP followed by interactive shell or privilege escalation \
+         (e.g., sudo, su) and outbound lateral connection.",
+        "Linux",
+        &[
+            ("linux:syslog", "sshd: Accepted password/publickey"),
+            ("auditd:SYSCALL", "execve, USER_CMD"),
+        ],
+        &["SourceIP", "CommandList"],
+    );
+    assert_analytic(
+        &catalog,
+        "AN0754",
+        "vSphere API logins (vimService) or SSH to ESXi host followed by unauthorized shell \
+         commands or lateral remote logins from the ESXi host.",
+        "ESXi",
+        &[
+            ("esxi:vmkernel", "vim.fault.*, DCUI login, SSH shell"),
+            ("esxi:shell", "Command execution trace"),
+        ],
+        &["SessionType", "CommandPattern"],
+    );
+    assert_analytic(
+        &catalog,
+        "AN0766",
+        "Observes creation or modification of LaunchAgent/LaunchDaemon property list files \
+         combined with anomalous plist payload execution after user logon",
+        "macOS",
+        &[
+            (
+                "macos:unifiedlog",
+                "Observed loading of new LaunchAgent or LaunchDaemon plist",
+            ),
+            ("macos:unifiedlog", "write"),
+            (
+                "macos:unifiedlog",
+                "Execution of binary listed in newly modified LaunchAgent plist",
+            ),
+        ],
+        &["PlistKey", "TimeWindow"],
+    );
+}

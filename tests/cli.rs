@@ -205,3 +205,34 @@ fn attack_import_names_missing_bundle() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/nonexistent/bundle.json"), "{stderr}");
 }
+
+#[test]
+fn catalog_option_loads_an_import() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let shipped =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("analytics/attack/enterprise-attack-18.1.json");
+    let copy = dir.path().join("attack.json");
+    std::fs::copy(&shipped, &copy).expect("copy catalog");
+    let output = glexia(&[
+        "analytics",
+        "check",
+        "--catalog",
+        copy.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"attack_version\": ").expect("write broken catalog");
+    let failed = glexia(&[
+        "analytics",
+        "check",
+        "--catalog",
+        broken.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(failed.status.code(), Some(2), "{failed:?}");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("broken.json") || stderr.contains("catalog"),
+        "{stderr}"
+    );
+}

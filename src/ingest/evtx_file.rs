@@ -4,10 +4,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use evtx::err::EvtxError;
-use evtx::{EvtxParser, ParserSettings};
+use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 
 use super::report::{FileReport, Location};
-use super::windows::map_event;
+use super::windows::{map_event, note_clamped_times};
 use crate::store::{EventBuilder, FileId, Origin};
 
 /// How many records are parsed between two checks of the cancellation flag.
@@ -44,6 +44,48 @@ pub(crate) fn parse(
             return true;
         }
     };
+    if !parse_records(parser, file, cancel, report, events) {
+        return false;
+    }
+    if let Ok(bytes) = std::fs::read(path) {
+        check_truncation(&bytes, report);
+        check_chunk_checksums(&bytes, report);
+    }
+    true
+}
+
+/// Parses an EVTX file held in memory, like [`parse`] does for a file on disk.
+pub(crate) fn parse_bytes(
+    bytes: &[u8],
+    file: FileId,
+    cancel: &AtomicBool,
+    report: &mut FileReport,
+    events: &mut Vec<EventBuilder>,
+) -> bool {
+    // The crate's parser takes ownership of its buffer, and the truncation check below still
+    // needs the bytes, so this copies the input once.
+    let parser = match EvtxParser::from_buffer(bytes.to_vec()) {
+        Ok(parser) => parser,
+        Err(err) => {
+            report.push_error(Location::File, error_chain(&err));
+            return true;
+        }
+    };
+    if !parse_records(parser, file, cancel, report, events) {
+        return false;
+    }
+    check_truncation(bytes, report);
+    check_chunk_checksums(bytes, report);
+    true
+}
+
+fn parse_records<T: std::io::Read + std::io::Seek>(
+    parser: EvtxParser<T>,
+    file: FileId,
+    cancel: &AtomicBool,
+    report: &mut FileReport,
+    events: &mut Vec<EventBuilder>,
+) -> bool {
     let mut parser = parser.with_configuration(settings());
 
     for result in parser.records_json_value() {
@@ -79,7 +121,7 @@ pub(crate) fn parse(
             }
         }
     }
-    check_truncation(path, report);
+    note_clamped_times(events, report);
     true
 }
 
@@ -95,10 +137,7 @@ const CHUNK_SIZE: u64 = 65_536;
 /// The records of a partial chunk are counted from its header (first and last record number)
 /// when that header survived, and added to the records read, so read = loaded + skipped still
 /// holds.
-fn check_truncation(path: &Path, report: &mut FileReport) {
-    let Ok(bytes) = std::fs::read(path) else {
-        return;
-    };
+fn check_truncation(bytes: &[u8], report: &mut FileReport) {
     let length = bytes.len() as u64;
     if length < HEADER_SIZE {
         return;
@@ -127,7 +166,7 @@ fn check_truncation(path: &Path, report: &mut FileReport) {
         );
         report.records_read += lost.unwrap_or(0);
     }
-    let declared = u64::from(read_u16(&bytes, 42).unwrap_or(0));
+    let declared = u64::from(read_u16(bytes, 42).unwrap_or(0));
     let present = complete + u64::from(tail > 0);
     if declared > present {
         report.push_error(
@@ -137,6 +176,31 @@ fn check_truncation(path: &Path, report: &mut FileReport) {
                  records of the missing chunks are lost"
             ),
         );
+    }
+}
+
+/// Notes the chunks whose stored CRC32 does not match their content.
+///
+/// The parser runs with checksum validation off, because a responder wants every record that
+/// still parses, even from a damaged or edited chunk. A mismatch can mean either, so it is
+/// stated in the file's notes rather than hidden.
+fn check_chunk_checksums(bytes: &[u8], report: &mut FileReport) {
+    let chunks = bytes.get(HEADER_SIZE as usize..).unwrap_or_default();
+    let mismatched: Vec<String> = chunks
+        .chunks_exact(CHUNK_SIZE as usize)
+        .enumerate()
+        .filter(|(_, chunk)| chunk.starts_with(b"ElfChnk\0"))
+        .filter(|(_, chunk)| {
+            EvtxChunkData::new(chunk.to_vec(), false).is_ok_and(|data| !data.validate_checksum())
+        })
+        .map(|(number, _)| number.to_string())
+        .collect();
+    if !mismatched.is_empty() {
+        report.notes.push(format!(
+            "the stored checksum does not match the content of chunk {}; its records were \
+             loaded, but the chunk may be damaged or altered",
+            mismatched.join(", ")
+        ));
     }
 }
 

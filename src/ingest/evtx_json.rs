@@ -11,11 +11,21 @@ use serde_json::Value;
 
 use super::detect::strip_bom;
 use super::report::{FileReport, Location};
-use super::windows::map_event;
+use super::windows::{map_event, note_clamped_times};
 use crate::store::{EventBuilder, FileId, Origin};
 
 /// How many records are parsed between two checks of the cancellation flag.
 const CANCEL_CHECK_INTERVAL: u64 = 256;
+
+/// Maximum size of one JSON document, in bytes, the same bound as a line of the text formats.
+/// A larger document is reported as a skipped record rather than parsed.
+///
+/// NOTE: one EVTX record lives in a 64 KiB chunk, so its JSON rendering is far smaller than
+/// this in the samples seen so far, but the bound is an estimate, not a limit of the format.
+pub(crate) const MAX_DOCUMENT_BYTES: usize = super::lines::MAX_LINE_BYTES;
+
+// Nesting is bounded by serde_json, which rejects documents nested deeper than 128 arrays and
+// objects with "recursion limit exceeded", so a deep document is a skipped record too.
 
 /// Parses the file at `path`; see [`parse_bytes`].
 ///
@@ -92,8 +102,18 @@ pub(crate) fn parse_bytes(
             offset: start as u64,
         };
         report.records_read += 1;
-        let mut documents = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter();
+        // Parsing stops at the size bound, so an oversized document ends in an EOF error.
+        let window_end = bytes.len().min(start.saturating_add(MAX_DOCUMENT_BYTES));
+        let window = &bytes[start..window_end];
+        let mut documents = serde_json::Deserializer::from_slice(window).into_iter::<Value>();
         match documents.next() {
+            Some(Err(err)) if err.is_eof() && window_end < bytes.len() => {
+                report.push_error(
+                    location,
+                    format!("JSON document longer than {MAX_DOCUMENT_BYTES} bytes; not parsed"),
+                );
+                pos = next_document_start(bytes, start);
+            }
             Some(Ok(value)) => {
                 pos = start + documents.byte_offset();
                 let origin = Origin {
@@ -110,6 +130,7 @@ pub(crate) fn parse_bytes(
             None => break,
         }
     }
+    note_clamped_times(events, report);
     true
 }
 

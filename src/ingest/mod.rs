@@ -20,6 +20,7 @@ mod json_stream;
 mod lines;
 mod linux_detect;
 pub mod m365;
+mod memory;
 mod osquery;
 mod raw;
 mod report;
@@ -34,6 +35,7 @@ mod windows_json;
 pub mod zeek;
 
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
+pub use memory::{MEMORY_PATH, parse_bytes};
 pub use raw::{RawError, read_raw, read_raw_event};
 pub use report::{
     FileReport, FileStatus, LoadReport, Location, MAX_ERRORS_PER_FILE, Progress, RecordError,

@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use super::report::FileReport;
 use crate::store::{EventBuilder, Origin, PendingValue, Platform, Timestamp};
 
 /// The conversion that computes an ECS field from one `EventData` (or `UserData`) item.
@@ -653,13 +654,18 @@ pub fn map_event(record: &Value, origin: Origin) -> Result<EventBuilder, Mapping
         .ok_or(MappingError::NotAnEvent)?;
 
     let time_text = attribute(system.get("TimeCreated"), "SystemTime").unwrap_or_default();
-    let timestamp = parse_system_time(&time_text).ok_or(MappingError::InvalidTime(time_text))?;
+    let Some((timestamp, clamped)) = parse_system_time(&time_text) else {
+        return Err(MappingError::InvalidTime(time_text));
+    };
     let channel = system.get("Channel").and_then(text).unwrap_or_default();
     let event_id_text = system.get("EventID").and_then(text).unwrap_or_default();
     let event_id: Option<u32> = event_id_text.parse().ok();
 
     let mut builder = EventBuilder::new(timestamp, log_source(&channel), Platform::Windows, origin);
     add_system_fields(&mut builder, system, &channel, &event_id_text);
+    if clamped {
+        builder.field(ORIGINAL_TIME_FIELD, time_text);
+    }
 
     let data = collect_data(event);
     for (name, values) in &data.event_data {
@@ -1015,20 +1021,57 @@ fn attribute(element: Option<&Value>, name: &str) -> Option<String> {
     element?.get("#attributes")?.get(name).and_then(text)
 }
 
+/// The field that keeps the original `SystemTime` text of an event whose time was clamped.
+pub(crate) const ORIGINAL_TIME_FIELD: &str = "winlog.time_created";
+
 /// Parses `SystemTime` as RFC 3339 (`2019-03-19T23:34:30.443919Z`, what evtx 0.15 writes) or
 /// as `2019-03-19 23:34:30.443919 UTC` (older evtx_dump output), into Unix nanoseconds.
-fn parse_system_time(text: &str) -> Option<Timestamp> {
+///
+/// A valid time outside the range of [`Timestamp`] (before 1677-09-21 or after 2262-04-11,
+/// such as FILETIME 0, which is 1601-01-01) is clamped to the nearest end of the range, and
+/// the second value is `true`, so the record still loads and keeps its place in time order.
+fn parse_system_time(text: &str) -> Option<(Timestamp, bool)> {
     let text = text.trim();
     if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
-        return time.timestamp_nanos_opt();
+        return Some(clamp_nanos(time.timestamp_nanos_opt(), time.timestamp()));
     }
     let naive = text.strip_suffix(" UTC").unwrap_or(text);
     for layout in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
         if let Ok(time) = chrono::NaiveDateTime::parse_from_str(naive, layout) {
-            return time.and_utc().timestamp_nanos_opt();
+            let time = time.and_utc();
+            return Some(clamp_nanos(time.timestamp_nanos_opt(), time.timestamp()));
         }
     }
     None
+}
+
+/// Returns `nanos`, or when it overflowed, the end of the range on the side of `seconds`.
+fn clamp_nanos(nanos: Option<Timestamp>, seconds: i64) -> (Timestamp, bool) {
+    match nanos {
+        Some(nanos) => (nanos, false),
+        None if seconds < 0 => (Timestamp::MIN, true),
+        None => (Timestamp::MAX, true),
+    }
+}
+
+/// Adds a note to `report` counting the events whose time [`map_event`] clamped.
+pub(crate) fn note_clamped_times(events: &[EventBuilder], report: &mut FileReport) {
+    let clamped = events
+        .iter()
+        .filter(|event| {
+            event
+                .pending_fields()
+                .iter()
+                .any(|(name, _)| name == ORIGINAL_TIME_FIELD)
+        })
+        .count();
+    if clamped > 0 {
+        report.notes.push(format!(
+            "{clamped} records have a time outside 1677-09-21..2262-04-11, which nanosecond \
+             timestamps cannot hold: their @timestamp was clamped to the nearest end of that \
+             range and the original time is kept in {ORIGINAL_TIME_FIELD}"
+        ));
+    }
 }
 
 /// Renders [`MAPPINGS`] and [`LOG_SOURCES`] as the Markdown tables in this module's docs.

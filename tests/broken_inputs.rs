@@ -1,0 +1,800 @@
+//! Loads broken and hostile inputs, each built at test time in a temporary directory, and
+//! checks the outcome the loader promises for every one of them: no panic, no hang, a report
+//! entry naming the file and the record's location, the good records before and after the bad
+//! one still loaded, and records read = events loaded + records skipped.
+//!
+//! EVTX cases that need a real file derive it from the public sample logs beside the
+//! repository and skip with a message when they are absent. No copy of those files is kept.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use glexia::ingest::{self, FileReport, FileStatus, Format, LoadOptions, LoadReport, Location};
+use glexia::store::{EventStore, ValueRef};
+
+/// How long one load may take before the test calls it a hang. The largest input here is
+/// 20 MB of JSON, which loads in well under a second in a release build.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Loads `paths` on another thread and fails the test if it does not finish in time.
+fn load_with(paths: &[PathBuf], options: LoadOptions) -> (EventStore, LoadReport) {
+    let (sender, receiver) = mpsc::channel();
+    let paths = paths.to_vec();
+    std::thread::spawn(move || {
+        let outcome = ingest::load_with(&paths, &options, &|_| {}, &AtomicBool::new(false));
+        let _ = sender.send(outcome);
+    });
+    receiver
+        .recv_timeout(LOAD_TIMEOUT)
+        .expect("load did not finish in time (hang?) or panicked")
+}
+
+fn load(paths: &[PathBuf]) -> (EventStore, LoadReport) {
+    load_with(paths, LoadOptions::default())
+}
+
+/// Loads one file and returns the store and the file's report, after the checks every file
+/// must pass.
+fn load_one(path: &Path) -> (EventStore, FileReport) {
+    let (store, report) = load(&[path.to_path_buf()]);
+    assert_eq!(report.files.len(), 1, "{:?}", report.files);
+    let file = report.files.into_iter().next().unwrap();
+    assert_eq!(file.path, path, "the report names the file");
+    check_counts(&file);
+    assert_eq!(store.len() as u64, file.events_loaded);
+    (store, file)
+}
+
+fn check_counts(file: &FileReport) {
+    assert_eq!(
+        file.events_loaded + file.records_skipped,
+        file.records_read,
+        "records read = loaded + skipped for {}",
+        file.path.display()
+    );
+    for error in &file.errors {
+        assert!(
+            !error.message.starts_with("parser failed unexpectedly"),
+            "a parser panicked on {}: {}",
+            file.path.display(),
+            error.message
+        );
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn str_field<'a>(store: &'a EventStore, index: usize, name: &str) -> Option<&'a str> {
+    match store.field(index, name) {
+        Some(ValueRef::Str(text)) => Some(text),
+        _ => None,
+    }
+}
+
+/// The `record` part of each event's origin, in store order: the line for text formats.
+fn origin_records(store: &EventStore) -> Vec<u64> {
+    store.events().iter().map(|e| e.origin.record).collect()
+}
+
+fn line_location(line: u64, offset: usize) -> Location {
+    Location::Line {
+        line,
+        offset: offset as u64,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// evtx_dump JSON lines
+
+/// One evtx_dump JSON document on one line, for a Security 4688 event on `host`.
+fn json_record(id: u64, host: &str, time: &str) -> String {
+    format!(
+        concat!(
+            r#"{{"Event":{{"System":{{"EventID":4688,"EventRecordID":{id},"#,
+            r##""TimeCreated":{{"#attributes":{{"SystemTime":"{time}"}}}},"##,
+            r#""Channel":"Security","Computer":"{host}"}},"#,
+            r#""EventData":{{"NewProcessName":"C:\\Windows\\cmd.exe","NewProcessId":"0x1f4"}}}}}}"#
+        ),
+        id = id,
+        host = host,
+        time = time
+    )
+}
+
+fn good(id: u64) -> String {
+    json_record(id, "host", "2020-01-01T00:00:00Z")
+}
+
+#[test]
+fn json_lines_with_bom_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "bom.jsonl",
+        format!("\u{feff}{}\n{}\n", good(1), good(2)),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::EvtxJson);
+    assert_eq!(file.events_loaded, 2);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    // The BOM is three bytes, so the first record starts at offset 3.
+    assert_eq!(store.events()[0].origin.offset, Some(3));
+}
+
+#[test]
+fn json_lines_with_crlf_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "crlf.jsonl",
+        format!("{}\r\n{}\r\n{}\r\n", good(1), good(2), good(3)),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 3);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(origin_records(&store), vec![1, 2, 3]);
+}
+
+#[test]
+fn json_line_with_invalid_utf8_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("{}\n", good(1));
+    let mut bytes = first.clone().into_bytes();
+    let bad = good(2).replace("host", "h\u{1}st");
+    let bad = bad.replace('\u{1}', "\u{fffd}");
+    // Replace the three bytes of U+FFFD with one byte that is never valid UTF-8.
+    let bad = bad.into_bytes();
+    let marker = "\u{fffd}".as_bytes();
+    let at = bad.windows(3).position(|w| w == marker).unwrap();
+    bytes.extend_from_slice(&bad[..at]);
+    bytes.push(0xFF);
+    bytes.extend_from_slice(&bad[at + 3..]);
+    bytes.push(b'\n');
+    bytes.extend_from_slice(format!("{}\n", good(3)).as_bytes());
+    let path = write(dir.path(), "utf8.jsonl", &bytes);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert_eq!(file.errors[0].location, line_location(2, first.len()));
+    assert!(
+        file.errors[0].message.contains("invalid unicode"),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(origin_records(&store), vec![1, 3]);
+}
+
+#[test]
+fn json_line_of_20_mb_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("{}\n", good(1));
+    let huge = good(2).replace("cmd.exe", &"A".repeat(20_000_000));
+    let path = write(
+        dir.path(),
+        "long.jsonl",
+        format!("{first}{huge}\n{}\n", good(3)),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert_eq!(file.errors[0].location, line_location(2, first.len()));
+    assert!(
+        file.errors[0].message.contains("longer than"),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(origin_records(&store), vec![1, 3]);
+}
+
+#[test]
+fn json_nested_10000_deep_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("{}\n", good(1));
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep = good(2).replace(r#""Channel""#, &format!(r#""Deep":{nested},"Channel""#));
+    let path = write(
+        dir.path(),
+        "deep.jsonl",
+        format!("{first}{deep}\n{}\n", good(3)),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert_eq!(file.errors[0].location, line_location(2, first.len()));
+    assert!(
+        file.errors[0].message.contains("recursion limit"),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(origin_records(&store), vec![1, 3]);
+}
+
+#[test]
+fn json_duplicate_keys_keep_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = good(1).replace(
+        r#""Computer":"host""#,
+        r#""Computer":"first","Computer":"second""#,
+    );
+    let path = write(dir.path(), "dup.jsonl", format!("{record}\n"));
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 1);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(str_field(&store, 0, "host.name"), Some("second"));
+}
+
+#[test]
+fn json_numbers_as_strings_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = good(7)
+        .replace(r#""EventID":4688"#, r#""EventID":"4688""#)
+        .replace(r#""EventRecordID":7"#, r#""EventRecordID":"7""#)
+        .replace(r#""NewProcessId":"0x1f4""#, r#""NewProcessId":500"#);
+    let path = write(dir.path(), "strings.jsonl", format!("{record}\n"));
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 1);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(store.field(0, "winlog.event_id"), Some(ValueRef::Int(4688)));
+    assert_eq!(store.field(0, "winlog.record_id"), Some(ValueRef::Int(7)));
+    assert_eq!(str_field(&store, 0, "process.name"), Some("cmd.exe"));
+}
+
+#[test]
+fn json_concatenated_documents_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "concat.json",
+        format!("{}{}{}\n", good(1), good(2), good(3)),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 3);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    let offsets: Vec<Option<u64>> = store.events().iter().map(|e| e.origin.offset).collect();
+    let length = good(1).len() as u64;
+    assert_eq!(offsets, vec![Some(0), Some(length), Some(2 * length)]);
+}
+
+#[test]
+fn json_truncated_last_record_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("{}\n", good(1));
+    let last = good(2);
+    let path = write(
+        dir.path(),
+        "truncated.jsonl",
+        format!("{first}{}", &last[..last.len() / 2]),
+    );
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 2);
+    assert_eq!(file.events_loaded, 1);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert_eq!(file.errors[0].location, line_location(2, first.len()));
+    assert!(
+        file.errors[0].message.contains("EOF"),
+        "{}",
+        file.errors[0].message
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timestamps
+
+#[test]
+fn timestamp_in_future_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "future.jsonl",
+        format!("{}\n", json_record(1, "host", "2100-01-01T00:00:00Z")),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 1);
+    assert_eq!(store.events()[0].timestamp, 4_102_444_800_000_000_000);
+}
+
+#[test]
+fn timestamp_before_1970_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "old.jsonl",
+        format!("{}\n", json_record(1, "host", "1969-07-20T20:17:40Z")),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 1);
+    assert_eq!(store.events()[0].timestamp, -14_182_940_000_000_000);
+}
+
+#[test]
+fn timestamp_unparseable_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("{}\n", good(1));
+    let path = write(
+        dir.path(),
+        "badtime.jsonl",
+        format!(
+            "{first}{}\n{}\n",
+            json_record(2, "host", "yesterday"),
+            good(3)
+        ),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert_eq!(file.errors[0].location, line_location(2, first.len()));
+    assert!(
+        file.errors[0].message.contains("\"yesterday\""),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(origin_records(&store), vec![1, 3]);
+}
+
+#[test]
+fn timestamp_outside_nanosecond_range_is_clamped() {
+    let dir = tempfile::tempdir().unwrap();
+    // FILETIME 0 and a year past 2262 both fall outside i64 nanoseconds since 1970.
+    let path = write(
+        dir.path(),
+        "range.jsonl",
+        format!(
+            "{}\n{}\n{}\n",
+            json_record(1, "host", "1601-01-01T00:00:00Z"),
+            good(2),
+            json_record(3, "host", "2999-01-01T00:00:00Z"),
+        ),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 3);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    // The store is time-sorted, so the clamped events sit at both ends.
+    assert_eq!(store.events()[0].timestamp, i64::MIN);
+    assert_eq!(store.events()[2].timestamp, i64::MAX);
+    assert_eq!(
+        str_field(&store, 0, "winlog.time_created"),
+        Some("1601-01-01T00:00:00Z")
+    );
+    assert_eq!(
+        str_field(&store, 2, "winlog.time_created"),
+        Some("2999-01-01T00:00:00Z")
+    );
+    assert_eq!(str_field(&store, 1, "winlog.time_created"), None);
+    assert!(
+        file.notes.iter().any(|n| n.starts_with("2 records")),
+        "{:?}",
+        file.notes
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// auditd
+
+const AUDIT_GOOD_1: &str = "type=SYSCALL msg=audit(1605000000.100:10): arch=c000003e syscall=59 \
+success=yes exit=0 pid=100 uid=0 comm=\"ls\" exe=\"/usr/bin/ls\"";
+const AUDIT_GOOD_2: &str = "type=SYSCALL msg=audit(1605000000.300:12): arch=c000003e syscall=59 \
+success=yes exit=0 pid=102 uid=0 comm=\"id\" exe=\"/usr/bin/id\"";
+
+#[test]
+fn auditd_missing_serial_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("{AUDIT_GOOD_1}\n");
+    let path = write(
+        dir.path(),
+        "audit.log",
+        format!(
+            "{first}type=SYSCALL msg=audit(1605000000.200): syscall=59 pid=101\n{AUDIT_GOOD_2}\n"
+        ),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::Auditd);
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert_eq!(file.errors[0].location, line_location(2, first.len()));
+    assert!(
+        file.errors[0].message.contains("invalid audit stamp"),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(origin_records(&store), vec![1, 3]);
+}
+
+#[test]
+fn auditd_interleaved_events_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\
+type=SYSCALL msg=audit(1605000000.100:10): arch=c000003e syscall=59 success=yes pid=100 \
+comm=\"ls\" exe=\"/usr/bin/ls\"
+type=SYSCALL msg=audit(1605000000.100:11): arch=c000003e syscall=59 success=yes pid=200 \
+comm=\"id\" exe=\"/usr/bin/id\"
+type=CWD msg=audit(1605000000.100:10): cwd=\"/tmp\"
+type=CWD msg=audit(1605000000.100:11): cwd=\"/root\"
+type=EXECVE msg=audit(1605000000.100:11): argc=1 a0=\"id\"
+type=EXECVE msg=audit(1605000000.100:10): argc=2 a0=\"ls\" a1=\"-l\"
+";
+    let path = write(dir.path(), "audit.log", text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 2);
+    assert_eq!(file.events_loaded, 2);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    // Both events have the same time, so the store keeps file order.
+    assert_eq!(origin_records(&store), vec![1, 2]);
+    assert_eq!(str_field(&store, 0, "process.command_line"), Some("ls -l"));
+    assert_eq!(str_field(&store, 1, "process.command_line"), Some("id"));
+    assert_eq!(
+        str_field(&store, 0, "process.working_directory"),
+        Some("/tmp")
+    );
+    assert_eq!(
+        str_field(&store, 1, "process.working_directory"),
+        Some("/root")
+    );
+}
+
+#[test]
+fn auditd_bad_hex_keeps_raw_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{AUDIT_GOOD_1}\ntype=PROCTITLE msg=audit(1605000000.100:10): proctitle=6C73ZZ\n\
+         type=EXECVE msg=audit(1605000000.300:12): argc=1 a0=414\n{AUDIT_GOOD_2}\n"
+    );
+    let path = write(dir.path(), "audit.log", text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 2);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(str_field(&store, 0, "process.title"), Some("6C73ZZ"));
+    assert_eq!(str_field(&store, 1, "process.args"), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// syslog
+
+const NEW_YEAR: &str = "\
+Dec 31 23:59:58 host sshd[1]: Accepted password for alice from 10.0.0.1 port 22 ssh2
+Jan  1 00:00:01 host sshd[2]: Accepted password for bob from 10.0.0.2 port 22 ssh2
+";
+
+#[test]
+fn syslog_new_year_with_given_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "auth.log", NEW_YEAR);
+    let options = LoadOptions {
+        syslog_year: Some(2023),
+        syslog_utc_offset: None,
+    };
+
+    let (store, report) = load_with(std::slice::from_ref(&path), options);
+
+    check_counts(&report.files[0]);
+    assert_eq!(report.files[0].format, Format::Syslog);
+    assert_eq!(store.len(), 2);
+    // 2023-12-31T23:59:58Z and 2024-01-01T00:00:01Z.
+    assert_eq!(store.events()[0].timestamp, 1_704_067_198_000_000_000);
+    assert_eq!(store.events()[1].timestamp, 1_704_067_201_000_000_000);
+}
+
+#[test]
+fn syslog_new_year_from_mtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "auth.log", NEW_YEAR);
+    // Written on 2024-01-01T12:00:00Z, just after the New Year the lines cross.
+    let written = std::time::UNIX_EPOCH + Duration::from_secs(1_704_110_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(written)
+        .unwrap();
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(store.events()[0].timestamp, 1_704_067_198_000_000_000);
+    assert_eq!(store.events()[1].timestamp, 1_704_067_201_000_000_000);
+    assert!(
+        file.notes.iter().any(|n| n.contains("modification time")),
+        "{:?}",
+        file.notes
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// EVTX
+
+/// The public sample EVTX directory, or `None` (and a message) when it is absent.
+fn evtx_sample(name: &str) -> Option<Vec<u8>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/evtx")
+        .join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(err) => {
+            eprintln!("skipping: sample {} not readable: {err}", path.display());
+            None
+        }
+    }
+}
+
+/// A sample of 17 full chunks whose header declares 3, so a cut in chunk 1 leaves whole chunks
+/// on both sides and is a chunk short of what the header declares.
+const MULTI_CHUNK_SAMPLE: &str = "deepblue_password-spray.evtx";
+const HEADER_SIZE: usize = 4096;
+const CHUNK_SIZE: usize = 65_536;
+
+#[test]
+fn evtx_truncated_mid_chunk_keeps_earlier_chunks() {
+    let Some(bytes) = evtx_sample(MULTI_CHUNK_SAMPLE) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let intact = write(dir.path(), "intact.evtx", &bytes);
+    let (_, whole) = load_one(&intact);
+    let cut_at = HEADER_SIZE + CHUNK_SIZE + 30_000;
+    let path = write(dir.path(), "cut.evtx", &bytes[..cut_at]);
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.status, FileStatus::Loaded);
+    assert!(file.events_loaded > 0, "chunk 0 still loads");
+    assert!(file.events_loaded < whole.events_loaded);
+    let location = Location::EvtxChunkOffset {
+        chunk: Some(1),
+        offset: (HEADER_SIZE + CHUNK_SIZE) as u64,
+    };
+    let error = file
+        .errors
+        .iter()
+        .find(|e| e.location == location)
+        .unwrap_or_else(|| panic!("no error at {location}: {:?}", file.errors));
+    assert!(error.message.contains("file ends"), "{}", error.message);
+    assert!(
+        file.records_skipped > 0,
+        "records of chunk 1 count as skipped"
+    );
+    assert!(
+        file.errors
+            .iter()
+            .any(|e| e.message.contains("chunks but the file holds 2")),
+        "{:?}",
+        file.errors
+    );
+}
+
+#[test]
+fn evtx_bad_chunk_checksum_still_loads() {
+    let Some(mut bytes) = evtx_sample(MULTI_CHUNK_SAMPLE) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let intact = write(dir.path(), "intact.evtx", &bytes);
+    let (_, whole) = load_one(&intact);
+    // Chunk 1's header CRC32 is at byte 124 of the chunk; its records' CRC32 at byte 52.
+    let chunk = HEADER_SIZE + CHUNK_SIZE;
+    bytes[chunk + 124] ^= 0xFF;
+    bytes[chunk + 52] ^= 0xFF;
+    let path = write(dir.path(), "checksum.evtx", &bytes);
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.status, FileStatus::Loaded);
+    assert_eq!(file.events_loaded, whole.events_loaded);
+    assert!(
+        file.notes.iter().any(|n| n.contains("chunk 1")),
+        "{:?}",
+        file.notes
+    );
+}
+
+#[test]
+fn evtx_dirty_header_loads_in_full() {
+    let Some(mut bytes) = evtx_sample(MULTI_CHUNK_SAMPLE) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let intact = write(dir.path(), "intact.evtx", &bytes);
+    let (_, whole) = load_one(&intact);
+    // Header flags at byte 120: set "dirty" (bit 0); the header CRC32 at 124 is now stale.
+    bytes[120] |= 1;
+    // The stored chunk count at byte 42 claims only one chunk.
+    bytes[42..44].copy_from_slice(&1u16.to_le_bytes());
+    let path = write(dir.path(), "dirty.evtx", &bytes);
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.status, FileStatus::Loaded);
+    assert_eq!(file.events_loaded, whole.events_loaded);
+    assert_eq!(file.records_skipped, 0);
+}
+
+#[test]
+fn evtx_zero_bytes_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "empty.evtx", b"");
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.status, FileStatus::Skipped);
+    assert_eq!(file.format, Format::Unknown);
+    assert_eq!(file.records_read, 0);
+    assert_eq!(file.errors.len(), 1);
+    assert_eq!(file.errors[0].location, Location::File);
+}
+
+/// Bytes from a fixed xorshift sequence, so the case is the same on every run.
+fn pseudo_random_bytes(length: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn evtx_name_on_random_bytes_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "random.evtx", pseudo_random_bytes(200_000));
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.status, FileStatus::Skipped);
+    assert_eq!(file.format, Format::Unknown);
+    assert_eq!(file.errors[0].location, Location::File);
+}
+
+#[test]
+fn evtx_magic_before_random_bytes_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"ElfFile\0".to_vec();
+    bytes.extend(pseudo_random_bytes(200_000));
+    let path = write(dir.path(), "magic.evtx", bytes);
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::Evtx);
+    assert_eq!(file.status, FileStatus::Failed);
+    assert_eq!(file.events_loaded, 0);
+    assert!(!file.errors.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directories
+
+fn good_file(dir: &Path, name: &str) -> PathBuf {
+    write(dir, name, format!("{}\n{}\n", good(1), good(2)))
+}
+
+fn report_for<'a>(report: &'a LoadReport, path: &Path) -> &'a FileReport {
+    report
+        .files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{} not in report", path.display()))
+}
+
+/// Root reads files whatever their mode, so this uses an entry that fails for every user: a
+/// symbolic link to a file that does not exist.
+#[cfg(unix)]
+#[test]
+fn directory_with_unreadable_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = good_file(dir.path(), "a.jsonl");
+    let dangling = dir.path().join("b.jsonl");
+    std::os::unix::fs::symlink(dir.path().join("missing"), &dangling).unwrap();
+    let after = good_file(dir.path(), "c.jsonl");
+
+    let (store, report) = load(&[dir.path().to_path_buf()]);
+
+    assert_eq!(store.len(), 4);
+    assert_eq!(report_for(&report, &before).events_loaded, 2);
+    assert_eq!(report_for(&report, &after).events_loaded, 2);
+    let failed = report_for(&report, &dangling);
+    assert_eq!(failed.status, FileStatus::Failed);
+    assert_eq!(failed.errors[0].location, Location::File);
+    assert!(
+        failed.errors[0].message.contains("No such file"),
+        "{}",
+        failed.errors[0].message
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_with_symlink_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let before = good_file(root, "a.jsonl");
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::os::unix::fs::symlink(root, root.join("sub/up")).unwrap();
+    // Two links that point at each other never resolve to a file.
+    std::os::unix::fs::symlink(root.join("y"), root.join("x")).unwrap();
+    std::os::unix::fs::symlink(root.join("x"), root.join("y")).unwrap();
+
+    let (store, report) = load(&[root.to_path_buf()]);
+
+    assert_eq!(store.len(), 2);
+    assert_eq!(report_for(&report, &before).events_loaded, 2);
+    for name in ["x", "y"] {
+        let entry = report_for(&report, &root.join(name));
+        assert_eq!(entry.status, FileStatus::Failed);
+        assert!(
+            entry.errors[0].message.contains("symbolic links"),
+            "{}",
+            entry.errors[0].message
+        );
+    }
+    assert_eq!(report.files.len(), 3, "{:?}", report.files);
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_with_named_pipe_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = good_file(dir.path(), "a.jsonl");
+    let pipe = dir.path().join("b.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipping: mkfifo is not available");
+        return;
+    }
+    let after = good_file(dir.path(), "c.jsonl");
+
+    // Given both inside the directory and by name.
+    let (store, report) = load(&[dir.path().to_path_buf(), pipe.clone()]);
+
+    assert_eq!(store.len(), 4);
+    assert_eq!(report_for(&report, &before).events_loaded, 2);
+    assert_eq!(report_for(&report, &after).events_loaded, 2);
+    let entry = report_for(&report, &pipe);
+    assert_eq!(entry.status, FileStatus::Failed);
+    assert!(
+        entry.errors[0].message.contains("pipe"),
+        "{}",
+        entry.errors[0].message
+    );
+}
