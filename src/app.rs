@@ -191,6 +191,13 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 fn open_tui(setup: Setup, cli: &Cli, log_path: &Path) -> anyhow::Result<u8> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the TUI needs a terminal, and standard input or output is not one; for scripts, \
+             use 'glexia scan PATHS'"
+        );
+    }
     let sample_data = cli.paths.is_empty();
     let paths = if sample_data {
         let samples = samples_dir();

@@ -35,6 +35,9 @@ pub enum Inbound {
     Tick,
     /// Reading terminal input failed, with the error message.
     InputFailed(String),
+    /// The process was asked to end (SIGTERM, SIGHUP or SIGINT), so the TUI quits and restores
+    /// the terminal.
+    Terminate,
 }
 
 /// State of the background work, shown in the header.
@@ -489,6 +492,10 @@ impl App {
             Inbound::InputFailed(message) => {
                 tracing::error!(%message, "terminal input failed");
                 self.input_error = Some(message);
+            }
+            Inbound::Terminate => {
+                tracing::info!("quitting on a termination signal");
+                self.quit = true;
             }
         }
     }

@@ -54,6 +54,7 @@ pub(super) fn run(
     let (sender, inbox) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input(sender.clone(), Arc::clone(&stop))?;
+    spawn_signal_listener(sender.clone())?;
     spawn_forwarder(updates, sender)?;
 
     let result = event_loop(&mut app, &mut terminal, &inbox);
@@ -109,6 +110,29 @@ fn event_loop(
 }
 
 /// Reads terminal events on a thread of its own, because crossterm's reader blocks.
+/// Turns SIGTERM, SIGHUP and SIGINT into a quit, so that `kill` or a dropped SSH session
+/// leaves the terminal restored instead of stuck in the alternate screen and raw mode.
+///
+/// The thread blocks on the signals for the life of the process; it ends when a signal arrives
+/// after the UI has returned.
+fn spawn_signal_listener(sender: Sender<Inbound>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
+        .context("failed to listen for termination signals")?;
+    thread::Builder::new()
+        .name("glexia-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                tracing::info!(signal, "termination signal received");
+                if sender.send(Inbound::Terminate).is_err() {
+                    break;
+                }
+            }
+        })
+        .context("failed to start the signal thread")?;
+    Ok(())
+}
+
 fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result<JoinHandle<()>> {
     thread::Builder::new()
         .name("tui-input".to_owned())
