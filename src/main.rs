@@ -2,6 +2,12 @@
 
 use std::process::ExitCode;
 
+// mimalloc instead of the system allocator: loading frees and allocates millions of small
+// strings in turns, which glibc's malloc handles markedly slower (measured by the load
+// benchmark, see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     glexia::app::main()
 }

@@ -194,6 +194,12 @@ struct Row {
     check: String,
 }
 
+// mimalloc instead of the system allocator: loading frees and allocates millions of small
+// strings in turns, which glibc's malloc handles markedly slower (measured by the load
+// benchmark, see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--child") {

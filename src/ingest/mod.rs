@@ -98,52 +98,68 @@ pub fn load_with(
     let files_done = AtomicUsize::new(0);
     let events_parsed = AtomicU64::new(0);
 
-    let parsed: Vec<(FileReport, Vec<EventBuilder>)> = candidates
-        .par_iter()
-        .map(|candidate| {
-            let (report, events) = parse_candidate(candidate, options, cancel);
-            let events_so_far = events_parsed.fetch_add(events.len() as u64, Ordering::Relaxed)
-                + events.len() as u64;
-            progress(Progress {
-                files_done: files_done.fetch_add(1, Ordering::Relaxed) + 1,
-                files_total,
-                events: events_so_far,
-                path: report.path.clone(),
-            });
-            (report, events)
-        })
-        .collect();
-
     let mut store = EventStore::new();
     let mut load_report = LoadReport::default();
-    for (candidate, (mut report, events)) in candidates.iter().zip(parsed) {
-        if let Candidate::File {
-            path,
-            format,
-            id: Some(id),
-        } = candidate
-        {
-            // Ids were handed out in this same order; they differ only past u32::MAX files,
-            // where `add_file` saturates.
-            let added = store.add_file(SourceFile {
-                path: path.clone(),
-                format: format.name(),
-            });
-            if added != *id {
-                tracing::error!(path = %path.display(), "file id mismatch; too many files");
-            }
+    // Files are parsed a few at a time and interned into the store as each batch ends: a file's
+    // events as owned strings take several times the memory of their interned form, so parsing
+    // every file before interning any would hold the whole collection that way at once.
+    let batch_size = (rayon::current_num_threads() * 2).max(2);
+    for batch in candidates.chunks(batch_size) {
+        let parsed: Vec<(FileReport, Vec<EventBuilder>)> = batch
+            .par_iter()
+            .map(|candidate| {
+                let (report, events) = parse_candidate(candidate, options, cancel);
+                let events_so_far = events_parsed.fetch_add(events.len() as u64, Ordering::Relaxed)
+                    + events.len() as u64;
+                progress(Progress {
+                    files_done: files_done.fetch_add(1, Ordering::Relaxed) + 1,
+                    files_total,
+                    events: events_so_far,
+                    path: report.path.clone(),
+                });
+                (report, events)
+            })
+            .collect();
+        for (candidate, (report, events)) in batch.iter().zip(parsed) {
+            add_file(&mut store, &mut load_report, candidate, report, events);
         }
-        report.events_loaded = events.len() as u64;
-        report.records_skipped = report.records_read.saturating_sub(report.events_loaded);
-        for event in events {
-            store.push(event);
-        }
-        load_report.cancelled |= report.status == FileStatus::Cancelled;
-        load_report.files.push(report);
     }
     store.sort();
     load_report.compute_totals();
     (store, load_report)
+}
+
+/// Registers one parsed file in the store, interns its events and records its report.
+fn add_file(
+    store: &mut EventStore,
+    load_report: &mut LoadReport,
+    candidate: &Candidate,
+    mut report: FileReport,
+    events: Vec<EventBuilder>,
+) {
+    if let Candidate::File {
+        path,
+        format,
+        id: Some(id),
+    } = candidate
+    {
+        // Ids were handed out in this same order; they differ only past u32::MAX files,
+        // where `add_file` saturates.
+        let added = store.add_file(SourceFile {
+            path: path.clone(),
+            format: format.name(),
+        });
+        if added != *id {
+            tracing::error!(path = %path.display(), "file id mismatch; too many files");
+        }
+    }
+    report.events_loaded = events.len() as u64;
+    report.records_skipped = report.records_read.saturating_sub(report.events_loaded);
+    for event in events {
+        store.push(event);
+    }
+    load_report.cancelled |= report.status == FileStatus::Cancelled;
+    load_report.files.push(report);
 }
 
 /// Detects each walked file's format, in parallel, and hands out store ids in walk order.
