@@ -31,12 +31,22 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // A reader such as `head` closing the pipe early is not an error of ours.
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(EXIT_FOUND),
         Err(error) => {
             let message = format!("{error:#}");
             eprintln!("glexia: {}", crate::tui::sanitize::sanitize(&message));
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
