@@ -775,9 +775,11 @@ impl App {
     fn handle_overlay(&mut self, action: Action) {
         let page = self.page;
         let problems = self.summary.as_ref().map_or(0, |s| s.problems.len());
-        // The help scrolls by its first line, which can go no further than a page from the end.
+        // The help scrolls by its first line. The overlay is shorter than a page of the main
+        // view, so the bound leaves a page's worth of room and drawing clamps the first line
+        // to show the end; a tighter bound here once hid the last lines at 80x24.
         let help_lines = keymap::KEYMAP.len() + keymap::SCOPES.len() * 2;
-        let help = help_lines.saturating_sub(page) + 1;
+        let help = help_lines.saturating_sub(page / 2) + 1;
         let picker_len = match &self.overlay {
             Some(Overlay::Picker { kind, query, .. }) => self.picker_rows(*kind, query).len() + 1,
             _ => 0,
