@@ -4,48 +4,14 @@
 //! `audit(<time>:<serial>)` stamps (`grep -o 'audit([0-9.:]*)' | sort -u | wc -l`), and the
 //! hex-encoded values were decoded with Python's `bytes.fromhex`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{data_dir, events_of, file_report, load};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use glexia::ingest::{self, FileReport, FileStatus, Format, LoadReport, Location};
+use glexia::ingest::{self, FileStatus, Format, LoadReport, Location};
 use glexia::store::{EventStore, ValueRef};
-
-/// The shared sample data directory, or `None` (and a message) when it is absent.
-fn data_dir(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(name);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: sample directory {} not found", dir.display());
-        None
-    }
-}
-
-fn load(paths: &[PathBuf]) -> (EventStore, LoadReport) {
-    ingest::load(paths, &|_| {}, &AtomicBool::new(false))
-}
-
-fn file_report<'a>(report: &'a LoadReport, name: &str) -> &'a FileReport {
-    report
-        .files
-        .iter()
-        .find(|f| f.path.file_name().is_some_and(|n| n == name))
-        .unwrap_or_else(|| panic!("{name} not in report"))
-}
-
-/// Indexes of events from file `name`, in store (time) order.
-fn events_of(store: &EventStore, name: &str) -> Vec<usize> {
-    let file = store
-        .files
-        .iter()
-        .position(|f| f.path.file_name().is_some_and(|n| n == name))
-        .unwrap_or_else(|| panic!("{name} not in store"));
-    (0..store.len())
-        .filter(|&i| store.events()[i].origin.file as usize == file)
-        .collect()
-}
 
 fn str_field<'a>(store: &'a EventStore, index: usize, name: &str) -> Option<&'a str> {
     match store.field(index, name) {

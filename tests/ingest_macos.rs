@@ -3,6 +3,9 @@
 //! The pinned counts and fields were read with Python's `json.JSONDecoder.raw_decode`, one
 //! document after another; the malformed file fails there at line 28 column 4.
 
+mod common;
+
+use common::events_of;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -24,18 +27,6 @@ fn str_field<'a>(store: &'a EventStore, index: usize, name: &str) -> Option<&'a 
         Some(ValueRef::Str(s)) => Some(s),
         _ => None,
     }
-}
-
-/// Indexes of events from file `name`, in store (time) order.
-fn events_of(store: &EventStore, name: &str) -> Vec<usize> {
-    let file = store
-        .files
-        .iter()
-        .position(|f| f.path.file_name().is_some_and(|n| n == name))
-        .unwrap_or_else(|| panic!("{name} not in store"));
-    (0..store.len())
-        .filter(|&i| store.events()[i].origin.file as usize == file)
-        .collect()
 }
 
 fn counts(report: &LoadReport, name: &str) -> (Format, u64, u64, u64) {

@@ -5,48 +5,12 @@
 //! chunk count in the file header, so for the file whose header lags its chunks the counts
 //! were taken by reading every chunk that starts with the `ElfChnk` magic.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+mod common;
 
-use glexia::ingest::{self, FileReport, FileStatus, Format, LoadReport};
+use common::{data_dir, events_of, file_report, load};
+
+use glexia::ingest::{self, FileReport, FileStatus, Format};
 use glexia::store::{EventStore, ValueRef};
-
-/// The shared sample data directory, or `None` (and a message) when it is absent.
-fn data_dir(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(name);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: sample directory {} not found", dir.display());
-        None
-    }
-}
-
-fn load(paths: &[PathBuf]) -> (EventStore, LoadReport) {
-    ingest::load(paths, &|_| {}, &AtomicBool::new(false))
-}
-
-fn file_report<'a>(report: &'a LoadReport, name: &str) -> &'a FileReport {
-    report
-        .files
-        .iter()
-        .find(|f| f.path.file_name().is_some_and(|n| n == name))
-        .unwrap_or_else(|| panic!("{name} not in report"))
-}
-
-/// Indexes of events from file `name`, in store (time) order.
-fn events_of(store: &EventStore, name: &str) -> Vec<usize> {
-    let file = store
-        .files
-        .iter()
-        .position(|f| f.path.file_name().is_some_and(|n| n == name))
-        .unwrap_or_else(|| panic!("{name} not in store"));
-    (0..store.len())
-        .filter(|&i| store.events()[i].origin.file as usize == file)
-        .collect()
-}
 
 fn count_code(store: &EventStore, events: &[usize], code: &str) -> usize {
     events
