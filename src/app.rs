@@ -114,7 +114,7 @@ fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> 
     out.flush()?;
     let totals = &result.report.totals;
     // Files of an unsupported format are listed as skipped but do not fail the scan, since a
-    // collection folder usually holds notes and tool output beside the logs.
+    // collection folder usually contains notes and tool output beside the logs.
     let file_errors = result
         .report
         .files
@@ -134,12 +134,12 @@ fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> 
     })
 }
 
-/// The bundled samples folder: beside the executable's source tree when run through Cargo.
+/// Returns the bundled samples folder, in the source tree the binary was built from.
 pub fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
-/// The log's default place: `$XDG_STATE_HOME/glexia/glexia.log`, else
+/// Returns the log's default path: `$XDG_STATE_HOME/glexia/glexia.log`, else
 /// `~/.local/state/glexia/glexia.log`.
 ///
 /// A per-user folder, unlike a fixed name in the shared temporary folder, cannot be replaced by

@@ -257,7 +257,7 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
         counted(totals.records_skipped, "record"),
     )?;
     // Files in no supported format are summed up rather than listed as errors: a case folder
-    // often holds thousands of notes, rules and tool outputs beside the logs.
+    // often contains thousands of notes, rules and tool outputs beside the logs.
     let skipped: Vec<&crate::ingest::FileReport> = result
         .report
         .files

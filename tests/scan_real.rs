@@ -1,4 +1,4 @@
-//! The whole pipeline on public attack recordings that nobody on this project wrote.
+//! The whole pipeline on public attack recordings written outside this project.
 //!
 //! The files live beside the repository, in `../shared/data`; a fresh clone has no such folder,
 //! and then every test here says so and passes without checking anything. Each pinned value was
@@ -44,7 +44,7 @@ fn chain_records(result: &ScanResult, analytic: &str) -> Vec<Vec<u64>> {
 }
 
 /// Runs step `step` of an analytic's sequence as a query of its own, returning the records it
-/// matches, so a test can show which half of a chain the data holds.
+/// matches, so a test can show which half of a chain the data contains.
 fn step_records(setup: &Setup, result: &ScanResult, analytic: &str, step: usize) -> Vec<u64> {
     let analytic = setup.analytic(analytic).expect("analytic ships");
     let QueryBody::Sequence(sequence) = &analytic.query.body else {
@@ -109,7 +109,7 @@ fn hidden_run_value_without_process_creation_has_no_chain() {
     let (setup, result) = scan(&[file]);
     assert_eq!(result.report.totals.events_loaded, 1);
     // The one record is the Run-key write (Sysmon 13 by a.exe), which the registry step
-    // matches; the recording holds no process creation to pair it with, so AN0764 stays quiet.
+    // matches; the recording contains no process creation to pair it with, so AN0764 stays quiet.
     assert_eq!(step_records(&setup, &result, "AN0764", 1), [1]);
     assert!(step_records(&setup, &result, "AN0764", 0).is_empty());
     assert!(chain_records(&result, "AN0764").is_empty());
@@ -138,7 +138,7 @@ fn whole_evtx_folder_loads_every_record() {
     let totals = &result.report.totals;
     assert_eq!(totals.files, 19);
     assert_eq!(totals.files_loaded, 19);
-    // 1,408 records in all, counted file by file with python-evtx; the WMI-Activity file holds
+    // 1,408 records in all, counted file by file with python-evtx; the WMI-Activity file contains
     // ten more (records 892-901) in a 13th chunk that its header's chunk count leaves out.
     assert_eq!(totals.records_read, 1408);
     assert_eq!(totals.events_loaded, 1408);
@@ -211,7 +211,7 @@ fn truncated_evtx_keeps_whole_chunks() {
     };
     let dir = tempfile::tempdir().expect("temporary folder");
     // Chunks 0 and 1 (records 1-210) survive whole; chunk 2 is cut after 64,832 of its
-    // 65,536 bytes, losing its 85 records (211-295) as its header says.
+    // 65,536 bytes, losing its 85 records (211-295) as its header records.
     let path = truncated_copy(&source, dir.path(), 200_000);
     let (_, result) = scan(&[path]);
     let file = &result.report.files[0];

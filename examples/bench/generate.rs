@@ -41,7 +41,7 @@ impl Rng {
     }
 }
 
-/// What to write and what a scan should then find.
+/// The sizes to write and the chains a scan must then find.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
     /// Total number of events, noise and stories together.
@@ -53,7 +53,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// A plan for `events` events: one host per 20,000 events (at least 4) and one story per
+    /// Plans `events` events: one host per 20,000 events (at least 4) and one story per
     /// analytic per 50,000 events (at least 1).
     pub fn for_events(events: u64) -> Plan {
         Plan {
@@ -358,7 +358,7 @@ pub fn generate(dir: &Path, plan: Plan, seed: u64) -> std::io::Result<Written> {
 }
 
 /// Plants one chain of each analytic, each on its own host, each with a process name seen
-/// nowhere else so that AN0750's rarity holds at any size.
+/// nowhere else so that AN0750's rarity condition is met at any size.
 fn plant_story(
     story: u64,
     at_seconds: i64,

@@ -1,4 +1,4 @@
-//! Log-source coverage: which ATT&CK log sources the loaded data holds, and whether each
+//! Log-source coverage: which ATT&CK log sources the loaded data contains, and whether each
 //! analytic could be satisfied by it.
 //!
 //! Coverage tells two silences apart: an analytic that found nothing in data holding all its log
@@ -12,7 +12,7 @@ use crate::analytics::event_codes;
 use crate::catalog::Catalog;
 use crate::store::{EventStore, StoredValue, Sym};
 
-/// How much of an analytic's log sources the loaded data holds.
+/// The share of an analytic's log sources that the loaded data contains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {

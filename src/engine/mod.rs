@@ -99,7 +99,7 @@ pub struct AnalyticSummary {
     pub log_sources: Vec<String>,
     /// Whether the loaded data carries at least one of those log sources.
     pub data_present: bool,
-    /// How much of those log sources the loaded data holds, once data is loaded.
+    /// The share of those log sources the loaded data contains, once data is loaded.
     pub coverage: Option<AnalyticCoverage>,
     /// ATT&CK's mutable elements, as `(field, description)`.
     pub mutable_elements: Vec<(String, String)>,

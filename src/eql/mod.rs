@@ -1,7 +1,7 @@
 //! EQL, the event query language, as the reference implementation (the `eql` package on PyPI)
 //! and Elastic's documentation define it.
 //!
-//! The evaluator knows nothing about file formats or the event store: it reads events through
+//! The evaluator depends on no file format and not on the event store: it reads events through
 //! the [`Document`] trait, which the store's events and plain JSON values both implement.
 //!
 //! [`parse`] turns query text into a [`Query`]; [`execute`] runs it over events given in time
@@ -76,7 +76,7 @@ impl Value<'_> {
     }
 }
 
-/// An event as the evaluator sees it.
+/// An event as the evaluator reads it.
 pub trait Document {
     /// Looks up a field by its dotted ECS-style name (`process.parent.name`), or `None` when
     /// the event lacks it.

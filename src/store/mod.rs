@@ -62,7 +62,7 @@ impl Platform {
         Platform::Containers,
     ];
 
-    /// The platform's name as ATT&CK spells it (`macOS`, `Identity Provider`…).
+    /// Returns the platform's name as ATT&CK spells it (`macOS`, `Identity Provider`…).
     pub fn attack_name(self) -> &'static str {
         match self {
             Platform::Windows => "Windows",
@@ -95,7 +95,7 @@ impl std::fmt::Display for Platform {
 /// Index of a loaded file in [`EventStore::files`].
 pub type FileId = u32;
 
-/// Where an event came from, precise enough to read the raw record back and cite it.
+/// The source location of an event, precise enough to read the raw record back and cite it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Origin {
     /// The file the record was read from.
@@ -106,7 +106,7 @@ pub struct Origin {
     pub offset: Option<u64>,
 }
 
-/// A source file as the store knows it.
+/// A source file as the store records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
     /// The path as given or found while walking directories.
@@ -124,14 +124,14 @@ pub struct Event {
     pub log_source: Sym,
     /// The ATT&CK platform of the host or service that wrote the record.
     pub platform: Platform,
-    /// Where the raw record lives.
+    /// The location of the raw record.
     pub origin: Origin,
     /// ECS and original fields, sorted by field symbol for binary search.
     fields: Box<[(Sym, StoredValue)]>,
 }
 
 impl Event {
-    /// The event's fields in symbol order.
+    /// Returns the event's fields in symbol order.
     pub fn fields(&self) -> &[(Sym, StoredValue)] {
         &self.fields
     }
@@ -233,7 +233,7 @@ impl EventBuilder {
         self.timestamp
     }
 
-    /// The fields added so far, in insertion order.
+    /// Returns the fields added so far, in insertion order.
     pub fn pending_fields(&self) -> &[(String, PendingValue)] {
         &self.fields
     }
@@ -294,7 +294,7 @@ impl EventStore {
         self.events.sort_by_key(|e| e.timestamp);
     }
 
-    /// Every event, time-ordered after [`EventStore::sort`].
+    /// Returns every event, time-ordered after [`EventStore::sort`].
     pub fn events(&self) -> &[Event] {
         &self.events
     }
@@ -304,7 +304,7 @@ impl EventStore {
         self.events.len()
     }
 
-    /// Whether the store holds no event.
+    /// Returns whether the store contains no event.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }
@@ -316,14 +316,14 @@ impl EventStore {
         Some(value.resolve(&self.strings))
     }
 
-    /// The ATT&CK log source name of event `index`.
+    /// Returns the ATT&CK log source name of event `index`.
     pub fn log_source(&self, index: usize) -> &str {
         self.events
             .get(index)
             .map_or("", |e| self.strings.resolve(e.log_source))
     }
 
-    /// The path of a loaded file.
+    /// Returns the path of a loaded file.
     pub fn file_path(&self, file: FileId) -> Option<&std::path::Path> {
         self.files.get(file as usize).map(|f| f.path.as_path())
     }

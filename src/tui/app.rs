@@ -776,8 +776,8 @@ impl App {
         let page = self.page;
         let problems = self.summary.as_ref().map_or(0, |s| s.problems.len());
         // The help scrolls by its first line. The overlay is shorter than a page of the main
-        // view, so the bound leaves a page's worth of room and drawing clamps the first line
-        // to show the end; a tighter bound here once hid the last lines at 80x24.
+        // view, so this bound leaves room and the drawing clamps the first line to show the
+        // end. A tighter bound hid the last lines at 80x24.
         let help_lines = keymap::KEYMAP.len() + keymap::SCOPES.len() * 2;
         let help = help_lines.saturating_sub(page / 2) + 1;
         let picker_len = match &self.overlay {
