@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use glexia::engine::{Frequencies, StoreDocument};
+use glexia::engine::StoreDocument;
 use glexia::eql::{self, LineageOptions, Options, Query};
 use glexia::store::{EventBuilder, EventStore, Origin, PendingValue, Platform};
 use serde_json::Value as Json;
@@ -203,9 +203,8 @@ fn applicable_queries(dir: &Path, base: &[Json]) -> Result<Vec<(String, Query)>,
         .and_then(toml::Value::as_array)
         .ok_or("test_queries.toml has no queries")?;
     let store = build_store(base);
-    let frequencies = Frequencies::default();
     let documents: Vec<StoreDocument<'_>> = (0..store.len())
-        .map(|index| StoreDocument::new(&store, &frequencies, index))
+        .map(|index| StoreDocument::new(&store, index))
         .collect();
     let mut applicable = Vec::new();
     for entry in entries {
@@ -313,9 +312,8 @@ fn main() -> Result<(), String> {
 
     let events = replicate(&base, settings.events);
     let store = build_store(&events);
-    let frequencies = Frequencies::default();
     let documents: Vec<StoreDocument<'_>> = (0..store.len())
-        .map(|index| StoreDocument::new(&store, &frequencies, index))
+        .map(|index| StoreDocument::new(&store, index))
         .collect();
     println!(
         "{} events ({} copies of {})",

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::engine::{Frequencies, StoreDocument};
+use crate::engine::StoreDocument;
 use crate::eql::{self, Aggregate, Document, Match, Value};
 use crate::ingest;
 use crate::output;
@@ -234,9 +234,8 @@ fn run_on_logs(
     }
     let cancel = AtomicBool::new(false);
     let (store, report) = ingest::load(&request.paths, &|_| {}, &cancel);
-    let frequencies = Frequencies::default();
     let documents: Vec<StoreDocument<'_>> = (0..store.len())
-        .map(|index| StoreDocument::new(&store, &frequencies, index))
+        .map(|index| StoreDocument::new(&store, index))
         .collect();
     let matches = match eql::execute(query, &documents, &eql::Options::default()) {
         Ok(matches) => matches,

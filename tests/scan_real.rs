@@ -55,14 +55,21 @@ fn step_records(setup: &Setup, result: &ScanResult, analytic: &str, step: usize)
         pipes: Vec::new(),
     };
     let store = &result.store;
-    let frequencies = engine::Frequencies::compute(store, &setup.analytics);
-    let documents: Vec<_> = (0..store.len())
-        .map(|i| engine::StoreDocument::new(store, &frequencies, i))
+    let selected = engine::select_events(store, analytic);
+    let columns =
+        engine::StatisticColumns::compute(store, &analytic.statistics, &selected, &setup.options)
+            .expect("statistics compute");
+    let documents: Vec<_> = selected
+        .iter()
+        .enumerate()
+        .map(|(position, &i)| {
+            engine::StoreDocument::new(store, i).with_statistics(&columns, position)
+        })
         .collect();
     eql::execute(&query, &documents, &setup.options)
         .expect("step runs")
         .iter()
-        .map(|m| store.events()[m.events[0]].origin.record)
+        .map(|m| store.events()[selected[m.events[0]]].origin.record)
         .collect()
 }
 

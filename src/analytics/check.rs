@@ -2,7 +2,8 @@
 //!
 //! An analytic passes when its id exists in the catalog, its platform and technique agree with
 //! the catalog's, every log source it reads is one the ATT&CK analytic names (directly or through
-//! a data component it references), and every tunable is one of its mutable elements.
+//! a data component it references), and every tunable is one of its mutable elements unless the file marks it
+//! `mutable_element = false`.
 
 use std::path::PathBuf;
 
@@ -116,7 +117,7 @@ fn check_one(analytic: &Analytic, catalog: &Catalog) -> Vec<CheckError> {
         }
     }
 
-    for tunable in &analytic.tunables {
+    for tunable in analytic.tunables.iter().filter(|t| t.mutable_element) {
         if !entry
             .mutable_elements
             .iter()

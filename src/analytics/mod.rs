@@ -9,9 +9,11 @@
 //! catalog check compares it with the log sources ATT&CK names for the analytic.
 
 mod check;
+mod statistic;
 mod tunable;
 
 pub use check::{CheckError, check, event_codes};
+pub use statistic::{STATISTIC_PREFIX, Statistic, StatisticFile, StatisticKind};
 pub use tunable::{Tunable, TunableKind, TunableValue};
 
 use std::collections::BTreeMap;
@@ -61,6 +63,9 @@ pub struct AnalyticFile {
     /// Tunables keyed by the ATT&CK mutable element they implement.
     #[serde(default)]
     pub tunables: BTreeMap<String, TunableFile>,
+    /// Values computed from the loaded data that the query reads as `glexia.` fields.
+    #[serde(default)]
+    pub statistics: Vec<StatisticFile>,
     /// The EQL query, with `{{Name}}` where a tunable's value goes.
     pub query: String,
 }
@@ -86,6 +91,14 @@ pub struct TunableFile {
     pub default: toml::Value,
     /// One line on what the value changes.
     pub help: String,
+    /// `false` for a threshold the query needs that ATT&CK does not list as a mutable element;
+    /// the catalog check then does not look it up.
+    #[serde(default = "yes")]
+    pub mutable_element: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A validated analytic with its query parsed.
@@ -109,6 +122,10 @@ pub struct Analytic {
     pub reads: Vec<ReadFile>,
     /// Tunables in name order.
     pub tunables: Vec<Tunable>,
+    /// Statistics as written, kept to resolve them again when a tunable changes.
+    pub statistic_files: Vec<StatisticFile>,
+    /// Statistics with the current tunable values.
+    pub statistics: Vec<Statistic>,
     /// The query text before substitution.
     pub query_template: String,
     /// The query text with the current tunable values.
@@ -221,6 +238,8 @@ impl Analytic {
             path: path.to_owned(),
             error,
         })?;
+        let statistics = statistic::resolve_all(&file.statistics, &tunables, &query)
+            .map_err(|(field, message)| field_error(&field, message))?;
         Ok(Analytic {
             id: file.id,
             title: file.title,
@@ -231,6 +250,8 @@ impl Analytic {
             references: file.references,
             reads: file.reads,
             tunables,
+            statistic_files: file.statistics,
+            statistics,
             query_template: file.query,
             query_text,
             query,
@@ -260,7 +281,15 @@ impl Analytic {
             path: self.path.clone(),
             error,
         })?;
+        let statistics = statistic::resolve_all(&self.statistic_files, &tunables, &query).map_err(
+            |(field, message)| AnalyticError::Field {
+                path: self.path.clone(),
+                field,
+                message,
+            },
+        )?;
         self.tunables = tunables;
+        self.statistics = statistics;
         self.query_text = query_text;
         self.query = query;
         Ok(())

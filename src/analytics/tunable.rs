@@ -54,7 +54,7 @@ pub enum TunableValue {
 /// One tunable of an analytic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tunable {
-    /// The ATT&CK mutable element it implements, such as `TimeWindow`.
+    /// The ATT&CK mutable element it implements, such as `TimeWindow`, or a name of its own.
     pub name: String,
     /// The value's type.
     pub kind: TunableKind,
@@ -64,6 +64,9 @@ pub struct Tunable {
     pub default: TunableValue,
     /// One line on what the value changes.
     pub help: String,
+    /// Whether ATT&CK lists it as a mutable element of the analytic; `false` marks a knob of
+    /// Glexia's own, such as the threshold behind a statistic.
+    pub mutable_element: bool,
 }
 
 impl Tunable {
@@ -105,6 +108,7 @@ impl Tunable {
             default: value.clone(),
             value,
             help: file.help.clone(),
+            mutable_element: file.mutable_element,
         })
     }
 }

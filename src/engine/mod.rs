@@ -7,9 +7,11 @@
 mod coverage;
 mod run;
 mod session;
+mod statistics;
 mod worker;
 
-pub use run::{FREQUENCY_PREFIX, Frequencies, RunError, StoreDocument, run_all, run_analytic};
+pub use run::{RunError, StoreDocument, run_all, run_analytic, select_events};
+pub use statistics::{StatisticColumns, shannon_entropy};
 
 pub use coverage::{AnalyticCoverage, Coverage, Level};
 pub use session::{ScanResult, Setup, load_summary, run_in_background, scan};

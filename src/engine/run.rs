@@ -1,20 +1,13 @@
 //! Runs analytics over the store.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::analytics::Analytic;
+use crate::analytics::{Analytic, STATISTIC_PREFIX};
 use crate::eql::{self, Document, Value};
 use crate::store::{EventStore, StoredValue, Sym, ValueRef};
 
+use super::statistics::StatisticColumns;
 use super::{Chain, ChainStep, Finding, JoinKey};
-
-/// Prefix of the computed fields that count how often a value occurs in the loaded data.
-///
-/// `glexia.frequency.process.name` is the number of loaded events whose `process.name` equals
-/// this event's, ignoring ASCII case. Analytics use it where ATT&CK calls a value "rare" or
-/// "uncommon".
-pub const FREQUENCY_PREFIX: &str = "glexia.frequency.";
 
 /// An analytic that failed while running.
 #[derive(Debug, thiserror::Error)]
@@ -26,79 +19,30 @@ pub struct RunError {
     pub message: String,
 }
 
-/// Value counts for the frequency fields the analytics read, keyed by field then lowercase value.
-#[derive(Debug, Default)]
-pub struct Frequencies {
-    counts: HashMap<String, HashMap<String, u64>>,
-}
-
-impl Frequencies {
-    /// Counts, over every event in `store`, the values of each field that `analytics` read
-    /// through a `glexia.frequency.` field.
-    pub fn compute(store: &EventStore, analytics: &[Analytic]) -> Frequencies {
-        let mut counts: HashMap<String, HashMap<String, u64>> = HashMap::new();
-        for analytic in analytics {
-            for field in analytic.query.fields() {
-                if let Some(base) = field.strip_prefix(FREQUENCY_PREFIX) {
-                    counts.entry(base.to_owned()).or_default();
-                }
-            }
-        }
-        for (field, table) in &mut counts {
-            let Some(sym) = store.strings.get(field) else {
-                continue;
-            };
-            // Interned strings are counted by symbol first, so only distinct values are
-            // lowercased and hashed as text.
-            let mut by_symbol: HashMap<Sym, u64> = HashMap::new();
-            for event in store.events() {
-                match event.get(sym) {
-                    Some(StoredValue::Str(value)) => *by_symbol.entry(*value).or_default() += 1,
-                    Some(value) => {
-                        let key = value
-                            .resolve(&store.strings)
-                            .to_string()
-                            .to_ascii_lowercase();
-                        *table.entry(key).or_default() += 1;
-                    }
-                    None => {}
-                }
-            }
-            for (value, count) in by_symbol {
-                let key = store.strings.resolve(value).to_ascii_lowercase();
-                *table.entry(key).or_default() += count;
-            }
-        }
-        Frequencies { counts }
-    }
-
-    fn count(&self, field: &str, value: &ValueRef<'_>) -> Option<u64> {
-        let table = self.counts.get(field)?;
-        Some(
-            table
-                .get(&value.to_string().to_ascii_lowercase())
-                .copied()
-                .unwrap_or(0),
-        )
-    }
-}
-
 /// One stored event seen through the EQL [`Document`] trait.
 #[derive(Clone, Copy)]
 pub struct StoreDocument<'s> {
     store: &'s EventStore,
-    frequencies: &'s Frequencies,
     index: usize,
+    /// An analytic's statistics and this event's position among the events it reads.
+    statistics: Option<(&'s StatisticColumns, usize)>,
 }
 
 impl<'s> StoreDocument<'s> {
     /// Wraps event `index` of `store`.
-    pub fn new(store: &'s EventStore, frequencies: &'s Frequencies, index: usize) -> Self {
+    pub fn new(store: &'s EventStore, index: usize) -> Self {
         StoreDocument {
             store,
-            frequencies,
             index,
+            statistics: None,
         }
+    }
+
+    /// Adds the statistics computed for an analytic, this event being the one at `position`
+    /// among the events the analytic reads.
+    pub fn with_statistics(mut self, columns: &'s StatisticColumns, position: usize) -> Self {
+        self.statistics = Some((columns, position));
+        self
     }
 }
 
@@ -114,10 +58,11 @@ fn to_eql(value: ValueRef<'_>) -> Value<'_> {
 
 impl Document for StoreDocument<'_> {
     fn field(&self, dotted: &str) -> Option<Value<'_>> {
-        if let Some(base) = dotted.strip_prefix(FREQUENCY_PREFIX) {
-            let value = self.store.field(self.index, base)?;
-            let count = self.frequencies.count(base, &value)?;
-            return Some(Value::Int(i64::try_from(count).unwrap_or(i64::MAX)));
+        if let Some((columns, position)) = self.statistics
+            && dotted.starts_with(STATISTIC_PREFIX)
+            && columns.defines(dotted)
+        {
+            return columns.value(dotted, position);
         }
         if dotted == "log.source" {
             return Some(Value::Str(self.store.log_source(self.index).into()));
@@ -186,14 +131,19 @@ pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
 /// Runs one analytic over the events it reads and returns its chains.
 pub fn run_analytic(
     store: &EventStore,
-    frequencies: &Frequencies,
     analytic: &Analytic,
     options: &eql::Options,
 ) -> Result<Vec<Chain>, RunError> {
     let selected = select_events(store, analytic);
+    let columns = StatisticColumns::compute(store, &analytic.statistics, &selected, options)
+        .map_err(|message| RunError {
+            analytic: analytic.id.clone(),
+            message,
+        })?;
     let documents: Vec<StoreDocument<'_>> = selected
         .iter()
-        .map(|&i| StoreDocument::new(store, frequencies, i))
+        .enumerate()
+        .map(|(position, &i)| StoreDocument::new(store, i).with_statistics(&columns, position))
         .collect();
     let matches = eql::execute(&analytic.query, &documents, options).map_err(|e| RunError {
         analytic: analytic.id.clone(),
@@ -256,14 +206,13 @@ pub fn run_all(
 ) -> (Vec<Finding>, Vec<RunError>) {
     use rayon::prelude::*;
 
-    let frequencies = Frequencies::compute(store, analytics);
     let total = analytics.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<Result<Finding, RunError>> = analytics
         .par_iter()
         .filter(|_| !cancel.load(Ordering::Relaxed))
         .map(|analytic| {
-            let chains = run_analytic(store, &frequencies, analytic, options)?;
+            let chains = run_analytic(store, analytic, options)?;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(&analytic.id, n, total);
             Ok(Finding {

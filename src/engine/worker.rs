@@ -17,7 +17,7 @@ use crate::analytics::Analytic;
 use crate::store::EventStore;
 
 use super::session::load_and_correlate;
-use super::{Frequencies, Setup, Update, run_analytic};
+use super::{Setup, Update, run_analytic};
 
 /// Work that the UI requests from the worker.
 #[derive(Debug)]
@@ -99,9 +99,8 @@ fn serve_one(setup: &Setup, store: &EventStore, request: Request) -> Update {
             generation,
         } => {
             tracing::info!(analytic = %analytic.id, generation, "rerunning an analytic");
-            let frequencies = Frequencies::compute(store, std::slice::from_ref(&*analytic));
-            let result = run_analytic(store, &frequencies, &analytic, &setup.options)
-                .map_err(|error| error.message);
+            let result =
+                run_analytic(store, &analytic, &setup.options).map_err(|error| error.message);
             match &result {
                 Ok(chains) => {
                     let chains = chains.len();
