@@ -164,31 +164,72 @@ pub(crate) fn looks_like_vpc_flow(text: &str) -> bool {
     header_fields(first).is_some() || is_default_format_line(first)
 }
 
-/// Returns the field names of a header line, with `_` read as `-` (the Athena and Parquet
-/// spelling), or `None` when `line` is not a header.
+/// Returns the columns of a header line, or `None` when `line` is not a header. `_` in a name
+/// is read as `-` (the Athena and Parquet spelling).
 ///
 /// A header has only lowercase names, at least half of them AWS fields, and names one of
 /// [`HEADER_ANCHORS`]. Unknown names are kept, so fields AWS adds later still line up.
-fn header_fields(line: &str) -> Option<Vec<String>> {
+fn header_fields(line: &str) -> Option<Vec<Column>> {
+    // Data lines fail this check at their first number or address, before anything is allocated.
+    if !line.split_ascii_whitespace().all(is_field_name) {
+        return None;
+    }
     let names: Vec<String> = line
         .split_ascii_whitespace()
         .map(|name| name.replace('_', "-"))
         .collect();
-    if names.len() < 2 || !names.iter().all(|name| is_field_name(name)) {
+    if names.len() < 2 {
         return None;
     }
     let known = names.iter().filter(|name| field(name).is_some()).count();
     let anchored = names
         .iter()
         .any(|name| HEADER_ANCHORS.contains(&name.as_str()));
-    (anchored && known * 2 >= names.len()).then_some(names)
+    (anchored && known * 2 >= names.len()).then(|| columns(&names))
 }
 
 fn is_field_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Fields mapped to ECS by code rather than through [`FIELDS`], so their originals are not kept.
+const DERIVED: &[&str] = &["start", "end", "action"];
+
+/// One field of a header, with its entry in [`FIELDS`] looked up once per header rather than
+/// once per record.
+#[derive(Clone, Debug)]
+struct Column {
+    /// The AWS name, such as `pkt-srcaddr`.
+    name: String,
+    /// The field that keeps the original value, such as `aws.vpcflow.pkt_srcaddr`, or `None`
+    /// when ECS fields already carry it.
+    original: Option<String>,
+    kind: Kind,
+    /// ECS fields that receive the value unchanged.
+    targets: &'static [&'static str],
+}
+
+fn columns<S: AsRef<str>>(names: &[S]) -> Vec<Column> {
+    names
+        .iter()
+        .map(|name| {
+            let name = name.as_ref();
+            let (kind, targets) = field(name)
+                .map_or((Kind::Text, &[][..]), |(_, kind, targets)| {
+                    (*kind, *targets)
+                });
+            let mapped = !targets.is_empty() || DERIVED.contains(&name);
+            Column {
+                name: name.to_owned(),
+                original: (!mapped).then(|| format!("aws.vpcflow.{}", name.replace('-', "_"))),
+                kind,
+                targets,
+            }
+        })
+        .collect()
 }
 
 /// Returns whether `line` is a record in the default format: 14 fields, version 2, and an
@@ -231,7 +272,8 @@ pub(crate) fn parse_bytes(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    let mut header: Option<Vec<String>> = None;
+    let default_columns = columns(&DEFAULT_FIELDS);
+    let mut header: Option<Vec<Column>> = None;
     for line in split_lines(bytes) {
         if line.bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -252,7 +294,7 @@ pub(crate) fn parse_bytes(
             record: line.number,
             offset: Some(line.offset),
         };
-        match map_line(&line, header.as_deref(), origin) {
+        match map_line(&line, header.as_deref(), &default_columns, origin) {
             Ok(event) => events.push(event),
             Err(message) => report.push_error(
                 Location::Line {
@@ -268,7 +310,8 @@ pub(crate) fn parse_bytes(
 
 fn map_line(
     line: &Line<'_>,
-    header: Option<&[String]>,
+    header: Option<&[Column]>,
+    default_columns: &[Column],
     origin: Origin,
 ) -> Result<EventBuilder, String> {
     if line.is_too_long() {
@@ -281,50 +324,49 @@ fn map_line(
     let text =
         std::str::from_utf8(line.bytes).map_err(|err| format!("line is not valid UTF-8: {err}"))?;
     let values: Vec<&str> = text.split_ascii_whitespace().collect();
-    let names: Vec<&str> = match header {
-        Some(names) => names.iter().map(String::as_str).collect(),
-        None => DEFAULT_FIELDS.to_vec(),
-    };
-    if values.len() != names.len() {
+    let columns = header.unwrap_or(default_columns);
+    if values.len() != columns.len() {
         let expected = match header {
-            Some(_) => format!("the header line names {}", names.len()),
+            Some(_) => format!("the header line names {}", columns.len()),
             None => format!(
                 "no header line names the fields and the default format has {}",
-                names.len()
+                columns.len()
             ),
         };
         return Err(format!("line has {} fields but {expected}", values.len()));
     }
-    let record: Vec<(&str, &str)> = names
-        .into_iter()
+    let record: Vec<(&Column, &str)> = columns
+        .iter()
         .zip(values)
         .filter(|(_, value)| *value != "-")
         .collect();
     map_record(&record, origin)
 }
 
-/// Maps one flow record, given as (field name, value) pairs without the `-` values.
-fn map_record(record: &[(&str, &str)], origin: Origin) -> Result<EventBuilder, String> {
-    let mut numbers: Vec<(&str, i64)> = Vec::new();
-    for (name, value) in record {
-        let kind = field(name).map_or(Kind::Text, |(_, kind, _)| *kind);
-        match kind {
-            Kind::Number => {
-                let number = value
+/// Maps one flow record, given as (column, value) pairs without the `-` values.
+fn map_record(record: &[(&Column, &str)], origin: Origin) -> Result<EventBuilder, String> {
+    let mut numbers: Vec<Option<i64>> = Vec::with_capacity(record.len());
+    for (column, value) in record {
+        let name = &column.name;
+        let number = match column.kind {
+            Kind::Number => Some(
+                value
                     .parse::<i64>()
-                    .map_err(|_| format!("invalid {name} `{value}`: expected a whole number"))?;
-                numbers.push((name, number));
-            }
+                    .map_err(|_| format!("invalid {name} `{value}`: expected a whole number"))?,
+            ),
             Kind::Address => {
                 value
                     .parse::<std::net::IpAddr>()
                     .map_err(|_| format!("invalid {name} `{value}`: expected an IP address"))?;
+                None
             }
-            Kind::Text => {}
-        }
+            Kind::Text => None,
+        };
+        numbers.push(number);
     }
-    let number = |name: &str| numbers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-    let text = |name: &str| record.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+    let position = |name: &str| record.iter().position(|(column, _)| column.name == name);
+    let number = |name: &str| position(name).and_then(|i| numbers[i]);
+    let text = |name: &str| position(name).map(|i| record[i].1);
 
     let start = number("start").map(seconds_to_nanos).transpose()?;
     let end = number("end").map(seconds_to_nanos).transpose()?;
@@ -336,18 +378,18 @@ fn map_record(record: &[(&str, &str)], origin: Origin) -> Result<EventBuilder, S
     builder.field("event.kind", "event");
     builder.field("event.category", PendingValue::List(vec!["network".into()]));
     builder.field("cloud.provider", "aws");
-    for (name, value) in record {
-        let raw_name = format!("aws.vpcflow.{}", name.replace('-', "_"));
-        match number(name) {
-            Some(n) => builder.field(raw_name, n),
-            None => builder.field(raw_name, *value),
-        };
-        let targets = field(name).map_or(&[][..], |(_, _, targets)| *targets);
-        for target in targets {
-            match (number(name), *target) {
+    for ((column, value), number) in record.iter().zip(&numbers) {
+        if let Some(original) = &column.original {
+            match number {
+                Some(n) => builder.field(original.as_str(), *n),
+                None => builder.field(original.as_str(), *value),
+            };
+        }
+        for target in column.targets {
+            match (number, *target) {
                 // ECS types `network.iana_number` as a keyword.
                 (Some(n), "network.iana_number") => builder.field(*target, n.to_string()),
-                (Some(n), _) => builder.field(*target, n),
+                (Some(n), _) => builder.field(*target, *n),
                 (None, _) => builder.field(*target, *value),
             };
         }
@@ -361,7 +403,10 @@ fn map_record(record: &[(&str, &str)], origin: Origin) -> Result<EventBuilder, S
     );
     let event_types = add_action(&mut builder, text("action"));
     builder.field("event.type", PendingValue::List(event_types));
-    if record.iter().any(|(name, _)| name.starts_with("ecs-")) {
+    if record
+        .iter()
+        .any(|(column, _)| column.name.starts_with("ecs-"))
+    {
         builder.field("orchestrator.type", "ecs");
     }
     Ok(builder)
@@ -393,31 +438,32 @@ fn add_times(builder: &mut EventBuilder, start: Option<i64>, end: Option<i64>) {
 /// Adds `network.transport`, `network.type`, `related.ip` and the names of the TCP flags.
 fn add_network(
     builder: &mut EventBuilder,
-    record: &[(&str, &str)],
+    record: &[(&Column, &str)],
     protocol: Option<i64>,
     tcp_flags: Option<i64>,
 ) {
     if let Some((_, name)) = protocol.and_then(|p| TRANSPORTS.iter().find(|(n, _)| *n == p)) {
         builder.field("network.transport", *name);
     }
-    let address_type = record
-        .iter()
-        .find(|(name, _)| *name == "type")
-        .map(|(_, value)| value.to_ascii_lowercase())
+    let value_of = |name: &str| {
+        record
+            .iter()
+            .find(|(column, _)| column.name == name)
+            .map(|(_, value)| *value)
+    };
+    let address_type = value_of("type")
+        .map(str::to_ascii_lowercase)
         .filter(|value| value == "ipv4" || value == "ipv6");
-    let source_type = record
-        .iter()
-        .find(|(name, _)| *name == "srcaddr")
-        .and_then(|(_, value)| value.parse::<std::net::IpAddr>().ok())
+    let source_type = value_of("srcaddr")
+        .and_then(|value| value.parse::<std::net::IpAddr>().ok())
         .map(|ip| if ip.is_ipv4() { "ipv4" } else { "ipv6" }.to_owned());
     if let Some(network_type) = address_type.or(source_type) {
         builder.field("network.type", network_type);
     }
     let mut related: Vec<PendingValue> = Vec::new();
-    for (name, value) in record {
-        let is_address = field(name).is_some_and(|(_, kind, _)| *kind == Kind::Address);
+    for (column, value) in record {
         let value = PendingValue::from(*value);
-        if is_address && !related.contains(&value) {
+        if column.kind == Kind::Address && !related.contains(&value) {
             related.push(value);
         }
     }
@@ -464,8 +510,8 @@ pub fn mapping_markdown() -> String {
          Every record becomes one event with `log.source` `AWS:VPCFlowLogs` and platform \
          `IaaS`. ATT&CK 18.1 uses that name in 16 analytics; the name `VPCFlowLogs:All`, \
          which one analytic uses, is not given to any event. Field names follow Elastic's \
-         `parse_aws_vpc_flow_log` processor, whose `ecs_and_original` mode this mapping \
-         matches: the ECS fields are added and every original field is kept as \
+         `parse_aws_vpc_flow_log` processor in its default `ecs` mode: a field is mapped to \
+         the ECS fields below, and a field with no ECS mapping is kept as \
          `aws.vpcflow.<name>`, with `-` in the name written as `_`.\n\n\
          A field whose value is `-` is left out. A whole-number field or an address field \
          with any other text makes the record invalid, and it is reported and skipped.\n\n\
@@ -499,7 +545,9 @@ pub fn mapping_markdown() -> String {
          | `related.ip` | every address field, once each |\n\
          | `orchestrator.type` | `ecs` when any `ecs-*` field is present |\n\
          | `aws.vpcflow.tcp_flags_array` | the names of the bits set in `tcp-flags` |\n\
-         | `aws.vpcflow.<name>` | every field, numbers as numbers |\n",
+         | `aws.vpcflow.<name>` | every field not listed above (such as `version`, \
+         `interface-id`, `log-status`, `vpc-id`, `tcp-flags`, `pkt-srcaddr`), numbers as \
+         numbers |\n",
     );
     out
 }
