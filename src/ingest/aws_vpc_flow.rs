@@ -8,8 +8,8 @@
 //! such as CloudWatch Logs exports, are read in the default format. `-` marks a field with no
 //! value, and `start` and `end` are Unix seconds.
 //!
-//! ATT&CK 18.1 names these records `AWS:VPCFlowLogs` in 16 analytics; one analytic spells them
-//! `VPCFlowLogs:All`, which no event carries.
+//! ATT&CK 18.1 names these records `AWS:VPCFlowLogs` in 16 analytics. One analytic calls them
+//! `VPCFlowLogs:All`, a name no event carries.
 #![doc = include_str!("aws_vpc_flow_mapping.md")]
 
 use std::path::Path;
@@ -48,15 +48,16 @@ const DEFAULT_FIELDS: [&str; 14] = [
 enum Kind {
     /// Kept as text.
     Text,
-    /// A whole number; anything else makes the record invalid.
+    /// A whole number. Any other text makes the record invalid.
     Number,
-    /// An IPv4 or IPv6 address; anything else makes the record invalid.
+    /// An IPv4 or IPv6 address. Any other text makes the record invalid.
     Address,
 }
 
-/// Every field of AWS's "Available fields" table for VPC flow logs (versions 2 to 8): (name,
-/// kind, ECS fields that receive the value unchanged). Fields with a derived mapping are
-/// listed in [`mapping_markdown`].
+/// The VPC flow log fields of versions 2 to 8 as Elastic's `parse_aws_vpc_flow_log` processor
+/// lists them, without version 6's Transit Gateway fields: (name, kind, ECS fields that
+/// receive the value unchanged). Fields with a derived mapping are listed in
+/// [`mapping_markdown`].
 const FIELDS: &[(&str, Kind, &[&str])] = &[
     ("version", Kind::Number, &[]),
     ("account-id", Kind::Text, &["cloud.account.id"]),
@@ -508,8 +509,8 @@ pub fn mapping_markdown() -> String {
     let mut out = String::from(
         "# AWS VPC Flow Logs field mapping\n\n\
          Every record becomes one event with `log.source` `AWS:VPCFlowLogs` and platform \
-         `IaaS`. ATT&CK 18.1 uses that name in 16 analytics; the name `VPCFlowLogs:All`, \
-         which one analytic uses, is not given to any event. Field names follow Elastic's \
+         `IaaS`. ATT&CK 18.1 uses that name in 16 analytics. One analytic calls these records \
+         `VPCFlowLogs:All`, a name no event is given. Field names follow Elastic's \
          `parse_aws_vpc_flow_log` processor in its default `ecs` mode: a field is mapped to \
          the ECS fields below, and a field with no ECS mapping is kept as \
          `aws.vpcflow.<name>`, with `-` in the name written as `_`.\n\n\

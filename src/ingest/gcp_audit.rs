@@ -5,7 +5,7 @@
 //!
 //! ATT&CK 18.1 names these logs `gcp:audit` in 11 analytics. It also names `gcp:iam`,
 //! `gcp:config` and `GCPAuditLogs:login.googleapis.com` once each, for entries of particular
-//! services; every event here gets `gcp:audit`.
+//! services. Every event here gets `gcp:audit`.
 #![doc = include_str!("gcp_audit_mapping.md")]
 
 use serde_json::Value;
@@ -113,9 +113,9 @@ pub fn mapping_markdown() -> String {
          Every `LogEntry` whose `protoPayload` has `@type` \
          `type.googleapis.com/google.cloud.audit.AuditLog` becomes one event with \
          `log.source` `gcp:audit` and platform `IaaS`. An entry with another payload is \
-         reported and skipped. ATT&CK 18.1 uses `gcp:audit` in 11 analytics; the names \
-         `gcp:iam`, `gcp:config` and `GCPAuditLogs:login.googleapis.com`, used once each, \
-         are not given to any event.\n\n\
+         reported and skipped. ATT&CK 18.1 uses `gcp:audit` in 11 analytics. It uses the \
+         names `gcp:iam`, `gcp:config` and `GCPAuditLogs:login.googleapis.com` once each, and \
+         no event is given them.\n\n\
          | ECS field | LogEntry field |\n|---|---|\n\
          | `@timestamp` | `timestamp`, else `receiveTimestamp` |\n\
          | `event.kind` | always `event` |\n\

@@ -4,7 +4,8 @@
 //!
 //! ATT&CK 18.1 names these events `kubernetes:audit` in 11 analytics and
 //! `kubernetes:apiserver` in 9, for the same API server requests. Events get
-//! `kubernetes:audit`, the name of the log itself; the mapping page lists what that leaves out.
+//! `kubernetes:audit`, the name of the log itself, and the mapping page lists what that leaves
+//! out.
 #![doc = include_str!("kubernetes_audit_mapping.md")]
 
 use serde_json::Value;
@@ -116,12 +117,13 @@ pub fn mapping_markdown() -> String {
          request (`RequestReceived`, `ResponseStarted`, `ResponseComplete`, `Panic`) is its \
          own event.\n\n\
          ATT&CK 18.1 names the same API server requests `kubernetes:apiserver` in 9 analytics \
-         and `kubernetes:audit` in 11. These events carry only \
-         `kubernetes:audit`, so an analytic that names only `kubernetes:apiserver` sees them \
-         only when a data component it references also lists `kubernetes:audit` (User \
-         Account Authentication, Image Creation and Container Creation do; Scheduled Job \
-         Creation, Process Creation, Pod Enumeration, Web Credential Usage, Image Metadata \
-         and Volume Modification do not).\n\n\
+         and `kubernetes:audit` in 11. These events carry only `kubernetes:audit`. An \
+         executable analytic for an ATT&CK analytic that names only `kubernetes:apiserver` may \
+         still read them when a data component it references also lists `kubernetes:audit`: \
+         User Account Authentication, Image Creation and Container Creation list both, while \
+         Scheduled Job Creation, Process Creation, Pod Enumeration, Web Credential Usage, Image \
+         Metadata and Volume Modification list only `kubernetes:apiserver`. Coverage reports \
+         such analytics as missing their log source.\n\n\
          | ECS field | audit Event field |\n|---|---|\n\
          | `@timestamp` | `requestReceivedTimestamp`, else `stageTimestamp` |\n\
          | `event.kind` | always `event` |\n\

@@ -322,8 +322,8 @@ pub fn mapping_markdown() -> String {
         out.push_str(&format!("| `{key}` | {} |\n", columns.join(", else ")));
     }
     out.push_str(
-        "\nOther columns, such as `AssociatedAdminUnits`, are not mapped; the detail view \
-         shows them with the raw row.\n",
+        "\nOther columns, such as `AssociatedAdminUnits`, are not mapped, but the detail \
+         view shows them with the raw row.\n",
     );
     out
 }

@@ -3,9 +3,9 @@
 //! integration does.
 //!
 //! ATT&CK 18.1 names Okta's log `saas:okta` in 14 analytics and `Okta:SystemLog` in 2. Events
-//! get `saas:okta`: every data component that lists `Okta:SystemLog` (User Account
-//! Authentication, User Account Modification, Logon Session Creation) also lists `saas:okta`,
-//! so an analytic written for either name can read them through its data component.
+//! get `saas:okta`, because every data component that lists `Okta:SystemLog` (User Account
+//! Authentication, User Account Modification, Logon Session Creation) also lists `saas:okta`.
+//! An executable analytic written for either name can therefore read them.
 #![doc = include_str!("okta_mapping.md")]
 
 use serde_json::Value;
@@ -209,8 +209,10 @@ pub fn mapping_markdown() -> String {
          Every `LogEvent` becomes one event with `log.source` `saas:okta` and platform \
          `Identity Provider`. ATT&CK 18.1 calls Okta's log `saas:okta` in 14 analytics and \
          `Okta:SystemLog` in two. The data components those two analytics reference (User \
-         Account Authentication, Logon Session Creation) list `saas:okta` as well, so they \
-         can read these events. Field choices follow Elastic's `okta` integration.\n\n\
+         Account Authentication, Logon Session Creation) list `saas:okta` as well, so \
+         executable analytics for them can read these events, although coverage counts their \
+         `Okta:SystemLog` reference as missing. Field choices follow Elastic's `okta` \
+         integration.\n\n\
          | ECS field | LogEvent field |\n|---|---|\n\
          | `@timestamp` | `published` |\n\
          | `event.kind` | always `event` |\n",
@@ -220,8 +222,8 @@ pub fn mapping_markdown() -> String {
     }
     out.push_str(
         "| `user.email`, `user.name`, `user.domain` | `actor.alternateId` split at `@` |\n\
-         | `event.outcome` | `outcome.result`: `SUCCESS`, `ALLOW` are `success`; `FAILURE`, \
-         `DENY` are `failure`; anything else is `unknown` |\n\
+         | `event.outcome` | `outcome.result`: `SUCCESS` and `ALLOW` are `success`, \
+         `FAILURE` and `DENY` are `failure`, and anything else is `unknown` |\n\
          | `user.target.id`, `user.target.full_name`, `user.target.email` | `id`, \
          `displayName`, `alternateId` of the first `target` whose type contains `user` |\n\
          | `user.target.group.id`, `user.target.group.name` | `id`, `displayName` of the \
