@@ -55,6 +55,16 @@ pub enum Format {
     Osquery,
     /// VMware ESXi and vCenter log lines (`hostd.log`, `vmkernel.log`, `shell.log`…).
     Esxi,
+    /// AWS VPC Flow Logs as space-separated text, in the default or a custom format.
+    AwsVpcFlow,
+    /// Microsoft 365 audit log search results exported as CSV with an `AuditData` column.
+    M365Csv,
+    /// Okta System Log events (`LogEvent` objects).
+    OktaSystemLog,
+    /// Google Cloud audit log entries (`LogEntry` with an `AuditLog` payload).
+    GcpAudit,
+    /// Kubernetes API server audit events (`audit.k8s.io` `Event` objects).
+    KubernetesAudit,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -80,6 +90,11 @@ impl Format {
             Format::Journald => "journald",
             Format::Osquery => "osquery",
             Format::Esxi => "esxi",
+            Format::AwsVpcFlow => "aws-vpc-flow",
+            Format::M365Csv => "m365-csv",
+            Format::OktaSystemLog => "okta-system-log",
+            Format::GcpAudit => "gcp-audit",
+            Format::KubernetesAudit => "kubernetes-audit",
             Format::Unknown => "unknown",
         }
     }
@@ -104,6 +119,11 @@ impl Format {
             Format::Journald,
             Format::Osquery,
             Format::Esxi,
+            Format::AwsVpcFlow,
+            Format::M365Csv,
+            Format::OktaSystemLog,
+            Format::GcpAudit,
+            Format::KubernetesAudit,
             Format::Unknown,
         ]
         .into_iter()
@@ -130,6 +150,11 @@ impl Format {
                 | Format::Journald
                 | Format::Osquery
                 | Format::Esxi
+                | Format::AwsVpcFlow
+                | Format::M365Csv
+                | Format::OktaSystemLog
+                | Format::GcpAudit
+                | Format::KubernetesAudit
         )
     }
 }
@@ -146,6 +171,9 @@ pub fn detect(prefix: &[u8]) -> Format {
         return Format::Evtx;
     }
     if let Some(format) = super::linux_detect::detect(prefix) {
+        return format;
+    }
+    if let Some(format) = super::cloud_detect::detect(prefix) {
         return format;
     }
     let text = skip_whitespace(strip_bom(prefix));
@@ -233,6 +261,11 @@ mod tests {
             Format::Journald,
             Format::Osquery,
             Format::Esxi,
+            Format::AwsVpcFlow,
+            Format::M365Csv,
+            Format::OktaSystemLog,
+            Format::GcpAudit,
+            Format::KubernetesAudit,
             Format::Unknown,
         ];
         for format in formats {

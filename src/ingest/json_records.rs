@@ -3,8 +3,9 @@
 //! It reads JSON lines, pretty documents one after another and top-level arrays, as the
 //! evtx_dump reader does, and also opens the containers that exports wrap records in:
 //! CloudTrail's `{"Records": [...]}`, Elasticsearch search responses
-//! (`{"hits": {"hits": [...]}}`) and Microsoft Graph pages (`{"@odata.context": …,
-//! "value": [...]}`). An Elasticsearch hit's `_source` is the record. Each record keeps the
+//! (`{"hits": {"hits": [...]}}`), Microsoft Graph pages (`{"@odata.context": …,
+//! "value": [...]}`) and Kubernetes lists (`{"kind": "EventList", "items": [...]}`). An
+//! Elasticsearch hit's `_source` is the record. Each record keeps the
 //! line and byte offset where it starts, so [`super::read_raw`] can show it alone.
 
 use std::path::Path;
@@ -181,6 +182,13 @@ struct GraphPage<'a> {
     value: Vec<&'a RawValue>,
 }
 
+#[derive(Deserialize)]
+struct KubernetesList<'a> {
+    kind: String,
+    #[serde(borrow)]
+    items: Vec<&'a RawValue>,
+}
+
 /// Returns the records of one top-level document: the elements of a known container, or the
 /// document itself.
 fn records_of(document: &RawValue) -> Vec<&RawValue> {
@@ -203,6 +211,13 @@ fn records_of(document: &RawValue) -> Vec<&RawValue> {
         && let Ok(page) = serde_json::from_str::<GraphPage>(text)
     {
         return page.value;
+    }
+    // Kubernetes names every list kind `<Kind>List`, such as the audit log's `EventList`.
+    if text.contains("\"items\"")
+        && let Ok(list) = serde_json::from_str::<KubernetesList>(text)
+        && list.kind.ends_with("List")
+    {
+        return list.items;
     }
     vec![document]
 }
@@ -375,6 +390,16 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert_eq!(report.errors.len(), 1);
         assert_eq!(report.errors[0].message, "no n");
+    }
+
+    #[test]
+    fn kubernetes_list_yields_items() {
+        let text = "{\"kind\": \"EventList\", \"apiVersion\": \"audit.k8s.io/v1\",\n\"items\": [\n{\"n\": 1},\n{\"n\": 2}]}";
+
+        let (report, events) = scan(text);
+
+        assert_eq!(report.records_read, 2);
+        assert_eq!(offsets(&events), vec![(3, Some(66)), (4, Some(76))]);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::sync::atomic::AtomicBool;
 
 use super::report::{FileReport, FileStatus, Location};
 use super::{
-    Format, LoadOptions, auditd, cloudtrail, entra, evtx_file, evtx_json, json_records, m365,
-    syslog, windows_json, zeek,
+    Format, LoadOptions, auditd, aws_vpc_flow, cloudtrail, entra, evtx_file, evtx_json, gcp_audit,
+    json_records, kubernetes_audit, m365, m365_csv, okta, syslog, windows_json, zeek,
 };
 use crate::store::EventBuilder;
 
@@ -71,6 +71,24 @@ pub fn parse_bytes(
         }
         Format::ZeekJson => {
             let map = zeek::map_record;
+            json_records::parse_bytes(bytes, file, map, &cancel, &mut report, &mut events);
+        }
+        Format::AwsVpcFlow => {
+            aws_vpc_flow::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::M365Csv => {
+            m365_csv::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::OktaSystemLog => {
+            let map = okta::map_record;
+            json_records::parse_bytes(bytes, file, map, &cancel, &mut report, &mut events);
+        }
+        Format::GcpAudit => {
+            let map = gcp_audit::map_record;
+            json_records::parse_bytes(bytes, file, map, &cancel, &mut report, &mut events);
+        }
+        Format::KubernetesAudit => {
+            let map = kubernetes_audit::map_record;
             json_records::parse_bytes(bytes, file, map, &cancel, &mut report, &mut events);
         }
         // NOTE: these readers take a path only; fuzzing reaches them through a temporary file

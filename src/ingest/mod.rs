@@ -6,6 +6,8 @@
 //! unsupported file and bad record is counted in the [`LoadReport`] with its location.
 
 mod auditd;
+pub mod aws_vpc_flow;
+mod cloud_detect;
 pub mod cloudtrail;
 mod detect;
 mod elastic_endpoint;
@@ -13,14 +15,18 @@ pub mod entra;
 mod esxi;
 mod evtx_file;
 mod evtx_json;
+pub mod gcp_audit;
 mod input;
 mod journald;
 mod json_records;
 mod json_stream;
+pub mod kubernetes_audit;
 mod lines;
 mod linux_detect;
 pub mod m365;
+pub mod m365_csv;
 mod memory;
+pub mod okta;
 mod osquery;
 mod raw;
 mod report;
@@ -218,7 +224,8 @@ fn parse_candidate(
         let mut report = FileReport::new(path.clone(), format, FileStatus::Skipped);
         let reason = match format {
             Format::Json => {
-                "JSON in a shape no parser reads (not Windows events, CloudTrail, M365, Entra ID or Zeek)"
+                "JSON in a shape no parser reads (not Windows events, CloudTrail, M365, Entra ID, \
+                 Zeek, Okta, Google Cloud or Kubernetes audit)"
             }
             _ => "unsupported format: content matches no known log format",
         };
@@ -269,6 +276,20 @@ fn parse_candidate(
         Format::Esxi => esxi::parse(path, id, cancel, &mut report, &mut events),
         Format::SentinelSyslog => {
             sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
+        }
+        Format::AwsVpcFlow => aws_vpc_flow::parse(path, id, cancel, &mut report, &mut events),
+        Format::M365Csv => m365_csv::parse(path, id, cancel, &mut report, &mut events),
+        Format::OktaSystemLog => {
+            let map = okta::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::GcpAudit => {
+            let map = gcp_audit::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
+        }
+        Format::KubernetesAudit => {
+            let map = kubernetes_audit::map_record;
+            json_records::parse(path, id, map, cancel, &mut report, &mut events)
         }
         Format::Json | Format::Unknown => true,
     }));

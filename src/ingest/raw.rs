@@ -96,7 +96,10 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         | Format::CloudTrail
         | Format::M365Audit
         | Format::EntraId
-        | Format::ZeekJson => {
+        | Format::ZeekJson
+        | Format::OktaSystemLog
+        | Format::GcpAudit
+        | Format::KubernetesAudit => {
             let offset = origin.offset.ok_or(RawError::MissingOffset {
                 record: origin.record,
             })?;
@@ -116,6 +119,8 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         Format::Osquery => read_json_document(path, line_offset(origin)?),
         Format::Esxi => super::esxi::read_raw(path, line_offset(origin)?),
         Format::SentinelSyslog => super::sentinel_syslog::read_raw(path, line_offset(origin)?),
+        Format::AwsVpcFlow => read_line(path, line_offset(origin)?),
+        Format::M365Csv => super::m365_csv::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
 }
