@@ -228,6 +228,9 @@ fn serve_one(
 
 /// Runs `analytic` over the events it reads, as [`super::run_analytic`] does, but stops when
 /// `stop` is set. Returns `None` when it stopped.
+///
+/// NOTE: this repeats the steps of `run_analytic` around a cancellable evaluation, so a change
+/// to how that function selects events or builds chains must be made here too.
 fn rerun(
     store: &EventStore,
     analytic: &Analytic,
