@@ -437,6 +437,17 @@ pub(crate) fn log_source(kind: &str) -> String {
         )
 }
 
+/// Returns the log sources of events that a read of `source` also takes: `auditd:FILE` and
+/// `auditd:MMAP` events are syscall events named more narrowly, so a query over
+/// `auditd:SYSCALL` (as ATT&CK writes file writes and library loads for most analytics) sees
+/// them too.
+pub fn narrower_sources(source: &str) -> &'static [&'static str] {
+    match source {
+        "auditd:SYSCALL" => &["auditd:FILE", "auditd:MMAP"],
+        _ => &[],
+    }
+}
+
 /// Returns the log source of an event with a SYSCALL record.
 ///
 /// A file-backed memory mapping, for which the kernel adds an MMAP record, is `auditd:MMAP`.
