@@ -41,6 +41,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/linux/AN0748.toml",
         include_str!("../../analytics/linux/AN0748.toml"),
     ),
+    (
+        "analytics/linux/AN0751.toml",
+        include_str!("../../analytics/linux/AN0751.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
