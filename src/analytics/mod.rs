@@ -45,6 +45,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/linux/AN0751.toml",
         include_str!("../../analytics/linux/AN0751.toml"),
     ),
+    (
+        "analytics/linux/AN0760.toml",
+        include_str!("../../analytics/linux/AN0760.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
