@@ -49,6 +49,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/linux/AN0760.toml",
         include_str!("../../analytics/linux/AN0760.toml"),
     ),
+    (
+        "analytics/linux/AN0765.toml",
+        include_str!("../../analytics/linux/AN0765.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
