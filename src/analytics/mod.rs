@@ -53,6 +53,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/linux/AN0765.toml",
         include_str!("../../analytics/linux/AN0765.toml"),
     ),
+    (
+        "analytics/linux/AN0768.toml",
+        include_str!("../../analytics/linux/AN0768.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
