@@ -103,6 +103,7 @@ fn keys(list: &[(&str, &str)]) -> Vec<(String, String)> {
 const DB01: &str = "db01-audit.log";
 const WEB01: &str = "web01-audit.log";
 const WEB02: &str = "web02-osquery.log";
+const WEB03: &str = "web03-syslog.log";
 const APP01: &str = "app01-audit.log";
 const APP02_AUDIT: &str = "app02-audit.log";
 const APP02_AUTH: &str = "app02-auth.log";
@@ -120,12 +121,12 @@ fn linux_samples_load_without_errors() {
     let result = scan(&setup());
     let totals = &result.report.totals;
 
-    // Six logs, and this folder's README, which is skipped as a file in no log format.
-    assert_eq!(totals.files, 7);
-    assert_eq!(totals.files_loaded, 6);
+    // Seven logs, and this folder's README, which is skipped as a file in no log format.
+    assert_eq!(totals.files, 8);
+    assert_eq!(totals.files_loaded, 7);
     assert_eq!(totals.files_skipped, 1);
-    assert_eq!(totals.records_read, 187);
-    assert_eq!(totals.events_loaded, 187);
+    assert_eq!(totals.records_read, 192);
+    assert_eq!(totals.events_loaded, 192);
     assert_eq!(totals.records_skipped, 0);
     for file in &result.report.files {
         let name = file.path.file_name().expect("file name");
@@ -293,18 +294,34 @@ fn an0760_rare_tls_chains() {
     // their usual endpoints, curl health checks, and wget over plain HTTP.
     assert_eq!(
         chains(&result, "AN0760"),
-        [steps(&[(WEB02, 4)]), steps(&[(WEB01, 178)])]
+        [
+            steps(&[(WEB02, 4)]),
+            steps(&[(WEB03, 5)]),
+            steps(&[(WEB01, 178)])
+        ]
     );
     assert_eq!(chain_sources(&result, "AN0760", 0), ["linux:osquery"]);
-    assert_eq!(chain_sources(&result, "AN0760", 1), ["auditd:SYSCALL"]);
+    assert_eq!(chain_sources(&result, "AN0760", 1), ["linux:Sysmon"]);
+    assert_eq!(chain_sources(&result, "AN0760", 2), ["auditd:SYSCALL"]);
 }
 
 #[test]
 fn an0760_common_destination_counts_when_allowed() {
-    let result = scan_tuned("AN0760", &[("RareDestinationCount", "6")]);
+    let result = scan_tuned("AN0760", &[("RareDestinationCount", "7")]);
 
-    // The shop's Python worker reaches its payment API six times; python is a dual-use tool.
-    assert_eq!(chains(&result, "AN0760").len(), 8);
+    // The payment API is reached seven times: six by the shop's Python worker on web01 (python
+    // is a dual-use tool) and once by node on web03 (a program seen once). The mirror at
+    // 10.0.2.10 is reached seven times too, by curl and wget.
+    let found = chains(&result, "AN0760");
+    for record in [46, 49, 55, 61, 79, 181] {
+        assert!(
+            found.contains(&steps(&[(WEB01, record)])),
+            "{record}: {found:?}"
+        );
+    }
+    assert!(found.contains(&steps(&[(WEB03, 2)])), "{found:?}");
+    assert!(found.contains(&steps(&[(WEB01, 221)])), "{found:?}");
+    assert_eq!(found.len(), 17, "{found:?}");
 }
 
 #[test]
@@ -317,6 +334,7 @@ fn an0760_untrusted_issuer_is_reported() {
         [
             steps(&[(WEB02, 1)]),
             steps(&[(WEB02, 4)]),
+            steps(&[(WEB03, 5)]),
             steps(&[(WEB01, 178)]),
         ]
     );
@@ -324,7 +342,10 @@ fn an0760_untrusted_issuer_is_reported() {
 
 #[test]
 fn an0760_whitelisted_daemon_is_quiet() {
-    let result = scan_tuned("AN0760", &[("WhitelistedDaemons", "kworker, python3*")]);
+    let result = scan_tuned(
+        "AN0760",
+        &[("WhitelistedDaemons", "kworker, python3*, socat")],
+    );
 
     assert!(chains(&result, "AN0760").is_empty());
 }
