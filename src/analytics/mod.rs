@@ -23,41 +23,9 @@ use serde::Deserialize;
 
 use crate::eql;
 
-/// The analytics shipped with the binary, as `(path, contents)`.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "analytics/windows/AN0750.toml",
-        include_str!("../../analytics/windows/AN0750.toml"),
-    ),
-    (
-        "analytics/windows/AN0764.toml",
-        include_str!("../../analytics/windows/AN0764.toml"),
-    ),
-    (
-        "analytics/windows/AN0767.toml",
-        include_str!("../../analytics/windows/AN0767.toml"),
-    ),
-    (
-        "analytics/macos/AN0749.toml",
-        include_str!("../../analytics/macos/AN0749.toml"),
-    ),
-    (
-        "analytics/macos/AN0752.toml",
-        include_str!("../../analytics/macos/AN0752.toml"),
-    ),
-    (
-        "analytics/macos/AN0761.toml",
-        include_str!("../../analytics/macos/AN0761.toml"),
-    ),
-    (
-        "analytics/macos/AN0766.toml",
-        include_str!("../../analytics/macos/AN0766.toml"),
-    ),
-    (
-        "analytics/macos/AN0769.toml",
-        include_str!("../../analytics/macos/AN0769.toml"),
-    ),
-];
+/// The analytics shipped with the binary, as `(path, contents)` in path order: every `*.toml`
+/// under `analytics/` except the catalog folder, listed by the build script.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_analytics.rs"));
 
 /// An analytic file exactly as written.
 #[derive(Clone, Debug, Deserialize)]
@@ -315,10 +283,12 @@ impl Analytic {
         Ok(())
     }
 
-    /// Whether an event from `log_source` with `event_code` is one this analytic reads.
+    /// Whether an event from `log_source` with `event_code` is one this analytic reads. A read
+    /// of `auditd:SYSCALL` also takes the narrower auditd sources, as the engine does.
     pub fn reads_event(&self, log_source: &str, event_code: Option<&str>) -> bool {
         self.reads.iter().any(|read| {
-            read.log_source == log_source
+            (read.log_source == log_source
+                || crate::ingest::narrower_sources(&read.log_source).contains(&log_source))
                 && (read.event_codes.is_empty()
                     || event_code.is_some_and(|code| read.event_codes.iter().any(|c| c == code)))
         })

@@ -40,6 +40,7 @@ pub mod windows;
 mod windows_json;
 pub mod zeek;
 
+pub use auditd::narrower_sources;
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
 pub use memory::{MEMORY_PATH, parse_bytes};
 pub use raw::{RawError, read_raw, read_raw_event};
