@@ -46,7 +46,7 @@ pub fn parse_bytes(
             syslog::parse_bytes(
                 bytes,
                 file,
-                options,
+                &options.for_file(std::path::Path::new(MEMORY_PATH)),
                 None,
                 &cancel,
                 &mut report,

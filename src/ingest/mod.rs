@@ -19,6 +19,7 @@ mod json_records;
 mod json_stream;
 mod lines;
 mod linux_detect;
+mod local_time;
 pub mod m365;
 mod memory;
 mod osquery;
@@ -35,6 +36,7 @@ mod windows_json;
 pub mod zeek;
 
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
+pub use local_time::{FileSetting, FileTimeOptions, LoadOptions, Year, Zone};
 pub use memory::{MEMORY_PATH, parse_bytes};
 pub use raw::{RawError, read_raw, read_raw_event};
 pub use report::{
@@ -73,17 +75,6 @@ pub fn load(
     cancel: &AtomicBool,
 ) -> (EventStore, LoadReport) {
     load_with(paths, &LoadOptions::default(), progress, cancel)
-}
-
-/// Settings for formats whose records leave something out, such as syslog's year and zone.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LoadOptions {
-    /// The year of the first record of each syslog file whose timestamps have no year. When
-    /// `None`, the year is inferred from the file's modification time.
-    pub syslog_year: Option<i32>,
-    /// The UTC offset of syslog timestamps that have no zone. When `None`, they are read as
-    /// UTC.
-    pub syslog_utc_offset: Option<chrono::FixedOffset>,
 }
 
 /// Loads like [`load`], with `options` for formats whose records leave out year or zone.
