@@ -55,6 +55,16 @@ pub enum Format {
     Osquery,
     /// VMware ESXi and vCenter log lines (`hostd.log`, `vmkernel.log`, `shell.log`…).
     Esxi,
+    /// Flow records as CSV: nfdump `-o csv`, SiLK `rwcut` and generic flow exports.
+    NetflowCsv,
+    /// Network-device syslog with Cisco `%FACILITY-SEVERITY-MNEMONIC:` tags (IOS, ASA…).
+    CiscoSyslog,
+    /// `docker events --format '{{json .}}'` output.
+    DockerEvents,
+    /// The Docker daemon's own log, as logrus JSON or `key=value` lines.
+    DockerDaemon,
+    /// Container output written by Docker's `json-file` log driver.
+    DockerJsonLog,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -80,6 +90,11 @@ impl Format {
             Format::Journald => "journald",
             Format::Osquery => "osquery",
             Format::Esxi => "esxi",
+            Format::NetflowCsv => "netflow-csv",
+            Format::CiscoSyslog => "cisco-syslog",
+            Format::DockerEvents => "docker-events",
+            Format::DockerDaemon => "docker-daemon",
+            Format::DockerJsonLog => "docker-json-log",
             Format::Unknown => "unknown",
         }
     }
@@ -104,6 +119,11 @@ impl Format {
             Format::Journald,
             Format::Osquery,
             Format::Esxi,
+            Format::NetflowCsv,
+            Format::CiscoSyslog,
+            Format::DockerEvents,
+            Format::DockerDaemon,
+            Format::DockerJsonLog,
             Format::Unknown,
         ]
         .into_iter()
@@ -130,6 +150,11 @@ impl Format {
                 | Format::Journald
                 | Format::Osquery
                 | Format::Esxi
+                | Format::NetflowCsv
+                | Format::CiscoSyslog
+                | Format::DockerEvents
+                | Format::DockerDaemon
+                | Format::DockerJsonLog
         )
     }
 }
@@ -144,6 +169,9 @@ impl std::fmt::Display for Format {
 pub fn detect(prefix: &[u8]) -> Format {
     if prefix.starts_with(EVTX_MAGIC) {
         return Format::Evtx;
+    }
+    if let Some(format) = super::network_detect::detect(prefix) {
+        return format;
     }
     if let Some(format) = super::linux_detect::detect(prefix) {
         return format;
@@ -233,6 +261,11 @@ mod tests {
             Format::Journald,
             Format::Osquery,
             Format::Esxi,
+            Format::NetflowCsv,
+            Format::CiscoSyslog,
+            Format::DockerEvents,
+            Format::DockerDaemon,
+            Format::DockerJsonLog,
             Format::Unknown,
         ];
         for format in formats {

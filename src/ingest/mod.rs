@@ -6,8 +6,10 @@
 //! unsupported file and bad record is counted in the [`LoadReport`] with its location.
 
 mod auditd;
+pub mod cisco;
 pub mod cloudtrail;
 mod detect;
+pub mod docker;
 mod elastic_endpoint;
 pub mod entra;
 mod esxi;
@@ -22,6 +24,8 @@ mod linux_detect;
 mod local_time;
 pub mod m365;
 mod memory;
+pub mod netflow;
+mod network_detect;
 mod osquery;
 mod raw;
 mod report;
@@ -209,7 +213,7 @@ fn parse_candidate(
         let mut report = FileReport::new(path.clone(), format, FileStatus::Skipped);
         let reason = match format {
             Format::Json => {
-                "JSON in a shape no parser reads (not Windows events, CloudTrail, M365, Entra ID or Zeek)"
+                "JSON in a shape no parser reads (not Windows events, CloudTrail, M365, Entra ID, Zeek or Docker)"
             }
             _ => "unsupported format: content matches no known log format",
         };
@@ -261,6 +265,17 @@ fn parse_candidate(
         Format::SentinelSyslog => {
             sentinel_syslog::parse(path, id, cancel, &mut report, &mut events)
         }
+        Format::NetflowCsv => {
+            let time = options.for_file(path);
+            netflow::parse(path, id, &time, cancel, &mut report, &mut events)
+        }
+        Format::CiscoSyslog => {
+            let time = options.for_file(path);
+            cisco::parse(path, id, &time, cancel, &mut report, &mut events)
+        }
+        Format::DockerEvents => docker::parse_events(path, id, cancel, &mut report, &mut events),
+        Format::DockerDaemon => docker::parse_daemon(path, id, cancel, &mut report, &mut events),
+        Format::DockerJsonLog => docker::parse_json_log(path, id, cancel, &mut report, &mut events),
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

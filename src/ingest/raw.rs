@@ -116,6 +116,12 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         Format::Osquery => read_json_document(path, line_offset(origin)?),
         Format::Esxi => super::esxi::read_raw(path, line_offset(origin)?),
         Format::SentinelSyslog => super::sentinel_syslog::read_raw(path, line_offset(origin)?),
+        Format::NetflowCsv => super::netflow::read_raw(path, line_offset(origin)?),
+        Format::CiscoSyslog => super::syslog::read_raw(path, line_offset(origin)?),
+        Format::DockerEvents | Format::DockerJsonLog => {
+            read_json_document(path, line_offset(origin)?)
+        }
+        Format::DockerDaemon => super::docker::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
 }
