@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDateTime};
 
+use super::evtx_json::LineCounter;
 use super::local_time::{FileTimeOptions, LocalClock};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
@@ -164,7 +165,7 @@ const COLUMNS: &[(Column, &[&str], &str)] = &[
             "destinationtransportport",
             "l4dstport",
         ],
-        "`destination.port`; nfdump's ICMP `type.code` stays in the original column only",
+        "`destination.port`",
     ),
     (
         Column::Protocol,
@@ -420,6 +421,9 @@ pub(crate) fn parse_bytes(
     let mut tally = Tally::default();
     let mut record = csv::ByteRecord::new();
     let mut header_seen = false;
+    // After a `\r\n` line ending the csv crate's line numbers lag one behind and its offsets
+    // point at the `\n`, so lines are counted here from the corrected offsets.
+    let mut lines = LineCounter::default();
     loop {
         let position = reader.position().clone();
         match reader.read_byte_record(&mut record) {
@@ -427,17 +431,19 @@ pub(crate) fn parse_bytes(
             Ok(true) => {}
             Err(err) => {
                 report.records_read += 1;
-                let location = error_location(&err, &position);
+                let offset = record_start(bytes, err.position().unwrap_or(&position).byte());
+                let location = Location::Line {
+                    line: lines.line_at(bytes, usize::try_from(offset).unwrap_or(usize::MAX)),
+                    offset,
+                };
                 report.push_error(location, format!("invalid CSV: {err}"));
                 continue;
             }
         }
         // The position after the BOM and blank lines, where the record itself starts.
-        let start = record.position().cloned().unwrap_or(position);
-        let location = Location::Line {
-            line: start.line(),
-            offset: start.byte(),
-        };
+        let offset = record_start(bytes, record.position().unwrap_or(&position).byte());
+        let line = lines.line_at(bytes, usize::try_from(offset).unwrap_or(usize::MAX));
+        let location = Location::Line { line, offset };
         let row: Vec<String> = record
             .iter()
             .map(|field| String::from_utf8_lossy(field).into_owned())
@@ -455,7 +461,7 @@ pub(crate) fn parse_bytes(
         }
         if row.len() == 1 && row[0] == "Summary" {
             // nfdump 1.6 ends its CSV with a summary block, which holds totals, not flows.
-            tally.summary_line = Some(start.line());
+            tally.summary_line = Some(line);
             break;
         }
         if report.records_read % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
@@ -468,8 +474,8 @@ pub(crate) fn parse_bytes(
         }
         let origin = Origin {
             file,
-            record: start.line(),
-            offset: Some(start.byte()),
+            record: line,
+            offset: Some(offset),
         };
         match map_row(&header, &row, &mut clock, &mut tally, origin) {
             Ok(event) => events.push(event),
@@ -480,12 +486,16 @@ pub(crate) fn parse_bytes(
     true
 }
 
-fn error_location(err: &csv::Error, fallback: &csv::Position) -> Location {
-    let position = err.position().unwrap_or(fallback);
-    Location::Line {
-        line: position.line(),
-        offset: position.byte(),
-    }
+/// Moves `offset` past the line ending the csv crate may place a record's position on.
+fn record_start(bytes: &[u8], offset: u64) -> u64 {
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    let skipped = bytes[start..]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .count();
+    offset + skipped as u64
 }
 
 fn push_notes(tally: &Tally, clock: &LocalClock, report: &mut FileReport) {
@@ -619,6 +629,11 @@ fn map_row(
         if let Some(number) = number {
             parsed.insert(column, number);
             builder.field(target, number);
+        } else if let Some(index) = header.index(column)
+            && let Some(raw) = value(column)
+        {
+            // Such as nfdump's ICMP `type.code` in the port column.
+            builder.field(format!("netflow.{}", column_key(&header.names[index])), raw);
         }
     }
     for (total, parts) in [
@@ -647,18 +662,21 @@ fn add_original_columns(builder: &mut EventBuilder, header: &Header, row: &[Stri
         if column.is_some() || is_zero(value) {
             continue;
         }
-        let key: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        builder.field(format!("netflow.{key}"), value.as_str());
+        builder.field(format!("netflow.{}", column_key(name)), value.as_str());
     }
+}
+
+/// Names a column's field: lower case, with `_` for characters other than letters and digits.
+fn column_key(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn is_zero(value: &str) -> bool {
@@ -828,8 +846,9 @@ pub fn mapping_markdown() -> String {
          the local time of the host that ran it, without a zone: such times are read in the \
          zone `--tz` gives for the file, else as UTC, and the file's notes say which. \
          `0000-00-00 00:00:00.000` is nfdump's empty time. A row needs a start or an end time \
-         and valid source and destination addresses; other values that do not parse are left \
-         out of the ECS fields.\n\n\
+         and valid source and destination addresses. A number that does not parse, such as \
+         nfdump's ICMP `type.code` in the destination port, is kept under `netflow.<column>` \
+         instead of its ECS field.\n\n\
          ## Columns\n\n\
          | ECS field | header names |\n|---|---|\n",
     );
@@ -1019,6 +1038,24 @@ mod tests {
             }
         );
         assert_eq!(store.events()[0].origin.offset, Some(46));
+    }
+
+    #[test]
+    fn crlf_rows_keep_line_numbers() {
+        let text = "src_ip,dst_ip,start,dp\r\n10.0.0.1,10.0.0.2,1,8.0\r\n10.0.0.1,10.0.0.2\r\n";
+
+        let (report, store) = scan(text);
+
+        assert_eq!(store.events()[0].origin.record, 2);
+        assert_eq!(store.field(0, "netflow.dp"), Some(ValueRef::Str("8.0")));
+        assert_eq!(store.field(0, "destination.port"), None);
+        assert_eq!(
+            report.errors[0].location,
+            Location::Line {
+                line: 3,
+                offset: 49
+            }
+        );
     }
 
     #[test]
