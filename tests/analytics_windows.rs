@@ -366,3 +366,37 @@ fn an0770_tunables_change_result() {
     let result = scan_tuned("AN0770", &[("NonDCObjectCreationAlert", "Administrator")]);
     assert!(chains(&result, "AN0770").is_empty());
 }
+
+// AN1336: password spraying.
+
+#[test]
+fn an1336_spray_crosses_threshold_once() {
+    let result = scan();
+    // The tenth distinct account from 10.0.9.77 (dpatel, 45 s into the spray) reaches the
+    // threshold. Quiet: jdoe's four mistyped passwords (one account) and the VPN
+    // concentrator's ten users spread over two and a quarter hours.
+    assert_eq!(chains(&result, "AN1336"), [steps(&[(DC01_SECURITY, 45)])]);
+}
+
+#[test]
+fn an1336_window_and_threshold_change_result() {
+    // A three-hour window contains all ten users of the VPN concentrator.
+    let result = scan_tuned("AN1336", &[("TimeWindow", "3h")]);
+    assert_eq!(
+        chains(&result, "AN1336"),
+        [steps(&[(DC01_SECURITY, 45)]), steps(&[(DC01_SECURITY, 61)])]
+    );
+    let result = scan_tuned("AN1336", &[("PasswordReuseThreshold", "13")]);
+    assert!(chains(&result, "AN1336").is_empty());
+    let result = scan_tuned("AN1336", &[("PasswordReuseThreshold", "3")]);
+    assert_eq!(chains(&result, "AN1336"), [steps(&[(DC01_SECURITY, 38)])]);
+    // Four of the twelve sprayed accounts are administrator or service accounts.
+    let result = scan_tuned(
+        "AN1336",
+        &[
+            ("TargetGroupFilter", "adm_*, svc_*"),
+            ("PasswordReuseThreshold", "4"),
+        ],
+    );
+    assert_eq!(chains(&result, "AN1336"), [steps(&[(DC01_SECURITY, 39)])]);
+}

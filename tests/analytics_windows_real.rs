@@ -1,7 +1,7 @@
 //! The Windows analytics on public attack recordings written outside this project.
 //!
-//! The files live beside the repository, in `../shared/data`; a fresh clone has no such folder,
-//! and then every test here prints a skip message and passes without checking anything. Record numbers are
+//! The files live beside the repository, in `../shared/data`. A fresh clone has no such folder,
+//! so there every test here prints a skip message and passes without checking anything. Record numbers are
 //! the files' own: EVTX record numbers, or line numbers in JSON-lines exports.
 
 use std::path::{Path, PathBuf};
@@ -251,7 +251,7 @@ fn bits_tls_download_is_allowlisted() {
 }
 
 #[test]
-fn real_windows_data_fires_only_gpo_edit() {
+fn real_windows_data_fires_gpo_and_spray() {
     let (Some(evtx), Some(json), Some(sigma)) = (
         shared("evtx"),
         shared("windows-json"),
@@ -261,15 +261,36 @@ fn real_windows_data_fires_only_gpo_edit() {
     };
     let setup = setup();
     let result = engine::scan(&setup, &[evtx, json, sigma]);
-    // Of the new Windows analytics only AN0755 fires on the public Windows recordings. The
-    // tests above show why the LSASS, DCShadow and TLS recordings stay quiet.
+    // Of the new Windows analytics only the GPO edit (AN0755) and the spray (AN1336) fire on
+    // the public Windows recordings. The tests above show why the LSASS, DCShadow and TLS
+    // recordings stay quiet.
     let fired: Vec<(&str, usize)> = result
         .findings
         .iter()
         .filter(|f| {
-            ["AN0747", "AN0755", "AN0757", "AN0759", "AN0770"].contains(&f.analytic.as_str())
+            ["AN0747", "AN0755", "AN0757", "AN0759", "AN0770", "AN1336"]
+                .contains(&f.analytic.as_str())
         })
         .map(|f| (f.analytic.as_str(), f.chains.len()))
         .collect();
-    assert_eq!(fired, [("AN0755", 1)]);
+    assert_eq!(fired, [("AN0755", 1), ("AN1336", 1)]);
+}
+
+#[test]
+fn explicit_credential_spray_fires_an1336() {
+    let Some(file) = shared("evtx/deepblue_password-spray.evtx") else {
+        return;
+    };
+    let setup = setup();
+    let result = scan(&setup, file);
+    // jwrig's session (logon id 0x3069d) supplies explicit credentials for 41 accounts against
+    // 172.16.144.128 in five minutes, 294 times (records 2-295). Record 11 is the tenth
+    // distinct account, 10 s into the spray; the count never falls back below ten.
+    assert_eq!(chain_records(&result, "AN1336"), [vec![11]]);
+    let event = result.findings[0].chains[0].steps[0].event;
+    assert_eq!(field(&result, event, "event.code"), Some("4648".to_owned()));
+    assert_eq!(
+        field(&result, event, "winlog.logon.id"),
+        Some("0x3069d".to_owned())
+    );
 }

@@ -57,6 +57,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/windows/AN0770.toml",
         include_str!("../../analytics/windows/AN0770.toml"),
     ),
+    (
+        "analytics/windows/AN1336.toml",
+        include_str!("../../analytics/windows/AN1336.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
