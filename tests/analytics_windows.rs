@@ -10,6 +10,7 @@ use glexia::engine::{self, ScanResult, Setup};
 const WS01_SYSMON: &str = "WS01-Sysmon.jsonl";
 const WS01_SECURITY: &str = "WS01-Security.jsonl";
 const WS02_SYSMON: &str = "WS02-Sysmon.jsonl";
+const WS02_SECURITY: &str = "WS02-Security.jsonl";
 const DC01_SYSMON: &str = "DC01-Sysmon.jsonl";
 const DC01_SECURITY: &str = "DC01-Security.jsonl";
 
@@ -399,4 +400,44 @@ fn an1336_window_and_threshold_change_result() {
         ],
     );
     assert_eq!(chains(&result, "AN1336"), [steps(&[(DC01_SECURITY, 39)])]);
+}
+
+// AN1604: account creation from an account-management tool's session.
+
+#[test]
+fn an1604_net_user_add_chain() {
+    let result = scan();
+    // net1.exe replaces net.exe as the newest tool of the elevated session 0x5a2b50 before the
+    // 4720. Quiet: the lookup of mlopez's own account (no creation follows) and the kiosk
+    // account the management agent creates as WS02$ from the SYSTEM session.
+    assert_eq!(
+        chains(&result, "AN1604"),
+        [steps(&[(WS02_SYSMON, 32), (WS02_SECURITY, 1)])]
+    );
+    assert_eq!(
+        join_keys(&result, "AN1604"),
+        [keys(&[
+            ("host.name", "WS02.corp.example"),
+            ("winlog.logon.id", "0x5a2b50")
+        ])]
+    );
+}
+
+#[test]
+fn an1604_tunables_change_result() {
+    let result = scan_tuned("AN1604", &[("UserContext", "mlopez")]);
+    assert!(chains(&result, "AN1604").is_empty());
+    let result = scan_tuned("AN1604", &[("ParentProcessName", "powershell.exe")]);
+    assert!(chains(&result, "AN1604").is_empty());
+    // With net.exe alone on the list, the chain starts at net.exe, 120 ms before the creation.
+    let result = scan_tuned("AN1604", &[("ParentProcessName", "net.exe")]);
+    assert_eq!(
+        chains(&result, "AN1604"),
+        [steps(&[(WS02_SYSMON, 31), (WS02_SECURITY, 1)])]
+    );
+    let result = scan_tuned(
+        "AN1604",
+        &[("ParentProcessName", "net.exe"), ("TimeWindow", "100ms")],
+    );
+    assert!(chains(&result, "AN1604").is_empty());
 }

@@ -268,8 +268,10 @@ fn real_windows_data_fires_gpo_and_spray() {
         .findings
         .iter()
         .filter(|f| {
-            ["AN0747", "AN0755", "AN0757", "AN0759", "AN0770", "AN1336"]
-                .contains(&f.analytic.as_str())
+            [
+                "AN0747", "AN0755", "AN0757", "AN0759", "AN0770", "AN1336", "AN1604",
+            ]
+            .contains(&f.analytic.as_str())
         })
         .map(|f| (f.analytic.as_str(), f.chains.len()))
         .collect();
@@ -293,4 +295,24 @@ fn explicit_credential_spray_fires_an1336() {
         field(&result, event, "winlog.logon.id"),
         Some("0x3069d".to_owned())
     );
+}
+
+#[test]
+fn setup_account_creation_is_not_an1604() {
+    let Some(file) = shared("evtx/deepblue_new-user-security.evtx") else {
+        return;
+    };
+    let setup = setup();
+    let result = scan(&setup, file);
+    // Record 2 is IEUser created by the machine account (SYSTEM, logon id 0x3e7) while the
+    // virtual machine is set up, then added to Users and Administrators. No process creation
+    // is recorded, and creations by machine accounts are left out, so AN1604 stays quiet.
+    assert_eq!(field(&result, 1, "event.code"), Some("4720".to_owned()));
+    assert_eq!(
+        field(&result, 1, "user.target.name"),
+        Some("IEUser".to_owned())
+    );
+    assert!(step_records(&setup, &result, "AN1604", 0).is_empty());
+    assert!(step_records(&setup, &result, "AN1604", 1).is_empty());
+    assert!(result.findings.is_empty());
 }

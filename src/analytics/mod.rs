@@ -61,6 +61,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/windows/AN1336.toml",
         include_str!("../../analytics/windows/AN1336.toml"),
     ),
+    (
+        "analytics/windows/AN1604.toml",
+        include_str!("../../analytics/windows/AN1604.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
