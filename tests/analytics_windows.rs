@@ -9,6 +9,7 @@ use glexia::engine::{self, ScanResult, Setup};
 
 const WS01_SYSMON: &str = "WS01-Sysmon.jsonl";
 const WS01_SECURITY: &str = "WS01-Security.jsonl";
+const WS01_WMI: &str = "WS01-WMI.jsonl";
 const WS02_SYSMON: &str = "WS02-Sysmon.jsonl";
 const WS02_SECURITY: &str = "WS02-Security.jsonl";
 const DC01_SYSMON: &str = "DC01-Sysmon.jsonl";
@@ -440,4 +441,37 @@ fn an1604_tunables_change_result() {
         &[("ParentProcessName", "net.exe"), ("TimeWindow", "100ms")],
     );
     assert!(chains(&result, "AN1604").is_empty());
+}
+
+// AN0236: WMI event subscription.
+
+#[test]
+fn an0236_subscription_fires_updater() {
+    let result = scan();
+    // Quiet: the built-in SCM Event Log Consumer (it writes to the event log and runs
+    // nothing) and the backup agent, whose subscription starts an allowlisted program.
+    assert_eq!(
+        chains(&result, "AN0236"),
+        [steps(&[(WS01_WMI, 3), (WS01_SYSMON, 46)])]
+    );
+}
+
+#[test]
+fn an0236_tunables_change_result() {
+    let result = scan_tuned("AN0236", &[("ProcessNameAllowlist", "CcmExec.exe")]);
+    assert_eq!(
+        chains(&result, "AN0236"),
+        [
+            steps(&[(WS01_WMI, 2), (WS01_SYSMON, 45)]),
+            steps(&[(WS01_WMI, 3), (WS01_SYSMON, 46)]),
+        ]
+    );
+    // updater.exe starts five minutes after its binding.
+    let result = scan_tuned("AN0236", &[("TimeWindow", "4m")]);
+    assert!(chains(&result, "AN0236").is_empty());
+    let result = scan_tuned("AN0236", &[("ParentProcessAnomalyThreshold", "0")]);
+    assert!(chains(&result, "AN0236").is_empty());
+    // updater.exe runs as SYSTEM.
+    let result = scan_tuned("AN0236", &[("UserContext", "jdoe, mlopez")]);
+    assert!(chains(&result, "AN0236").is_empty());
 }

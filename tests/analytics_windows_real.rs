@@ -316,3 +316,19 @@ fn setup_account_creation_is_not_an1604() {
     assert!(step_records(&setup, &result, "AN1604", 1).is_empty());
     assert!(result.findings.is_empty());
 }
+
+#[test]
+fn wmi_command_consumer_binding_without_process() {
+    let Some(file) = shared("evtx/deepblue_wmi-event-filter-persistance.evtx") else {
+        return;
+    };
+    let setup = setup();
+    let result = scan(&setup, file);
+    // Record 894 binds "LogRotate Event" (a filter on new logged-on users) to a
+    // CommandLineEventConsumer running a PowerShell script from the Office Recent folder. The
+    // eleven other 5861 bindings are the built-in SCM Event Log Consumer. The recording is the
+    // WMI-Activity log alone, with no process creation, so the subscription's first step
+    // matches and no chain completes.
+    assert_eq!(step_records(&setup, &result, "AN0236", 0), [894]);
+    assert!(chain_records(&result, "AN0236").is_empty());
+}

@@ -26,6 +26,10 @@ use crate::eql;
 /// The analytics shipped with the binary, as `(path, contents)`.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
+        "analytics/windows/AN0236.toml",
+        include_str!("../../analytics/windows/AN0236.toml"),
+    ),
+    (
         "analytics/windows/AN0747.toml",
         include_str!("../../analytics/windows/AN0747.toml"),
     ),
