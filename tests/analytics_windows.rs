@@ -475,3 +475,48 @@ fn an0236_tunables_change_result() {
     let result = scan_tuned("AN0236", &[("UserContext", "jdoe, mlopez")]);
     assert!(chains(&result, "AN0236").is_empty());
 }
+
+// AN1252: PowerShell abuse.
+
+#[test]
+fn an1252_powershell_children_chains() {
+    let result = scan();
+    // Word's hidden, encoded PowerShell starts whoami (its conhost is skipped), and the
+    // rundll32 implant loads the PowerShell engine and starts cmd. Quiet: the inventory script
+    // started from Explorer and the hidden sync script whose only child is conhost.
+    assert_eq!(
+        chains(&result, "AN1252"),
+        [
+            steps(&[(WS02_SYSMON, 37), (WS02_SYSMON, 39)]),
+            steps(&[(WS02_SYSMON, 44), (WS02_SYSMON, 45)]),
+        ]
+    );
+    assert_eq!(
+        join_keys(&result, "AN1252")[0],
+        keys(&[("host.name", "WS02.corp.example"), ("process.pid", "8410")])
+    );
+}
+
+#[test]
+fn an1252_tunables_change_result() {
+    // With a pattern that matches every command line, the inventory script becomes a chain.
+    let result = scan_tuned("AN1252", &[("CommandLinePattern", "(?s).*")]);
+    assert_eq!(chains(&result, "AN1252").len(), 3);
+    let result = scan_tuned(
+        "AN1252",
+        &[
+            ("CommandLinePattern", "(?i).*frombase64string.*"),
+            ("LoadedModuleList", "none.dll"),
+        ],
+    );
+    // Word remains an unexpected parent.
+    assert_eq!(
+        chains(&result, "AN1252"),
+        [steps(&[(WS02_SYSMON, 37), (WS02_SYSMON, 39)])]
+    );
+    let result = scan_tuned("AN1252", &[("TimeWindow", "3s")]);
+    assert_eq!(
+        chains(&result, "AN1252"),
+        [steps(&[(WS02_SYSMON, 44), (WS02_SYSMON, 45)])]
+    );
+}
