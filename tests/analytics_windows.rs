@@ -520,3 +520,49 @@ fn an1252_tunables_change_result() {
         [steps(&[(WS02_SYSMON, 44), (WS02_SYSMON, 45)])]
     );
 }
+
+// AN1030: LSASS memory dumping.
+
+#[test]
+fn an1030_procdump_lsass_chain() {
+    let result = scan();
+    // procdump's full-access handle on LSASS (48) comes before its dump file (49) and completes
+    // the chain. Quiet: procdump of w3wp.exe and Windows Error Reporting's crash dump.
+    assert_eq!(
+        chains(&result, "AN1030"),
+        [steps(&[(WS01_SYSMON, 47), (WS01_SYSMON, 48)])]
+    );
+    assert_eq!(
+        join_keys(&result, "AN1030"),
+        [keys(&[
+            ("host.name", "WS01.corp.example"),
+            ("process.pid", "9800")
+        ])]
+    );
+}
+
+#[test]
+fn an1030_tunables_change_result() {
+    // Without the full-access mask the dump file completes the chain instead.
+    let result = scan_tuned("AN1030", &[("AccessMask", "0x1010")]);
+    assert_eq!(
+        chains(&result, "AN1030"),
+        [steps(&[(WS01_SYSMON, 47), (WS01_SYSMON, 49)])]
+    );
+    let result = scan_tuned("AN1030", &[("ParentProcessName", "procdump64.exe")]);
+    assert_eq!(
+        chains(&result, "AN1030"),
+        [steps(&[(WS01_SYSMON, 47), (WS01_SYSMON, 49)])]
+    );
+    // A pattern for any procdump full dump also reports the w3wp.exe dump.
+    let result = scan_tuned("AN1030", &[("CommandLinePattern", "(?i).*procdump.*-ma.*")]);
+    assert_eq!(
+        chains(&result, "AN1030"),
+        [
+            steps(&[(WS01_SYSMON, 47), (WS01_SYSMON, 48)]),
+            steps(&[(WS01_SYSMON, 50), (WS01_SYSMON, 51)]),
+        ]
+    );
+    let result = scan_tuned("AN1030", &[("TimeWindow", "300ms")]);
+    assert!(chains(&result, "AN1030").is_empty());
+}

@@ -262,8 +262,8 @@ fn real_windows_data_fires_gpo_and_spray() {
     let setup = setup();
     let result = engine::scan(&setup, &[evtx, json, sigma]);
     // Of the Windows analytics added beside AN0750, AN0764 and AN0767, only the GPO edit
-    // (AN0755), the encoded PowerShell (AN1252) and the spray (AN1336) fire on the public
-    // Windows recordings. The tests above show why the others stay quiet there.
+    // (AN0755), the comsvcs LSASS dump (AN1030), the encoded PowerShell (AN1252) and the spray
+    // (AN1336) fire on the public Windows recordings. The tests above show why the others stay quiet there.
     let earlier = ["AN0750", "AN0764", "AN0767"];
     let fired: Vec<(&str, usize)> = result
         .findings
@@ -271,7 +271,10 @@ fn real_windows_data_fires_gpo_and_spray() {
         .filter(|f| !earlier.contains(&f.analytic.as_str()))
         .map(|f| (f.analytic.as_str(), f.chains.len()))
         .collect();
-    assert_eq!(fired, [("AN0755", 1), ("AN1252", 1), ("AN1336", 1)]);
+    assert_eq!(
+        fired,
+        [("AN0755", 1), ("AN1030", 1), ("AN1252", 1), ("AN1336", 1)]
+    );
 }
 
 #[test]
@@ -342,4 +345,34 @@ fn encoded_powershell_service_fires_an1252() {
     // (record 3, pid 4416); that PowerShell starts the 32-bit PowerShell (record 5) after its
     // conhost (record 4). The monitoring agent's cscript runs that follow are not PowerShell.
     assert_eq!(chain_records(&result, "AN1252"), [vec![3, 5]]);
+}
+
+#[test]
+fn comsvcs_minidump_fires_an1030() {
+    let Some(file) = shared("windows-json/otrf_psh_lsass_memory_dump_comsvcs.json") else {
+        return;
+    };
+    let setup = setup();
+    let result = scan(&setup, file);
+    // PowerShell starts `rundll32.exe comsvcs.dll MiniDump 756 …\lsass-comsvcs.dmp full`:
+    // 4688 (line 17), then Sysmon 1 (line 107), which replaces it as the pending start. The
+    // dump file (line 75) is written 24 ms before the PROCESS_ALL_ACCESS handle (line 74),
+    // so the file completes the chain. The lines run newest first.
+    assert_eq!(chain_records(&result, "AN1030"), [vec![107, 75]]);
+    assert_eq!(step_records(&setup, &result, "AN1030", 1), [74, 75]);
+}
+
+#[test]
+fn mimikatz_access_without_start_is_not_an1030() {
+    let Some(file) =
+        shared("evtx/sbousseaden_sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx")
+    else {
+        return;
+    };
+    let setup = setup();
+    let result = scan(&setup, file);
+    // The recording keeps only mimikatz's read access (0x1010) to LSASS: no process start to
+    // match the dump command line, and not a full-access mask.
+    assert!(step_records(&setup, &result, "AN1030", 0).is_empty());
+    assert!(step_records(&setup, &result, "AN1030", 1).is_empty());
 }

@@ -62,6 +62,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../analytics/windows/AN0770.toml"),
     ),
     (
+        "analytics/windows/AN1030.toml",
+        include_str!("../../analytics/windows/AN1030.toml"),
+    ),
+    (
         "analytics/windows/AN1252.toml",
         include_str!("../../analytics/windows/AN1252.toml"),
     ),
