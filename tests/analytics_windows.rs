@@ -566,3 +566,34 @@ fn an1030_tunables_change_result() {
     let result = scan_tuned("AN1030", &[("TimeWindow", "300ms")]);
     assert!(chains(&result, "AN1030").is_empty());
 }
+
+// AN1472: event log clearing.
+
+#[test]
+fn an1472_security_log_clear_chain() {
+    let result = scan();
+    // Quiet: the read-only wevtutil query, the Sysmon log cleared in the same session (its
+    // clearing is not a Security 1102) and the archiving account's 1102 with no command.
+    assert_eq!(
+        chains(&result, "AN1472"),
+        [steps(&[(WS02_SYSMON, 48), (WS02_SECURITY, 4)])]
+    );
+    assert_eq!(
+        join_keys(&result, "AN1472"),
+        [keys(&[
+            ("host.name", "WS02.corp.example"),
+            ("winlog.logon.id", "0x5a2b50")
+        ])]
+    );
+}
+
+#[test]
+fn an1472_tunables_change_result() {
+    // The 1102 follows the command by 90 ms.
+    let result = scan_tuned("AN1472", &[("TimeWindow", "50ms")]);
+    assert!(chains(&result, "AN1472").is_empty());
+    let result = scan_tuned("AN1472", &[("UserContext", "svc_*")]);
+    assert!(chains(&result, "AN1472").is_empty());
+    let result = scan_tuned("AN1472", &[("TargetLogName", "*System*")]);
+    assert!(chains(&result, "AN1472").is_empty());
+}

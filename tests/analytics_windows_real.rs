@@ -376,3 +376,16 @@ fn mimikatz_access_without_start_is_not_an1030() {
     assert!(step_records(&setup, &result, "AN1030", 0).is_empty());
     assert!(step_records(&setup, &result, "AN1030", 1).is_empty());
 }
+
+#[test]
+fn sliver_log_clearing_without_security_log() {
+    let Some(file) = shared("evtx/deepblue_sliver-sysmon.evtx") else {
+        return;
+    };
+    let setup = setup();
+    let result = scan(&setup, file);
+    // PowerShell runs `wevtutil cl` for five logs (records 1-5); record 1 clears Security.
+    // The recording is the Sysmon log alone, so no 1102 is there to complete the chain.
+    assert_eq!(step_records(&setup, &result, "AN1472", 0), [1]);
+    assert!(chain_records(&result, "AN1472").is_empty());
+}

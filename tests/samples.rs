@@ -48,8 +48,8 @@ fn samples_load_without_errors() {
     let totals = &result.report.totals;
     assert_eq!(totals.files, 8);
     assert_eq!(totals.files_loaded, 7);
-    assert_eq!(totals.records_read, 175);
-    assert_eq!(totals.events_loaded, 175);
+    assert_eq!(totals.records_read, 180);
+    assert_eq!(totals.events_loaded, 180);
     assert_eq!(totals.records_skipped, 0);
     // The one skipped file, with its one error, is the README that describes the samples.
     assert_eq!(totals.files_skipped, 1);

@@ -74,6 +74,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../analytics/windows/AN1336.toml"),
     ),
     (
+        "analytics/windows/AN1472.toml",
+        include_str!("../../analytics/windows/AN1472.toml"),
+    ),
+    (
         "analytics/windows/AN1604.toml",
         include_str!("../../analytics/windows/AN1604.toml"),
     ),
