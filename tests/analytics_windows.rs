@@ -14,6 +14,7 @@ const WS02_SYSMON: &str = "WS02-Sysmon.jsonl";
 const WS02_SECURITY: &str = "WS02-Security.jsonl";
 const DC01_SYSMON: &str = "DC01-Sysmon.jsonl";
 const DC01_SECURITY: &str = "DC01-Security.jsonl";
+const FS01_SECURITY: &str = "FS01-Security.jsonl";
 
 fn samples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/windows")
@@ -596,4 +597,28 @@ fn an1472_tunables_change_result() {
     assert!(chains(&result, "AN1472").is_empty());
     let result = scan_tuned("AN1472", &[("TargetLogName", "*System*")]);
     assert!(chains(&result, "AN1472").is_empty());
+}
+
+// AN1620: RDP session hijacking.
+
+#[test]
+fn an1620_system_tscon_chain() {
+    let result = scan();
+    // The console host, and rdpclip started by the service host, are not the user's. Quiet:
+    // adm_ops moving his own session to the console and opening Notepad.
+    assert_eq!(
+        chains(&result, "AN1620"),
+        [steps(&[(FS01_SECURITY, 5), (FS01_SECURITY, 8)])]
+    );
+}
+
+#[test]
+fn an1620_tunables_change_result() {
+    let result = scan_tuned("AN1620", &[("ExpectedRDPHosts", "FS01.*")]);
+    assert!(chains(&result, "AN1620").is_empty());
+    let result = scan_tuned("AN1620", &[("ExpectedRDPHosts", "adm_finance")]);
+    assert!(chains(&result, "AN1620").is_empty());
+    // The intruder's cmd.exe starts 5 s after tscon.
+    let result = scan_tuned("AN1620", &[("TimeWindow", "4s")]);
+    assert!(chains(&result, "AN1620").is_empty());
 }

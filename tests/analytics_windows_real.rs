@@ -262,8 +262,8 @@ fn real_windows_data_fires_gpo_and_spray() {
     let setup = setup();
     let result = engine::scan(&setup, &[evtx, json, sigma]);
     // Of the Windows analytics added beside AN0750, AN0764 and AN0767, only the GPO edit
-    // (AN0755), the comsvcs LSASS dump (AN1030), the encoded PowerShell (AN1252) and the spray
-    // (AN1336) fire on the public Windows recordings. The tests above show why the others stay quiet there.
+    // (AN0755), the comsvcs LSASS dump (AN1030), the encoded PowerShell (AN1252), the spray
+    // (AN1336) and the tscon hijack (AN1620) fire on the public Windows recordings. The tests above show why the others stay quiet there.
     let earlier = ["AN0750", "AN0764", "AN0767"];
     let fired: Vec<(&str, usize)> = result
         .findings
@@ -273,7 +273,13 @@ fn real_windows_data_fires_gpo_and_spray() {
         .collect();
     assert_eq!(
         fired,
-        [("AN0755", 1), ("AN1030", 1), ("AN1252", 1), ("AN1336", 1)]
+        [
+            ("AN0755", 1),
+            ("AN1030", 1),
+            ("AN1252", 1),
+            ("AN1336", 1),
+            ("AN1620", 1)
+        ]
     );
 }
 
@@ -388,4 +394,25 @@ fn sliver_log_clearing_without_security_log() {
     // The recording is the Sysmon log alone, so no 1102 is there to complete the chain.
     assert_eq!(step_records(&setup, &result, "AN1472", 0), [1]);
     assert!(chain_records(&result, "AN1472").is_empty());
+}
+
+#[test]
+fn tscon_session_hijack_fires_an1620() {
+    let Some(file) =
+        shared("evtx/mdecrevoisier_T1021.001_ID4688-4778_RDP_hijack_command_execution.evtx")
+    else {
+        return;
+    };
+    let setup = setup();
+    let result = scan(&setup, file);
+    // admmig starts the service "hijackservice" (record 1), which runs `tscon 2
+    // /dest:rdp-tcp#5` as SYSTEM (record 3, logon id 0x3e7). The first process a user account
+    // then starts is admmarsid's rdpinput.exe (record 10, logon id 0x6a423); the processes in
+    // between belong to SYSTEM and the service hosts.
+    assert_eq!(chain_records(&result, "AN1620"), [vec![3, 10]]);
+    let step = result.findings[0].chains[0].steps[1].event;
+    assert_eq!(
+        field(&result, step, "user.name"),
+        Some("admmarsid".to_owned())
+    );
 }

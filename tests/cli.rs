@@ -27,7 +27,7 @@ fn scan_json_lists_files_and_findings() {
     let document: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
     let files = document["files"].as_array().expect("files list");
-    assert_eq!(files.len(), 8);
+    assert_eq!(files.len(), 9);
     for file in files {
         let path = file["path"].as_str().expect("file path");
         if path.ends_with(".jsonl") {

@@ -151,7 +151,7 @@ fn whole_evtx_folder_loads_every_record() {
     assert_eq!(totals.events_loaded, 1408);
     assert_eq!(totals.records_skipped, 0);
     // Across all nineteen recordings only the WMI lateral movement, the GPO edit, the encoded
-    // PowerShell service and the password spray complete a chain.
+    // PowerShell service, the password spray and the RDP session hijack complete a chain.
     let fired: Vec<(&str, usize)> = result
         .findings
         .iter()
@@ -159,7 +159,13 @@ fn whole_evtx_folder_loads_every_record() {
         .collect();
     assert_eq!(
         fired,
-        [("AN0750", 1), ("AN0755", 1), ("AN1252", 1), ("AN1336", 1)]
+        [
+            ("AN0750", 1),
+            ("AN0755", 1),
+            ("AN1252", 1),
+            ("AN1336", 1),
+            ("AN1620", 1)
+        ]
     );
 }
 

@@ -81,6 +81,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/windows/AN1604.toml",
         include_str!("../../analytics/windows/AN1604.toml"),
     ),
+    (
+        "analytics/windows/AN1620.toml",
+        include_str!("../../analytics/windows/AN1620.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
