@@ -223,3 +223,100 @@ fn summary_links_tags_to_attack() {
         );
     }
 }
+
+fn evaluator_rules() -> RuleSet {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigma/evaluator");
+    let set = RuleSet::load(&[folder], &Placeholders::new());
+    assert!(set.problems.is_empty(), "{:#?}", set.problems);
+    set
+}
+
+fn evaluator_id(n: u8) -> String {
+    format!("sigma:5e2b7d10-0000-4000-8000-00000000000{n}")
+}
+
+#[test]
+fn neq_needs_a_different_present_value() {
+    let set = evaluator_rules();
+    let mut events = Events::new();
+    let user = events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        &[("Image", "C:\\cmd.exe"), ("User", "CORP\\eve")],
+    );
+    events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        &[("Image", "C:\\cmd.exe"), ("User", "nt authority\\system")],
+    );
+    events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        &[("Image", "C:\\cmd.exe")],
+    );
+    let matched = events.matched(&set);
+    assert_eq!(events_of(&matched, &evaluator_id(1)), &[user]);
+}
+
+#[test]
+fn fieldref_compares_two_fields() {
+    let set = evaluator_rules();
+    let mut events = Events::new();
+    let own = events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        23,
+        &[
+            ("Image", "C:\\t\\a.exe"),
+            ("TargetFilename", "C:\\T\\A.EXE"),
+        ],
+    );
+    events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        23,
+        &[
+            ("Image", "C:\\t\\a.exe"),
+            ("TargetFilename", "C:\\t\\b.exe"),
+        ],
+    );
+    let matched = events.matched(&set);
+    assert_eq!(events_of(&matched, &evaluator_id(2)), &[own]);
+}
+
+#[test]
+fn exists_false_and_null_need_absent_fields() {
+    let set = evaluator_rules();
+    let mut events = Events::new();
+    let bare = events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        &[("Image", "C:\\a.exe")],
+    );
+    events.sysmon_process("C:\\b.exe", "b.exe /x", "C:\\explorer.exe");
+    let matched = events.matched(&set);
+    assert_eq!(events_of(&matched, &evaluator_id(3)), &[bare]);
+    assert_eq!(events_of(&matched, &evaluator_id(4)), &[bare]);
+}
+
+#[test]
+fn hour_and_cidr_read_typed_values() {
+    let set = evaluator_rules();
+    let mut events = Events::new();
+    let data = |time: &'static str, ip: &'static str| [("UtcTime", time), ("DestinationIp", ip)];
+    let public_night = events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        3,
+        &data("2024-01-01 23:10:00.000", "8.8.8.8"),
+    );
+    events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        3,
+        &data("2024-01-01 23:10:00.000", "10.1.2.3"),
+    );
+    events.add(
+        "Microsoft-Windows-Sysmon/Operational",
+        3,
+        &data("2024-01-01 09:10:00.000", "8.8.8.8"),
+    );
+    let matched = events.matched(&set);
+    assert_eq!(events_of(&matched, &evaluator_id(5)), &[public_night]);
+}

@@ -17,6 +17,7 @@ use crate::store::{Event, EventStore, Platform, StoredValue, Sym};
 use super::condition::Condition;
 use super::mapping::{Mapping, Source};
 use super::modifiers::{FieldItem, Matcher, TextValue};
+use super::prefilter::{self, Prefilter};
 use super::rule::{Detection, SigmaRule};
 
 /// Events per parallel work unit.
@@ -78,18 +79,30 @@ impl Text<'_> {
     }
 }
 
-fn push_texts<'s>(value: &StoredValue, store: &'s EventStore, out: &mut Vec<Text<'s>>) {
+/// Calls `visit` with each text of `value` (each item of a list) until it returns `true`;
+/// returns whether it did.
+fn any_text<'s>(
+    value: &StoredValue,
+    store: &'s EventStore,
+    visit: &mut dyn FnMut(&Text<'s>) -> bool,
+) -> bool {
     match value {
-        StoredValue::Str(sym) => out.push(Text::Interned(*sym, store.strings.resolve(*sym))),
-        StoredValue::Int(n) => out.push(Text::Owned(n.to_string())),
-        StoredValue::Float(x) => out.push(Text::Owned(x.to_string())),
-        StoredValue::Bool(b) => out.push(Text::Owned(b.to_string())),
-        StoredValue::List(items) => {
-            for item in items.iter() {
-                push_texts(item, store, out);
-            }
-        }
+        StoredValue::Str(sym) => visit(&Text::Interned(*sym, store.strings.resolve(*sym))),
+        StoredValue::Int(n) => visit(&Text::Owned(n.to_string())),
+        StoredValue::Float(x) => visit(&Text::Owned(x.to_string())),
+        StoredValue::Bool(b) => visit(&Text::Owned(b.to_string())),
+        StoredValue::List(items) => items.iter().any(|item| any_text(item, store, visit)),
     }
+}
+
+fn push_texts<'s>(value: &StoredValue, store: &'s EventStore, out: &mut Vec<Text<'s>>) {
+    any_text(value, store, &mut |text| {
+        out.push(match text {
+            Text::Interned(sym, raw) => Text::Interned(*sym, raw),
+            Text::Owned(raw) => Text::Owned(raw.clone()),
+        });
+        false
+    });
 }
 
 /// Everything an evaluation needs besides the rule: the event, its store and caches.
@@ -100,22 +113,28 @@ pub(super) struct EventContext<'s> {
 }
 
 impl<'s> EventContext<'s> {
-    fn texts(&self, syms: &[Sym]) -> Vec<Text<'s>> {
-        let mut out = Vec::new();
-        for &sym in syms {
-            if let Some(value) = self.event.get(sym) {
-                push_texts(value, self.store, &mut out);
-            }
+    /// Calls `visit` with each text of the fields `syms` (or of every field, for `None`) until
+    /// it returns `true`; returns whether it did.
+    fn any_text(&self, syms: Option<&[Sym]>, visit: &mut dyn FnMut(&Text<'s>) -> bool) -> bool {
+        match syms {
+            Some(syms) => syms.iter().any(|&sym| {
+                self.event
+                    .get(sym)
+                    .is_some_and(|value| any_text(value, self.store, visit))
+            }),
+            None => self
+                .event
+                .fields()
+                .iter()
+                .any(|(_, value)| any_text(value, self.store, visit)),
         }
-        out
     }
 
-    fn all_texts(&self) -> Vec<Text<'s>> {
-        let mut out = Vec::new();
-        for (_, value) in self.event.fields() {
-            push_texts(value, self.store, &mut out);
+    fn present(&self, syms: Option<&[Sym]>) -> bool {
+        match syms {
+            Some(syms) => syms.iter().any(|&sym| self.event.get(sym).is_some()),
+            None => true,
         }
-        out
     }
 
     fn matches(&self, matcher: &Matcher, text: &Text<'_>) -> bool {
@@ -130,6 +149,9 @@ impl<'s> EventContext<'s> {
     }
 }
 
+/// Selections a condition can refer to before evaluation needs the heap.
+const STACK_SELECTIONS: usize = 32;
+
 /// A detection bound to a store through one field set: per field name, its event fields.
 pub(super) struct BoundDetection<'d> {
     pub(super) detection: &'d Detection,
@@ -137,7 +159,12 @@ pub(super) struct BoundDetection<'d> {
 }
 
 impl BoundDetection<'_> {
-    fn field_syms(&self, name: &str) -> &[Sym] {
+    fn syms_of(&self, item: &FieldItem) -> Option<&[Sym]> {
+        item.field.as_ref()?;
+        Some(self.fields.get(item.field_index).map_or(&[], Vec::as_slice))
+    }
+
+    fn syms_named(&self, name: &str) -> &[Sym] {
         self.detection
             .field_names
             .iter()
@@ -148,7 +175,15 @@ impl BoundDetection<'_> {
 
     /// Whether the detection's condition holds for the event.
     pub(super) fn holds(&self, context: &EventContext<'_>) -> bool {
-        let mut memo: Vec<Option<bool>> = vec![None; self.detection.selections.len()];
+        let count = self.detection.selections.len();
+        let mut on_stack = [None; STACK_SELECTIONS];
+        let mut on_heap = Vec::new();
+        let memo: &mut [Option<bool>] = if count <= STACK_SELECTIONS {
+            &mut on_stack[..count]
+        } else {
+            on_heap.resize(count, None);
+            &mut on_heap
+        };
         let mut selection = |index: usize| {
             if let Some(Some(known)) = memo.get(index) {
                 return *known;
@@ -167,38 +202,40 @@ impl BoundDetection<'_> {
     }
 
     fn item_holds(&self, item: &FieldItem, context: &EventContext<'_>) -> bool {
-        let texts = match &item.field {
-            Some(field) => context.texts(self.field_syms(field)),
-            None => context.all_texts(),
-        };
+        let syms = self.syms_of(item);
         if item.negate {
             // `neq`: the field is present and equals none of the values.
-            return !texts.is_empty()
+            return context.present(syms)
                 && !item
                     .values
                     .iter()
-                    .any(|alternatives| self.value_holds(alternatives, &texts, context));
+                    .any(|alternatives| self.value_holds(alternatives, syms, context));
         }
         let mut groups = item.values.iter();
         if item.all {
-            groups.all(|alternatives| self.value_holds(alternatives, &texts, context))
+            groups.all(|alternatives| self.value_holds(alternatives, syms, context))
         } else {
-            groups.any(|alternatives| self.value_holds(alternatives, &texts, context))
+            groups.any(|alternatives| self.value_holds(alternatives, syms, context))
         }
     }
 
     fn value_holds(
         &self,
         alternatives: &[Matcher],
-        texts: &[Text<'_>],
+        syms: Option<&[Sym]>,
         context: &EventContext<'_>,
     ) -> bool {
         alternatives.iter().any(|matcher| match matcher {
-            Matcher::Exists(wanted) => texts.is_empty() != *wanted,
-            Matcher::Null => texts.iter().all(|t| t.raw().is_empty()),
+            Matcher::Exists(wanted) => context.present(syms) == *wanted,
+            Matcher::Null => !context.any_text(syms, &mut |text| !text.raw().is_empty()),
             Matcher::FieldRef { field, cased } => {
-                let others = context.texts(self.field_syms(field));
-                texts.iter().any(|text| {
+                let mut others = Vec::new();
+                for &sym in self.syms_named(field) {
+                    if let Some(value) = context.event.get(sym) {
+                        push_texts(value, context.store, &mut others);
+                    }
+                }
+                context.any_text(syms, &mut |text| {
                     others.iter().any(|other| {
                         if *cased {
                             text.raw() == other.raw()
@@ -208,7 +245,7 @@ impl BoundDetection<'_> {
                     })
                 })
             }
-            _ => texts.iter().any(|text| context.matches(matcher, text)),
+            _ => context.any_text(syms, &mut |text| context.matches(matcher, text)),
         })
     }
 }
@@ -220,6 +257,8 @@ fn eval_condition(condition: &Condition, selection: &mut dyn FnMut(usize) -> boo
 /// A rule bound to a store through one of its sources.
 struct BoundRule<'r> {
     rule: usize,
+    /// Prefilter literal ids one of which the event must contain, or `None` to always test.
+    needles: Option<Vec<u32>>,
     detection: BoundDetection<'r>,
     filters: Vec<BoundDetection<'r>>,
 }
@@ -407,6 +446,7 @@ pub(super) struct Plan<'r> {
     /// Per source, the bound rules it feeds.
     rules: Vec<Vec<BoundRule<'r>>>,
     common: CommonFields,
+    prefilter: Prefilter,
 }
 
 impl<'r> Plan<'r> {
@@ -439,6 +479,11 @@ impl<'r> Plan<'r> {
                 None => unindexed.push(index),
             }
         }
+        let needs: Vec<Option<Vec<String>>> = rules
+            .iter()
+            .map(|rule| prefilter::needs(&rule.detection))
+            .collect();
+        let (prefilter, needle_ids) = Prefilter::build(&needs);
         let mut binder = FieldBinder::new(store, mapping);
         let mut per_source: Vec<Vec<BoundRule<'r>>> =
             (0..sources.len()).map(|_| Vec::new()).collect();
@@ -456,6 +501,7 @@ impl<'r> Plan<'r> {
                 if let Some(list) = per_source.get_mut(source_index) {
                     list.push(BoundRule {
                         rule: rule_index,
+                        needles: needle_ids.get(rule_index).cloned().flatten(),
                         detection,
                         filters,
                     });
@@ -471,6 +517,18 @@ impl<'r> Plan<'r> {
                 channel: store.strings.get("winlog.channel"),
                 code: store.strings.get("event.code"),
             },
+            prefilter,
+        }
+    }
+
+    /// Marks in `found` every prefilter literal that occurs in any field of `event`.
+    fn scan_event(&self, store: &EventStore, event: &Event, found: &mut [bool]) {
+        found.fill(false);
+        for (_, value) in event.fields() {
+            any_text(value, store, &mut |text| {
+                self.prefilter.scan(text.raw(), found);
+                false
+            });
         }
     }
 
@@ -495,6 +553,7 @@ impl<'r> Plan<'r> {
                 }
                 let lower = LowerCache::default();
                 let mut selected: Vec<usize> = Vec::new();
+                let mut found = vec![false; self.prefilter.literal_count()];
                 for (offset, event) in slice.iter().enumerate() {
                     let index = chunk * CHUNK + offset;
                     lower.clear();
@@ -517,8 +576,16 @@ impl<'r> Plan<'r> {
                         lower: &lower,
                     };
                     let first_hit = hits.len();
+                    self.scan_event(store, event, &mut found);
                     for &source in &selected {
                         for bound in &self.rules[source] {
+                            let possible = bound.needles.as_ref().is_none_or(|ids| {
+                                ids.iter()
+                                    .any(|&id| found.get(id as usize).copied().unwrap_or(true))
+                            });
+                            if !possible {
+                                continue;
+                            }
                             let rule = u32::try_from(bound.rule).unwrap_or(u32::MAX);
                             // Two sources of one rule can both select an event; count it once.
                             if hits[first_hit..].iter().any(|(r, _)| *r == rule) {

@@ -372,7 +372,7 @@ mod tests {
         );
         assert_eq!(
             mapping.candidates("security_4688", "EventID"),
-            vec!["winlog.event_id"]
+            vec!["event.code"]
         );
         assert!(
             mapping

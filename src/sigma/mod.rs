@@ -13,6 +13,7 @@ pub mod correlation;
 pub mod eval;
 pub mod mapping;
 pub mod modifiers;
+pub mod prefilter;
 pub mod rule;
 pub mod summary;
 pub mod yaml;

@@ -160,6 +160,8 @@ pub type Alternatives = Vec<Matcher>;
 pub struct FieldItem {
     /// The Sigma field name, or `None` for a keyword search over the whole event.
     pub field: Option<String>,
+    /// The field's index in its detection's field names, set when the detection is read.
+    pub field_index: usize,
     /// Each value of the item, with its alternatives.
     pub values: Vec<Alternatives>,
     /// Whether every value must match (`all`) instead of any one.
@@ -408,6 +410,7 @@ pub fn compile_item(
     }
     Ok(FieldItem {
         field: field.map(str::to_owned),
+        field_index: 0,
         values: compiled,
         all: modifiers.all,
         negate: modifiers.neq,

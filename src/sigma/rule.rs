@@ -440,12 +440,16 @@ fn read_item(
         _ => vec![rule_value(value)?],
     };
     let field = (!field.is_empty()).then_some(field);
-    let item = modifiers::compile_item(field, &modifier_names, &values, placeholders)
+    let mut item = modifiers::compile_item(field, &modifier_names, &values, placeholders)
         .map_err(|error| modifier_problem(value.position, key, error))?;
-    if let Some(field) = field
-        && !field_names.iter().any(|f| f == field)
-    {
-        field_names.push(field.to_owned());
+    if let Some(field) = field {
+        item.field_index = match field_names.iter().position(|f| f == field) {
+            Some(index) => index,
+            None => {
+                field_names.push(field.to_owned());
+                field_names.len() - 1
+            }
+        };
     }
     for alternatives in &item.values {
         for matcher in alternatives {
