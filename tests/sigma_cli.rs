@@ -113,3 +113,29 @@ fn scan_shows_sigma_author() {
     );
     assert_eq!(finding["chains"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn placeholders_file_enables_expand() {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigma");
+    let rule = data.join("expand").display().to_string();
+    let without = glexia(&["sigma", "check", &rule]);
+    let text = String::from_utf8_lossy(&without.stdout);
+    assert_eq!(without.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("placeholder '%Administrators%' has no values"),
+        "{text}"
+    );
+    assert!(text.contains("0 rules"), "{text}");
+
+    let placeholders = data.join("placeholders.yml").display().to_string();
+    let with = glexia(&[
+        "sigma",
+        "check",
+        "--sigma-placeholders",
+        &placeholders,
+        &rule,
+    ]);
+    let text = String::from_utf8_lossy(&with.stdout);
+    assert_eq!(with.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 rules"), "{text}");
+}

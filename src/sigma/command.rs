@@ -11,8 +11,8 @@ const SUCCESS: u8 = 0;
 /// Exit status when a file could not be read or a document is invalid Sigma.
 const FAILURE: u8 = 2;
 
-/// The reason of a skipped document without the parts that differ from rule to rule, so that
-/// reasons can be counted.
+/// Returns the reason of a skipped document without the parts that differ from rule to rule,
+/// so that reasons can be counted.
 fn reason_kind(message: &str) -> String {
     if message.starts_with("unknown logsource") {
         // `unknown logsource (product: okta, service: okta): …` keeps its log source.

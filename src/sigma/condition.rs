@@ -16,13 +16,13 @@ pub enum Condition {
     And(Vec<Condition>),
     /// At least one operand holds.
     Or(Vec<Condition>),
-    /// At least one of the selections holds (`1 of`).
+    /// At least one of the selections is true (`1 of`).
     AnyOf(Vec<usize>),
-    /// Every one of the selections holds (`all of`).
+    /// Every one of the selections is true (`all of`).
     AllOf(Vec<usize>),
 }
 
-/// Why a condition could not be parsed.
+/// The reason a condition could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConditionError {
     /// Valid in an older Sigma, such as the `| count()` aggregation or `near`, but not
@@ -76,7 +76,7 @@ fn tokenize(text: &str) -> Vec<Token> {
     tokens
 }
 
-/// Whether `name` matches a selection pattern in which `*` stands for any run of characters.
+/// Returns whether `name` matches a selection pattern in which `*` stands for any run of characters.
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
@@ -209,7 +209,7 @@ impl Parser<'_> {
     }
 
     /// Resolves `them` or a pattern to selection indexes; `them` leaves out names starting
-    /// with `_`, as the specification says.
+    /// with `_`, as the specification requires.
     fn select(&self, target: &str) -> Result<Vec<usize>, ConditionError> {
         let selected: Vec<usize> = self
             .names

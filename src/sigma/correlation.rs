@@ -143,7 +143,7 @@ fn aggregate(spec: &Spec<'_>, occurrences: &[Occurrence], window: &[usize]) -> V
 }
 
 /// Tests a temporal window ending at its last occurrence: every rule (or as many distinct
-/// rules as the condition asks for) must occur in it. Returns the latest occurrence of each
+/// rules as the condition requires) must occur in it. Returns the latest occurrence of each
 /// rule found.
 fn temporal(spec: &Spec<'_>, occurrences: &[Occurrence], window: &[usize]) -> Option<Vec<usize>> {
     let mut latest: BTreeMap<usize, usize> = BTreeMap::new();
@@ -322,7 +322,7 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// The value of field `name` of event `event`, read through the fieldsets of rule `rule`.
+    /// Reads field `name` of event `event` through the field sets of rule `rule`.
     fn rule_field(&mut self, rule: usize, event: usize, name: &str) -> Option<String> {
         let sources = self.set.rule_sources.get(rule)?.clone();
         let record = self.store.events().get(event)?;
@@ -338,8 +338,8 @@ impl Runner<'_> {
         None
     }
 
-    /// The field a `group-by` entry or the condition field stands for in the events of the
-    /// referenced rule `reference`.
+    /// Returns the event field that a `group-by` entry or the condition field names in the
+    /// events of the referenced rule `reference`, after aliases.
     fn field_for(
         correlation: &CorrelationRule,
         reference: &str,
@@ -629,7 +629,7 @@ mod tests {
     #[test]
     fn lt_condition_is_tested_when_the_window_closes() {
         let condition = [Threshold::Lt(3.0)];
-        // Window from 0 to 10 holds 4 events (no match); the next from 20 holds 2 (a match).
+        // The window from 0 to 10 contains 4 events (no match), the next from 20 contains 2 (a match).
         let times = [0, 1, 2, 3, 20, 21];
         let occurrences: Vec<Occurrence> = times
             .iter()

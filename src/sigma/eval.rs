@@ -173,7 +173,7 @@ impl BoundDetection<'_> {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// Whether the detection's condition holds for the event.
+    /// Returns whether the detection's condition is true for the event.
     pub(super) fn holds(&self, context: &EventContext<'_>) -> bool {
         let count = self.detection.selections.len();
         let mut on_stack = [None; STACK_SELECTIONS];
@@ -257,8 +257,8 @@ fn eval_condition(condition: &Condition, selection: &mut dyn FnMut(usize) -> boo
 /// A rule bound to a store through one of its sources.
 struct BoundRule<'r> {
     rule: usize,
-    /// Prefilter literal ids one of which the event must contain, or `None` to always test.
-    needles: Option<Vec<u32>>,
+    /// Prefilter clauses: for each, literal ids one of which the event must contain.
+    clauses: Vec<Vec<u32>>,
     detection: BoundDetection<'r>,
     filters: Vec<BoundDetection<'r>>,
 }
@@ -479,7 +479,7 @@ impl<'r> Plan<'r> {
                 None => unindexed.push(index),
             }
         }
-        let needs: Vec<Option<Vec<String>>> = rules
+        let needs: Vec<Vec<Vec<String>>> = rules
             .iter()
             .map(|rule| prefilter::needs(&rule.detection))
             .collect();
@@ -501,7 +501,7 @@ impl<'r> Plan<'r> {
                 if let Some(list) = per_source.get_mut(source_index) {
                     list.push(BoundRule {
                         rule: rule_index,
-                        needles: needle_ids.get(rule_index).cloned().flatten(),
+                        clauses: needle_ids.get(rule_index).cloned().unwrap_or_default(),
                         detection,
                         filters,
                     });
@@ -579,7 +579,7 @@ impl<'r> Plan<'r> {
                     self.scan_event(store, event, &mut found);
                     for &source in &selected {
                         for bound in &self.rules[source] {
-                            let possible = bound.needles.as_ref().is_none_or(|ids| {
+                            let possible = bound.clauses.iter().all(|ids| {
                                 ids.iter()
                                     .any(|&id| found.get(id as usize).copied().unwrap_or(true))
                             });

@@ -17,7 +17,7 @@ pub const MAPPING_TOML: &str = include_str!("mapping.toml");
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSet {
-    /// What events the set is for.
+    /// The events the set is for.
     pub description: String,
     /// Another set whose fields and prefixes apply where this one has none.
     #[serde(default)]
@@ -83,7 +83,7 @@ pub struct Mapping {
     pub logsources: Vec<LogSourceEntry>,
 }
 
-/// Why the mapping file is unusable.
+/// The reason the mapping file is unusable.
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
     /// The TOML is malformed or has unknown keys.
@@ -122,17 +122,18 @@ impl Mapping {
         Ok(mapping)
     }
 
-    /// The mapping compiled into the binary.
+    /// Returns the mapping compiled into the binary.
     pub fn embedded() -> &'static Mapping {
         static MAPPING: OnceLock<Mapping> = OnceLock::new();
         MAPPING.get_or_init(|| match Mapping::parse(MAPPING_TOML) {
             Ok(mapping) => mapping,
-            // The shipped file is checked by a unit test, so this cannot happen in a release.
+            // The unit test `embedded_mapping_parses` checks the shipped file, so a build that
+            // passes its tests never reaches this.
             Err(error) => panic!("{error}"),
         })
     }
 
-    /// The event sets a rule's log source selects, or `None` when Glexia has no events for it.
+    /// Returns the event sets a rule's log source selects, or `None` when Glexia has no events for it.
     ///
     /// The product, category and service must equal an entry's. A rule without a product
     /// takes the entries of every product with that category and service.
@@ -152,7 +153,7 @@ impl Mapping {
         (!found.is_empty()).then_some(found)
     }
 
-    /// The candidate event fields of `field` in field set `set`, in order; a candidate may
+    /// Returns the candidate event fields of `field` in field set `set`, in order; a candidate may
     /// contain `*`.
     pub fn candidates(&self, set: &str, field: &str) -> Vec<String> {
         let chain = self.base_chain(set);
@@ -195,7 +196,7 @@ impl Mapping {
 }
 
 impl LogSourceEntry {
-    /// The entry's keys as written in a rule, for messages.
+    /// Returns the entry's keys as written in a rule, for messages.
     pub fn key(&self) -> LogSource {
         LogSource {
             product: self.product.clone(),

@@ -443,14 +443,14 @@ impl RuleSet {
         for correlation in &self.correlations {
             for reference in &correlation.rules {
                 if let Some(index) = self.rule_index(reference) {
-                    let shown = referenced.entry(index).or_insert(false);
-                    *shown |= correlation.generate;
+                    let reported = referenced.entry(index).or_insert(false);
+                    *reported |= correlation.generate;
                 }
             }
         }
         referenced
             .into_iter()
-            .filter(|(_, shown)| !shown)
+            .filter(|(_, reported)| !reported)
             .map(|(index, _)| index)
             .collect()
     }

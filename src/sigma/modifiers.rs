@@ -6,7 +6,7 @@
 //! written and can turn one value into several alternatives, any of which may match. Type
 //! modifiers (`re`, `cidr`, `lt`…, `exists`, `fieldref`, the time parts) decide how the value is
 //! compared. Text comparisons ignore case unless `cased` is given; `re` is case-sensitive
-//! unless its `i` flag is given, as the specification says.
+//! unless its `i` flag is given, as the specification requires.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -22,11 +22,11 @@ const REGEX_SIZE_LIMIT: usize = 10 << 20;
 /// horizontal bar.
 pub const WINDASH: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
 
-/// Why a field item could not be compiled.
+/// The reason a field item could not be compiled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModifierError {
     /// The rule uses something Glexia does not implement, such as an unknown modifier or a
-    /// regex feature the linear-time engine lacks; the rule is skipped, not wrong.
+    /// regex feature the linear-time engine lacks. The rule is skipped, not wrong.
     Unsupported(String),
     /// The item is invalid Sigma, such as `lt` on a value that is not a number.
     Invalid(String),
@@ -87,7 +87,7 @@ pub enum TimePart {
     Year,
 }
 
-/// How a literal text matcher compares.
+/// The position a literal must have in the value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKind {
     /// The whole value.
@@ -103,9 +103,9 @@ pub enum TextKind {
 /// One compiled comparison of a field value.
 #[derive(Clone, Debug)]
 pub enum Matcher {
-    /// A literal compared as [`TextKind`] says; `needle` is lowercase unless `cased`.
+    /// A literal at the position [`TextKind`] names; `needle` is lowercase unless `cased`.
     Text {
-        /// How the literal must occur.
+        /// The literal's position.
         kind: TextKind,
         /// The literal.
         needle: String,
@@ -289,7 +289,7 @@ fn utf16(bytes: &[u8], little_endian: bool, bom: bool) -> Vec<u8> {
     out
 }
 
-/// The three base64 forms of `value` as it can appear at any byte offset inside a longer
+/// Returns the three base64 forms of `value` as it can appear at any byte offset inside a longer
 /// encoded text: encoded after 0, 1 and 2 bytes of padding, with the characters that depend on
 /// the neighbouring bytes cut off.
 fn base64_offsets(value: &[u8]) -> Vec<Vec<u8>> {
@@ -633,7 +633,7 @@ fn parse_cidr(text: &str) -> Result<Matcher, ModifierError> {
     Ok(Matcher::Cidr { network, prefix })
 }
 
-/// Whether `address` lies in `network/prefix`.
+/// Returns whether `address` lies in `network/prefix`.
 pub fn in_network(address: IpAddr, network: IpAddr, prefix: u8) -> bool {
     match (address, network) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
@@ -736,12 +736,12 @@ impl<'a> TextValue<'a> {
         TextValue { raw, lower: cell }
     }
 
-    /// The value as stored.
+    /// Returns the value as stored.
     pub fn raw(&self) -> &'a str {
         self.raw
     }
 
-    /// The value in lowercase.
+    /// Returns the value in lowercase, computed on first use.
     pub fn lower(&self) -> &str {
         self.lower
             .get_or_init(|| std::rc::Rc::from(self.raw.to_lowercase()))
@@ -750,7 +750,7 @@ impl<'a> TextValue<'a> {
 
 impl Matcher {
     /// Compares one present field value; `Exists`, `Null` and `FieldRef` are decided by the
-    /// evaluator, which sees the whole event, and return `false` here.
+    /// evaluator, which reads the whole event, and return `false` here.
     pub fn matches_text(&self, value: &TextValue<'_>) -> bool {
         match self {
             Matcher::Text {
@@ -823,7 +823,7 @@ mod tests {
         }
     }
 
-    /// Whether any alternative of the item's first value matches `text`.
+    /// Returns whether any alternative of the item's first value matches `text`.
     fn first_matches(item: &FieldItem, text: &str) -> bool {
         let value = TextValue::new(text);
         item.values[0].iter().any(|m| m.matches_text(&value))

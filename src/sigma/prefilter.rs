@@ -1,12 +1,12 @@
-//! A literal prefilter: for each rule, a set of lowercase literals at least one of which must
-//! occur in the event's text for the rule to match.
+//! A literal prefilter: for each rule, the lowercase literals that must occur in an event's
+//! text for the rule to match.
 //!
-//! The set is derived from the condition: a selection needs one literal of each of its
-//! alternatives, `and` needs the set of any one operand (the one with the fewest and longest
-//! literals is taken), `or` needs the union of its operands, and `not` bounds nothing. An event is scanned once with an
-//! Aho-Corasick automaton of every rule's literals, and a rule whose set has no literal in the
-//! event is not evaluated. The set is a necessary condition only, so the result is the same
-//! as evaluating every rule.
+//! The need is a conjunction of clauses, each a set of literals one of which must occur. A
+//! selection item gives one clause, `and` joins its operands' clauses, `or` distributes them
+//! (or, when that grows too large, joins one clause of each side into one), and `not` needs
+//! nothing. An event is scanned once with an Aho-Corasick automaton of every rule's literals,
+//! and a rule with a clause that has no literal in the event is not evaluated. The clauses are
+//! a necessary condition only, so the result is the same as evaluating every rule.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -17,8 +17,14 @@ use super::rule::Detection;
 /// Literals shorter than this bound too little to be worth scanning for.
 const MIN_LITERAL: usize = 3;
 
-/// Literals one of which must occur, or `None` when the rule can match without any.
-type Needs = Option<Vec<String>>;
+/// Clauses that must all hold, each a set of literals one of which must occur; no clause
+/// means the detection can match without any literal.
+type Clauses = Vec<Vec<String>>;
+
+/// Clauses a rule keeps at most; the ones least likely to occur are kept.
+const MAX_CLAUSES: usize = 8;
+/// The largest product of two operands' clause counts that `or` distributes.
+const MAX_PRODUCT: usize = 16;
 
 fn matcher_literal(matcher: &Matcher) -> Option<String> {
     match matcher {
@@ -29,76 +35,109 @@ fn matcher_literal(matcher: &Matcher) -> Option<String> {
     }
 }
 
-fn item_needs(item: &FieldItem) -> Needs {
-    if item.negate {
-        return None;
-    }
-    let value_needs = |alternatives: &Vec<Matcher>| -> Needs {
-        alternatives.iter().map(matcher_literal).collect()
-    };
-    if item.all {
-        // Every value must match, so any one value's literals are needed.
-        smallest(item.values.iter().map(value_needs))
-    } else {
-        let mut union = Vec::new();
-        for alternatives in &item.values {
-            union.extend(value_needs(alternatives)?);
-        }
-        Some(union)
-    }
+/// The literals of one value, or `None` when an alternative has none.
+fn value_clause(alternatives: &[Matcher]) -> Option<Vec<String>> {
+    alternatives.iter().map(matcher_literal).collect()
 }
 
-/// A rough chance that one of `literals` occurs in an event: short literals are likelier.
+fn item_clauses(item: &FieldItem) -> Clauses {
+    if item.negate {
+        return Vec::new();
+    }
+    if item.all {
+        // Every value must match, so each value with literals is a clause of its own.
+        return item.values.iter().filter_map(|v| value_clause(v)).collect();
+    }
+    let mut clause = Vec::new();
+    for alternatives in &item.values {
+        match value_clause(alternatives) {
+            Some(literals) => clause.extend(literals),
+            None => return Vec::new(),
+        }
+    }
+    vec![clause]
+}
+
+/// Estimates how likely one of `literals` is to occur in an event: short literals are likelier.
 fn weight(literals: &[String]) -> f64 {
     literals.iter().map(|l| 1.0 / l.len() as f64).sum()
 }
 
-/// Picks the set least likely to occur, so that fewer events pass the prefilter.
-fn smallest(options: impl Iterator<Item = Needs>) -> Needs {
-    options
-        .flatten()
-        .min_by(|a, b| weight(a).total_cmp(&weight(b)))
+/// Keeps the clauses least likely to occur, at most [`MAX_CLAUSES`].
+fn trim(mut clauses: Clauses) -> Clauses {
+    clauses.sort_by(|a, b| weight(a).total_cmp(&weight(b)));
+    clauses.truncate(MAX_CLAUSES);
+    clauses
 }
 
-fn union(options: impl Iterator<Item = Needs>) -> Needs {
-    let mut all = Vec::new();
-    for needs in options {
-        all.extend(needs?);
+fn and(operands: impl Iterator<Item = Clauses>) -> Clauses {
+    trim(operands.flatten().collect())
+}
+
+fn or(operands: impl Iterator<Item = Clauses>) -> Clauses {
+    let mut result: Option<Clauses> = None;
+    for clauses in operands {
+        if clauses.is_empty() {
+            return Vec::new();
+        }
+        result = Some(match result {
+            None => clauses,
+            Some(previous) if previous.len() * clauses.len() <= MAX_PRODUCT => {
+                // (a1 and a2) or (b1 and b2) implies every (ai or bj).
+                let mut product = Vec::new();
+                for a in &previous {
+                    for b in &clauses {
+                        let mut joined = a.clone();
+                        joined.extend(b.iter().cloned());
+                        product.push(joined);
+                    }
+                }
+                trim(product)
+            }
+            Some(previous) => {
+                // Too many to distribute: one clause from each side still has to hold.
+                let mut joined = previous[0].clone();
+                joined.extend(clauses[0].iter().cloned());
+                vec![joined]
+            }
+        });
     }
-    Some(all)
+    result.unwrap_or_default()
 }
 
-fn selection_needs(detection: &Detection, index: usize) -> Needs {
-    let selection = detection.selections.get(index)?;
-    union(
-        selection
-            .alternatives
-            .iter()
-            .map(|items| smallest(items.iter().map(item_needs))),
-    )
+fn selection_clauses(detection: &Detection, index: usize) -> Clauses {
+    let Some(selection) = detection.selections.get(index) else {
+        return Vec::new();
+    };
+    or(selection
+        .alternatives
+        .iter()
+        .map(|items| and(items.iter().map(item_clauses))))
 }
 
-fn condition_needs(detection: &Detection, condition: &Condition) -> Needs {
+fn condition_clauses(detection: &Detection, condition: &Condition) -> Clauses {
     match condition {
-        Condition::Selection(index) => selection_needs(detection, *index),
-        Condition::Not(_) => None,
-        Condition::And(operands) => {
-            smallest(operands.iter().map(|c| condition_needs(detection, c)))
-        }
-        Condition::Or(operands) => union(operands.iter().map(|c| condition_needs(detection, c))),
-        Condition::AnyOf(indexes) => union(indexes.iter().map(|&i| selection_needs(detection, i))),
-        Condition::AllOf(indexes) => {
-            smallest(indexes.iter().map(|&i| selection_needs(detection, i)))
-        }
+        Condition::Selection(index) => selection_clauses(detection, *index),
+        Condition::Not(_) => Vec::new(),
+        Condition::And(operands) => and(operands.iter().map(|c| condition_clauses(detection, c))),
+        Condition::Or(operands) => or(operands.iter().map(|c| condition_clauses(detection, c))),
+        Condition::AnyOf(indexes) => or(indexes.iter().map(|&i| selection_clauses(detection, i))),
+        Condition::AllOf(indexes) => and(indexes.iter().map(|&i| selection_clauses(detection, i))),
     }
 }
 
-/// The literals one of which a detection needs, or `None` when it needs none.
-pub fn needs(detection: &Detection) -> Option<Vec<String>> {
-    let mut literals = condition_needs(detection, &detection.condition)?;
-    literals.sort();
-    literals.dedup();
-    (!literals.is_empty()).then_some(literals)
+/// Returns the clauses a detection needs: each a set of literals one of which must occur.
+/// An empty list means the detection can match without any literal.
+pub fn needs(detection: &Detection) -> Clauses {
+    condition_clauses(detection, &detection.condition)
+        .into_iter()
+        .map(|mut clause| {
+            clause.sort();
+            clause.dedup();
+            clause
+        })
+        .filter(|clause| !clause.is_empty())
+        .collect()
 }
 
 /// The automaton of every rule's literals, and each rule's literal ids.
@@ -108,9 +147,8 @@ pub struct Prefilter {
 }
 
 impl Prefilter {
-    /// Builds the automaton; `rules` lists each rule's needs, and the return value maps each
-    /// to literal ids.
-    pub fn build(rules: &[Option<Vec<String>>]) -> (Prefilter, Vec<Option<Vec<u32>>>) {
+    /// Builds the automaton from each rule's clauses, and returns the clauses as literal ids.
+    pub fn build(rules: &[Clauses]) -> (Prefilter, Vec<Vec<Vec<u32>>>) {
         let mut literals: Vec<&str> = rules
             .iter()
             .flatten()
@@ -119,15 +157,19 @@ impl Prefilter {
             .collect();
         literals.sort_unstable();
         literals.dedup();
+        let id = |literal: &String| {
+            literals
+                .binary_search(&literal.as_str())
+                .ok()
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        };
         let ids = rules
             .iter()
-            .map(|needs| {
-                needs.as_ref().map(|list| {
-                    list.iter()
-                        .filter_map(|l| literals.binary_search(&l.as_str()).ok())
-                        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-                        .collect()
-                })
+            .map(|clauses| {
+                clauses
+                    .iter()
+                    .map(|clause| clause.iter().filter_map(id).collect())
+                    .collect()
             })
             .collect();
         let automaton = AhoCorasickBuilder::new()
@@ -184,19 +226,30 @@ mod tests {
     #[test]
     fn selection_and_filter_need_the_selection_literals() {
         let text = format!(
-            "{HEAD}  sel:\n    Image|endswith: ['\\a.exe', '\\b.exe']\n    CommandLine|contains: x\n  filter:\n    User: bob\n  condition: sel and not filter\n"
+            "{HEAD}  sel:\n    Image|endswith: ['\\a.exe', '\\b.exe']\n    CommandLine|contains: xyz\n  filter:\n    User: bob\n  condition: sel and not filter\n"
         );
-        assert_eq!(
-            needs(&detection(&text)),
-            Some(vec!["\\a.exe".to_owned(), "\\b.exe".to_owned()])
+        let clauses = needs(&detection(&text));
+        assert_eq!(clauses.len(), 2);
+        assert!(clauses.contains(&vec!["\\a.exe".to_owned(), "\\b.exe".to_owned()]));
+        assert!(clauses.contains(&vec!["xyz".to_owned()]));
+    }
+
+    #[test]
+    fn or_distributes_small_operands() {
+        let text = format!(
+            "{HEAD}  a:\n    Image: alpha.exe\n    CommandLine|contains: one\n  b:\n    Image: beta.exe\n  condition: a or b\n"
         );
+        let clauses = needs(&detection(&text));
+        assert_eq!(clauses.len(), 2);
+        assert!(clauses.contains(&vec!["alpha.exe".to_owned(), "beta.exe".to_owned()]));
+        assert!(clauses.contains(&vec!["beta.exe".to_owned(), "one".to_owned()]));
     }
 
     #[test]
     fn or_with_an_unbounded_side_needs_nothing() {
         let text =
             format!("{HEAD}  a:\n    Image: evil.exe\n  b:\n    Size|gt: 5\n  condition: a or b\n");
-        assert_eq!(needs(&detection(&text)), None);
+        assert!(needs(&detection(&text)).is_empty());
     }
 
     #[test]
@@ -204,14 +257,18 @@ mod tests {
         let text = format!(
             "{HEAD}  sel:\n    CommandLine|contains|all: ['alpha', 'beta']\n  condition: sel\n"
         );
-        assert_eq!(needs(&detection(&text)), Some(vec!["alpha".to_owned()]));
+        let clauses = needs(&detection(&text));
+        assert_eq!(
+            clauses,
+            vec![vec!["alpha".to_owned()], vec!["beta".to_owned()]]
+        );
     }
 
     #[test]
     fn scan_ignores_ascii_case() {
-        let rules = vec![Some(vec!["mimikatz".to_owned()]), None];
+        let rules = vec![vec![vec!["mimikatz".to_owned()]], Vec::new()];
         let (prefilter, ids) = Prefilter::build(&rules);
-        assert_eq!(ids, vec![Some(vec![0]), None]);
+        assert_eq!(ids, vec![vec![vec![0]], Vec::new()]);
         let mut found = vec![false; prefilter.literal_count()];
         prefilter.scan("C:\\Tools\\MimiKatz.exe", &mut found);
         assert_eq!(found, vec![true]);

@@ -1,8 +1,9 @@
 //! The rule model: Sigma detection rules, correlation rules and filters, read from YAML
 //! documents.
 //!
-//! Reading a document either yields a compiled rule or a [`Problem`] that says whether Glexia
-//! skips the document because it uses something unsupported, or rejects it as invalid Sigma.
+//! Reading a document either yields a compiled rule or a [`Problem`] that records whether
+//! Glexia skips the document because it uses something unsupported, or rejects it as invalid
+//! Sigma.
 //! Both carry the line they refer to.
 
 use std::collections::HashMap;
@@ -44,7 +45,7 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
-    /// The identifier findings use: the id, else the name, else the title.
+    /// Returns the identifier findings use: the id, else the name, else the title.
     pub fn key(&self) -> &str {
         self.id
             .as_deref()
@@ -160,7 +161,7 @@ pub enum CorrelationType {
 }
 
 impl CorrelationType {
-    /// The name as written in rules.
+    /// Returns the name as written in rules.
     pub fn name(self) -> &'static str {
         match self {
             CorrelationType::EventCount => "event_count",
@@ -205,7 +206,7 @@ pub enum Threshold {
 }
 
 impl Threshold {
-    /// Whether `value` satisfies the comparison.
+    /// Returns whether `value` satisfies the comparison.
     pub fn holds(self, value: f64) -> bool {
         match self {
             Threshold::Gt(n) => value > n,
@@ -280,7 +281,7 @@ pub enum Document {
     Filter(Box<FilterRule>),
 }
 
-/// Why a document cannot be used.
+/// The reason a document cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProblemKind {
     /// Valid Sigma that Glexia does not implement or cannot map to its events.

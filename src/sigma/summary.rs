@@ -28,7 +28,7 @@ fn platforms(logsource: &LogSource) -> Vec<String> {
     vec![platform.to_owned()]
 }
 
-/// One line naming the rule, its author, status and level.
+/// Returns one line naming the rule, its author, status and level.
 pub fn attribution(info: &RuleInfo) -> String {
     format!(
         "Sigma rule '{}' by {} (status {}, level {})",

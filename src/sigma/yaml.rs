@@ -1,8 +1,9 @@
 //! A YAML tree with source positions, built from `saphyr-parser` events.
 //!
-//! Sigma needs two things a serde deserializer hides: the line of every key, so that a problem is
-//! reported where it is written, and each scalar as written, because `0x17`, `4688` and `'4688'`
-//! are all strings to Sigma while YAML 1.2 would turn the first two into integers.
+//! Sigma needs two things a serde deserializer hides. The first is the line of every key, so
+//! that a problem is reported where it is written. The second is each scalar as written,
+//! because `0x17`, `4688` and `'4688'` are all strings to Sigma while YAML 1.2 would turn the
+//! first two into integers.
 
 use std::collections::HashMap;
 
@@ -26,7 +27,7 @@ impl std::fmt::Display for Position {
 /// A YAML node and where it starts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    /// Where the node starts.
+    /// The node's start position.
     pub position: Position,
     /// The node's content.
     pub value: NodeValue,
@@ -52,7 +53,7 @@ pub enum NodeValue {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid YAML at {position}: {message}")]
 pub struct YamlError {
-    /// Where the parser stopped.
+    /// The position at which the parser stopped.
     pub position: Position,
     /// The parser's message.
     pub message: String,
