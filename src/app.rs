@@ -9,7 +9,7 @@ use clap::Parser;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{Cli, Command, Format, SigmaCommand};
 use crate::commands;
 use crate::engine::{self, Setup, Update};
 use crate::ingest;
@@ -79,10 +79,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Attack { command }) => {
             return commands::attack(command, &mut std::io::stdout().lock());
         }
+        Some(Command::Sigma {
+            command: SigmaCommand::Check { paths },
+        }) => {
+            let placeholders = sigma_placeholders(&cli)?;
+            let mut out = std::io::stdout().lock();
+            let code = crate::sigma::command::check(paths, &placeholders, &mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
         _ => {}
     }
     let mut setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
     setup.load_options = load_options;
+    if !cli.sigma.is_empty() {
+        setup.load_sigma(&cli.sigma, &sigma_placeholders(&cli)?);
+    }
     match &cli.command {
         Some(Command::Scan { paths, format }) => scan(&setup, paths, *format),
         Some(Command::Analytics { command }) => commands::analytics(
@@ -91,7 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &cli.analytics,
             &mut std::io::stdout().lock(),
         ),
-        Some(Command::Attack { .. } | Command::Query { .. }) | None => {
+        Some(Command::Attack { .. } | Command::Query { .. } | Command::Sigma { .. }) | None => {
             let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
             init_logging(&log_path);
             open_tui(setup, &cli, &log_path)
@@ -116,6 +128,14 @@ fn load_options(cli: &Cli) -> anyhow::Result<ingest::LoadOptions> {
         }
     }
     Ok(options)
+}
+
+/// Reads `--sigma-placeholders`, or returns no placeholders without the option.
+fn sigma_placeholders(cli: &Cli) -> anyhow::Result<crate::sigma::Placeholders> {
+    match &cli.sigma_placeholders {
+        Some(path) => crate::sigma::load_placeholders(path).map_err(anyhow::Error::msg),
+        None => Ok(crate::sigma::Placeholders::new()),
+    }
 }
 
 fn run_query(request: &QueryRequest) -> anyhow::Result<u8> {

@@ -22,6 +22,16 @@ pub struct Cli {
     #[arg(long = "analytics", value_name = "PATH", global = true)]
     pub analytics: Vec<PathBuf>,
 
+    /// Sigma rule files or folders (YAML) to run beside the analytics; folders are walked for
+    /// .yml and .yaml files. Repeat the option for several paths.
+    #[arg(long = "sigma", value_name = "PATH", global = true)]
+    pub sigma: Vec<PathBuf>,
+
+    /// Values of the placeholders that Sigma rules' `expand` modifier uses: a YAML mapping from
+    /// placeholder name to a list of values.
+    #[arg(long = "sigma-placeholders", value_name = "FILE", global = true)]
+    pub sigma_placeholders: Option<PathBuf>,
+
     /// A normalized ATT&CK catalog (JSON) to use instead of the built-in one.
     #[arg(long, value_name = "FILE", global = true)]
     pub catalog: Option<PathBuf>,
@@ -120,6 +130,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AttackCommand,
     },
+    /// Check Sigma rules.
+    Sigma {
+        /// The subcommand to run.
+        #[command(subcommand)]
+        command: SigmaCommand,
+    },
     /// Inspect and check analytics.
     Analytics {
         /// The subcommand to run.
@@ -143,6 +159,22 @@ pub enum AttackCommand {
         /// current folder.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+/// `glexia sigma …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SigmaCommand {
+    /// Load Sigma rule files or folders and report the rules loaded and the documents skipped,
+    /// with the reason and line of each.
+    ///
+    /// Exit status 0 when every document loaded or was skipped for a stated reason (an unknown
+    /// log source, an unsupported modifier…), 2 when a file cannot be read or holds invalid
+    /// YAML or invalid Sigma.
+    Check {
+        /// Rule files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
 }
 

@@ -16,5 +16,6 @@ pub mod eql;
 pub mod ingest;
 pub mod output;
 pub mod query_command;
+pub mod sigma;
 pub mod store;
 pub mod tui;

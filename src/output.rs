@@ -67,12 +67,58 @@ fn chain_json(store: &EventStore, chain: &Chain) -> Value {
     })
 }
 
+/// Renders the finding of a Sigma rule or correlation, with the rule's title, level, status
+/// and author (which the Detection Rule License requires wherever a match is shown), and the
+/// catalog analytics of the techniques its tags name.
+fn sigma_finding_json(
+    setup: &Setup,
+    info: &crate::sigma::RuleInfo,
+    finding: &crate::engine::Finding,
+    store: &EventStore,
+) -> Value {
+    let techniques = info.techniques();
+    let related: Vec<&str> = techniques
+        .iter()
+        .flat_map(|t| setup.catalog.analytics_for_technique(t))
+        .map(|a| a.id.as_str())
+        .collect();
+    json!({
+        "analytic": finding.analytic,
+        "title": info.title,
+        "technique": techniques.first(),
+        "technique_name": techniques
+            .first()
+            .and_then(|t| setup.catalog.technique(t))
+            .map(|t| t.name.as_str()),
+        "severity": info.level,
+        "sigma": {
+            "id": info.id,
+            "title": info.title,
+            "author": info.author,
+            "status": info.status,
+            "level": info.level,
+            "tags": info.tags,
+            "path": info.path.display().to_string(),
+            "techniques": techniques,
+            "related_analytics": related,
+        },
+        "chains": finding
+            .chains
+            .iter()
+            .map(|c| chain_json(store, c))
+            .collect::<Vec<_>>(),
+    })
+}
+
 /// Writes the whole scan as one JSON document.
 pub fn write_json(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> std::io::Result<()> {
     let findings: Vec<Value> = result
         .findings
         .iter()
         .map(|finding| {
+            if let Some(info) = setup.sigma.info(&finding.analytic) {
+                return sigma_finding_json(setup, info, finding, &result.store);
+            }
             let analytic = setup.analytic(&finding.analytic);
             let entry = setup.catalog.analytic(&finding.analytic);
             json!({
@@ -191,17 +237,38 @@ fn clean(text: &str) -> String {
 pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> std::io::Result<()> {
     let store = &result.store;
     for finding in &result.findings {
-        let analytic = setup.analytic(&finding.analytic);
-        writeln!(
-            out,
-            "{}  {}  {}  {}  ({} chain{})",
-            finding.analytic,
-            analytic.map_or("", |a| a.technique.as_str()),
-            analytic.map_or("", |a| a.severity.as_str()),
-            analytic.map_or("", |a| a.title.as_str()),
-            finding.chains.len(),
-            if finding.chains.len() == 1 { "" } else { "s" },
-        )?;
+        if let Some(info) = setup.sigma.info(&finding.analytic) {
+            let techniques = info.techniques();
+            writeln!(
+                out,
+                "{}  {}  {}  {}  ({} chain{})",
+                clean(&finding.analytic),
+                techniques.join(","),
+                info.level.as_deref().unwrap_or("-"),
+                clean(&info.title),
+                finding.chains.len(),
+                if finding.chains.len() == 1 { "" } else { "s" },
+            )?;
+            writeln!(
+                out,
+                "  Sigma rule by {} (status {}), {}",
+                clean(info.author.as_deref().unwrap_or("unknown author")),
+                clean(info.status.as_deref().unwrap_or("none")),
+                clean(&info.path.display().to_string()),
+            )?;
+        } else {
+            let analytic = setup.analytic(&finding.analytic);
+            writeln!(
+                out,
+                "{}  {}  {}  {}  ({} chain{})",
+                finding.analytic,
+                analytic.map_or("", |a| a.technique.as_str()),
+                analytic.map_or("", |a| a.severity.as_str()),
+                analytic.map_or("", |a| a.title.as_str()),
+                finding.chains.len(),
+                if finding.chains.len() == 1 { "" } else { "s" },
+            )?;
+        }
         for (n, chain) in finding.chains.iter().enumerate() {
             let keys: Vec<String> = chain
                 .join_keys

@@ -10,6 +10,7 @@ use crate::analytics::{self, Analytic};
 use crate::catalog::{Catalog, CatalogError};
 use crate::eql;
 use crate::ingest::{self, LoadReport};
+use crate::sigma;
 use crate::store::EventStore;
 
 use super::{AnalyticSummary, Coverage, ExecutableSummary, Finding, LoadSummary, RunError, Update};
@@ -28,6 +29,8 @@ pub struct Setup {
     pub options: eql::Options,
     /// The zone and year of log timestamps written without them (`--tz`, `--year`).
     pub load_options: ingest::LoadOptions,
+    /// Sigma rules run beside the analytics; empty unless [`Setup::load_sigma`] loaded some.
+    pub sigma: sigma::RuleSet,
 }
 
 impl Setup {
@@ -57,7 +60,29 @@ impl Setup {
             problems,
             options: eql::Options::default(),
             load_options: ingest::LoadOptions::default(),
+            sigma: sigma::RuleSet::empty(),
         })
+    }
+
+    /// Loads Sigma rule files or folders to run beside the analytics. Invalid rule files
+    /// become problems of the session; rules skipped for a stated reason are logged.
+    pub fn load_sigma(&mut self, paths: &[PathBuf], placeholders: &sigma::Placeholders) {
+        let set = sigma::RuleSet::load(paths, placeholders);
+        for problem in &set.problems {
+            match problem.problem.kind {
+                sigma::ProblemKind::Error => self.problems.push(problem.to_string()),
+                sigma::ProblemKind::Skipped => tracing::debug!("{problem}"),
+            }
+        }
+        let (skipped, errors) = set.problem_counts();
+        tracing::info!(
+            rules = set.rules.len(),
+            correlations = set.correlations.len(),
+            skipped,
+            errors,
+            "loaded Sigma rules"
+        );
+        self.sigma = set;
     }
 
     /// Lists the other analytics of `entry`'s detection strategy with their platforms.
@@ -145,6 +170,7 @@ impl Setup {
                 }
             })
             .collect();
+        summaries.extend(sigma::summary::summaries(&self.sigma, &self.catalog));
         summaries.sort_by(|a, b| {
             b.executable
                 .is_some()
@@ -215,13 +241,14 @@ pub struct ScanResult {
 pub fn scan(setup: &Setup, paths: &[PathBuf]) -> ScanResult {
     let cancel = AtomicBool::new(false);
     let (store, report) = ingest::load_with(paths, &setup.load_options, &|_| {}, &cancel);
-    let (findings, errors) = super::run_all(
+    let (mut findings, errors) = super::run_all(
         &store,
         &setup.analytics,
         &setup.options,
         &cancel,
         &|_, _, _| {},
     );
+    findings.extend(setup.sigma.findings(&store, &cancel));
     let coverage = Coverage::compute(&store, &setup.catalog);
     ScanResult {
         store,
@@ -280,13 +307,17 @@ pub(super) fn load_and_correlate(
             total: Some(total),
         });
     };
-    let (findings, errors) = super::run_all(
+    let (mut findings, errors) = super::run_all(
         &store,
         &setup.analytics,
         &setup.options,
         cancel,
         &correlate_progress,
     );
+    if !setup.sigma.is_empty() {
+        correlate_progress("Sigma rules", 0, 1);
+        findings.extend(setup.sigma.findings(&store, cancel));
+    }
     for error in &errors {
         tracing::warn!(analytic = %error.analytic, "{}", error.message);
     }

@@ -76,6 +76,15 @@ pub fn draw(
             theme.filter,
         ));
     }
+    // A Sigma match names its rule and author, as the Detection Rule License requires.
+    let summary = match source {
+        ChainSource::Analytic(analytic) => app.analytics.get(analytic),
+        ChainSource::Query(_) => None,
+    };
+    if let Some(summary) = summary.filter(|a| a.id.starts_with(crate::sigma::FINDING_PREFIX)) {
+        let attribution = summary.description.lines().next().unwrap_or("");
+        keys.push(Span::styled(sanitize(attribution).into_owned(), theme.dim));
+    }
     let [keys_area, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(Line::from(keys)), keys_area);
