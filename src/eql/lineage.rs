@@ -422,15 +422,24 @@ fn insert(set: &mut KeyTable<()>, key: &[Value]) {
 }
 
 /// Updates every tracker with event `index` of `events`, inner trackers first.
+#[inline]
 pub(crate) fn observe_all<D: Document>(
     trackers: &mut [Tracker],
     events: &[D],
     index: usize,
     observation: Observation<'_>,
 ) {
-    if trackers.is_empty() {
-        return;
+    if !trackers.is_empty() {
+        observe_each(trackers, events, index, observation);
     }
+}
+
+fn observe_each<D: Document>(
+    trackers: &mut [Tracker],
+    events: &[D],
+    index: usize,
+    observation: Observation<'_>,
+) {
     let Some(event) = events.get(index) else {
         return;
     };

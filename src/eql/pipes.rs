@@ -159,8 +159,28 @@ fn test_filter<D: Document>(
     events: &[D],
     options: &Options,
 ) -> bool {
-    let docs = pipe_documents(found, events);
-    Evaluator::new(&docs, options).test(condition)
+    with_documents(found, events, |docs| {
+        Evaluator::new(docs, options).test(condition)
+    })
+}
+
+/// Calls `f` with the pipe documents of one result, without allocating for a result of one
+/// event.
+fn with_documents<D, R>(
+    found: &Match,
+    events: &[D],
+    f: impl FnOnce(&[PipeDocument<'_, D>]) -> R,
+) -> R {
+    if let [index] = found.events[..] {
+        if let Some(event) = events.get(index) {
+            let docs = [PipeDocument {
+                event: Some(event),
+                aggregate: found.aggregate.as_ref(),
+            }];
+            return f(&docs);
+        }
+    }
+    f(&pipe_documents(found, events))
 }
 
 /// Reads the host field of a result's first event as text.
@@ -202,13 +222,17 @@ pub(crate) fn apply_pipes<D: Document>(
                 matches
                     .into_iter()
                     .filter(|found| {
-                        let values = eval_keys(keys, found, events, options);
-                        let hash = seen.hash(&values);
-                        let new = seen.get(hash, &values).is_none();
-                        if new {
-                            seen.insert(KeyTable::new_entry(hash, &values, ()));
-                        }
-                        new
+                        with_documents(found, events, |docs| {
+                            let mut evaluator = Evaluator::new(docs, options);
+                            let values: Vec<Value<'_>> =
+                                keys.iter().map(|key| evaluator.eval(key)).collect();
+                            let hash = seen.hash(&values);
+                            let new = seen.get(hash, &values).is_none();
+                            if new {
+                                seen.insert(KeyTable::new_entry(hash, &values, ()));
+                            }
+                            new
+                        })
                     })
                     .collect()
             }

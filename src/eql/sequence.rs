@@ -92,9 +92,11 @@ pub(crate) fn run_sequence<D: Document>(
             fields: context.fields,
             trackers,
         };
-        let now = event.timestamp();
+        // Reading the time can touch the stored event, so it is read only when needed.
+        let now = || event.timestamp();
         if let Some(maxspan) = maxspan {
             if index % SWEEP_INTERVAL == 0 {
+                let now = now();
                 for state in &mut pending {
                     state.retain(|partial| now.saturating_sub(partial.start) <= maxspan);
                 }
@@ -121,7 +123,7 @@ pub(crate) fn run_sequence<D: Document>(
             let hash = hashing.hash(&keys);
             if position == 0 {
                 if let Some(state) = pending.first_mut() {
-                    start_partial(state, hash, &keys, index, now, steps.len());
+                    start_partial(state, hash, &keys, index, now(), steps.len());
                 }
                 continue;
             }
@@ -136,7 +138,7 @@ pub(crate) fn run_sequence<D: Document>(
             let Some(mut entry) = entry else {
                 continue;
             };
-            if maxspan.is_some_and(|maxspan| now.saturating_sub(entry.value.start) > maxspan) {
+            if maxspan.is_some_and(|maxspan| now().saturating_sub(entry.value.start) > maxspan) {
                 continue;
             }
             entry.value.events.push(index);
