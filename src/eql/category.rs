@@ -26,14 +26,14 @@ const MEMO_SIZE: usize = 32;
 pub(crate) enum CategoryTest {
     /// `any`: every event.
     Any,
-    /// The category with this bit in [`Categories::mask`].
+    /// The category with this bit in the masks [`Categories::masked`] yields.
     Bit(u32),
     /// A category beyond the bits, tested by name.
     Name(String),
 }
 
 impl CategoryTest {
-    /// Tests an event whose mask from [`Categories::mask`] is `mask`.
+    /// Tests an event whose mask, as [`Categories::masked`] yields it, is `mask`.
     pub fn matches<D: Document>(&self, mask: u64, event: &D, categories: &Categories) -> bool {
         match self {
             CategoryTest::Any => true,

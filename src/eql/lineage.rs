@@ -117,8 +117,8 @@ struct Scheme {
     scope: Vec<ResolvedField>,
 }
 
-/// The fields of [`LineageOptions`] and the category field, resolved for the events being
-/// read, shared by every tracker of a query.
+/// The fields of [`LineageOptions`], resolved for the events being read, with the test for
+/// the process category, shared by every tracker of a query.
 #[derive(Clone)]
 pub(crate) struct ProcessFields {
     /// The test for the category of process events.

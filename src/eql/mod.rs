@@ -103,7 +103,7 @@ impl FieldKey {
 ///
 /// Only [`Document::field`] and [`Document::timestamp`] are required. A document type that
 /// can find a field faster by a precomputed key also implements [`Document::resolve`] and
-/// [`Document::field_by_key`]; [`execute`] resolves each field a query reads once, on the
+/// [`Document::field_by_key`]; [`execute()`] resolves each field a query reads once, on the
 /// first event, and reads every event through that key.
 pub trait Document {
     /// Looks up a field by its dotted ECS-style name (`process.parent.name`), or `None` when
@@ -115,7 +115,7 @@ pub trait Document {
 
     /// Resolves a dotted field name to a key for [`Document::field_by_key`].
     ///
-    /// The key must read the same field from every event passed with this one to [`execute`]
+    /// The key must read the same field from every event passed with this one to [`execute()`]
     /// (for events of one store, a store-wide key). The default, [`FieldKey::BY_NAME`], reads
     /// by name.
     fn resolve(&self, dotted: &str) -> FieldKey {
