@@ -2,8 +2,11 @@
 //!
 //! Run with `cargo run --release --example eql_bench`. Options:
 //! `--events N` (default 1,000,000), `--runs R` (default 3 for Glexia),
+//! `--all-runs R` (default 3; runs of all applicable queries, 0 to skip them),
 //! `--reference-runs R` (default 3), `--reference-every K` (default 20: the reference runs
 //! every Kth applicable query, because it takes minutes per query set at this size).
+//! `GLEXIA_BENCH_ONLY=TEXT` keeps only the queries containing TEXT (whitespace collapsed),
+//! and `GLEXIA_BENCH_PER_QUERY=all` or `=subset` prints the CPU time of each query.
 //!
 //! The input is the reference implementation's `test_data.json` (from `../shared/data/eql`,
 //! or the folder in `GLEXIA_EQL_DATA`), copied until it holds at least N events. Each copy is
@@ -17,7 +20,13 @@
 //! package's only mode since version 0.9). Queries over nested objects are not applicable,
 //! because the store keeps flat fields.
 //!
-//! Throughput is reported as events per second per query: events × queries / seconds.
+//! Throughput is reported as events per second per query: events × queries / seconds, by
+//! wall-clock time and by CPU time. On a shared machine the CPU time varies less, because
+//! waiting for a processor does not count.
+//!
+//! The store fills a column for each field a query reads the first time it reads the field
+//! (see `glexia::store::MAX_COLUMNS`), so the first run of the queries is slower than the
+//! rest. The first run is reported on its own line.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,6 +36,10 @@ use glexia::engine::StoreDocument;
 use glexia::eql::{self, LineageOptions, Options, Query};
 use glexia::store::{EventBuilder, EventStore, Origin, PendingValue, Platform};
 use serde_json::Value as Json;
+
+// The allocator the `glexia` binary uses, so the store is laid out in memory as it is there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Windows FILETIME ticks (100 ns since 1601-01-01) at the Unix epoch.
 const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
@@ -48,19 +61,46 @@ events = [Event.from_data(d) for d in json.load(open(sys.argv[1]))]
 queries = [parse_query(q) for q in json.load(open(sys.argv[2]))]
 times = []
 for _ in range(int(sys.argv[3])):
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for query in queries:
         engine = PythonEngine({"flatten": True, "pid_key": "unique_pid", "ppid_key": "unique_ppid"})
         engine.add_query(query)
         engine.add_output_hook(lambda result: None)
         engine.stream_events(events)
-    times.append(time.perf_counter() - start)
+    times.append([time.perf_counter() - start, time.process_time() - start_cpu])
 print(json.dumps(times))
 "#;
+
+/// The median wall-clock and CPU time of several runs, in seconds. The CPU time is that of
+/// the thread (Glexia) or process (the reference) that evaluates, so other programs on a
+/// shared machine change it less than the wall-clock time.
+#[derive(Clone, Copy)]
+struct Timing {
+    wall: f64,
+    cpu: f64,
+}
+
+impl Timing {
+    fn median_of(runs: &[Timing]) -> Timing {
+        let mut wall: Vec<f64> = runs.iter().map(|run| run.wall).collect();
+        let mut cpu: Vec<f64> = runs.iter().map(|run| run.cpu).collect();
+        Timing {
+            wall: median(&mut wall),
+            cpu: median(&mut cpu),
+        }
+    }
+}
+
+/// Returns the CPU time of the calling thread in seconds (POSIX `CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_seconds() -> f64 {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    time.tv_sec as f64 + time.tv_nsec as f64 / 1e9
+}
 
 struct Settings {
     events: usize,
     runs: usize,
+    all_runs: usize,
     reference_runs: usize,
     reference_every: usize,
 }
@@ -69,6 +109,7 @@ fn parse_settings() -> Result<Settings, String> {
     let mut settings = Settings {
         events: 1_000_000,
         runs: 3,
+        all_runs: 3,
         reference_runs: 3,
         reference_every: 20,
     };
@@ -83,6 +124,7 @@ fn parse_settings() -> Result<Settings, String> {
         match flag.as_str() {
             "--events" => settings.events = number,
             "--runs" => settings.runs = number.max(1),
+            "--all-runs" => settings.all_runs = number,
             "--reference-runs" => settings.reference_runs = number,
             "--reference-every" => settings.reference_every = number.max(1),
             _ => return Err(format!("unknown option {flag}")),
@@ -245,22 +287,27 @@ fn median(times: &mut [f64]) -> f64 {
     times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn time_glexia(queries: &[&Query], documents: &[StoreDocument<'_>], runs: usize) -> f64 {
+/// Runs the queries `runs` times and returns the time of each run.
+fn time_glexia(queries: &[&Query], documents: &[StoreDocument<'_>], runs: usize) -> Vec<Timing> {
     let options = options();
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
+        let start_cpu = thread_cpu_seconds();
         let mut results = 0;
         for query in queries {
             results += eql::execute(query, documents, &options).map_or(0, |found| found.len());
         }
-        times.push(start.elapsed().as_secs_f64());
+        times.push(Timing {
+            wall: start.elapsed().as_secs_f64(),
+            cpu: thread_cpu_seconds() - start_cpu,
+        });
         std::hint::black_box(results);
     }
-    median(&mut times)
+    times
 }
 
-fn time_reference(events: &[Json], sources: &[&str], runs: usize) -> Result<f64, String> {
+fn time_reference(events: &[Json], sources: &[&str], runs: usize) -> Result<Timing, String> {
     let dir = tempfile::tempdir().map_err(|error| format!("no temporary folder: {error}"))?;
     let events_path = dir.path().join("events.json");
     let queries_path = dir.path().join("queries.json");
@@ -281,9 +328,13 @@ fn time_reference(events: &[Json], sources: &[&str], runs: usize) -> Result<f64,
             "the reference failed: {last} (install it with pip install eql)"
         ));
     }
-    let mut times: Vec<f64> = serde_json::from_slice(&output.stdout)
+    let times: Vec<(f64, f64)> = serde_json::from_slice(&output.stdout)
         .map_err(|error| format!("unexpected reference output: {error}"))?;
-    Ok(median(&mut times))
+    let times: Vec<Timing> = times
+        .into_iter()
+        .map(|(wall, cpu)| Timing { wall, cpu })
+        .collect();
+    Ok(Timing::median_of(&times))
 }
 
 fn write_json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), String> {
@@ -308,7 +359,11 @@ fn main() -> Result<(), String> {
     })?;
     let base: Vec<Json> =
         serde_json::from_str(&text).map_err(|error| format!("invalid test_data.json: {error}"))?;
-    let applicable = applicable_queries(&dir, &base)?;
+    let mut applicable = applicable_queries(&dir, &base)?;
+    if let Ok(only) = std::env::var("GLEXIA_BENCH_ONLY") {
+        applicable.retain(|(source, _)| one_line(source).contains(&only));
+        println!("{} queries contain {only:?}", applicable.len());
+    }
 
     let events = replicate(&base, settings.events);
     let store = build_store(&events);
@@ -322,27 +377,29 @@ fn main() -> Result<(), String> {
         base.len()
     );
 
-    if std::env::var_os("GLEXIA_BENCH_PER_QUERY").is_some() {
-        let mut slowest: Vec<(f64, &str)> = applicable
-            .iter()
-            .map(|(source, query)| (time_glexia(&[query], &documents, 1), source.as_str()))
-            .collect();
-        slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (seconds, source) in slowest.iter().take(8).chain(slowest.iter().rev().take(5)) {
-            println!(
-                "{seconds:8.3} s  {}",
-                source.split_whitespace().collect::<Vec<_>>().join(" ")
-            );
-        }
+    let per_query = std::env::var("GLEXIA_BENCH_PER_QUERY").ok();
+    if per_query.as_deref() == Some("all") {
+        print_per_query(&applicable, &documents, settings.runs);
     }
     let all: Vec<&Query> = applicable.iter().map(|(_, query)| query).collect();
-    let seconds = time_glexia(&all, &documents, settings.runs);
+    let runs = time_glexia(&all, &documents, settings.all_runs);
+    let ours_all = Timing::median_of(&runs);
     println!(
-        "glexia, all {} applicable queries: median {seconds:.2} s of {} runs, {:.0} events/s per query",
+        "glexia, all {} applicable queries, median of {} runs: {:.2} s wall, {:.2} s CPU; \
+         {:.0} events/s per query by wall time, {:.0} by CPU time",
         all.len(),
-        settings.runs,
-        rate(events.len(), all.len(), seconds)
+        settings.all_runs,
+        ours_all.wall,
+        ours_all.cpu,
+        rate(events.len(), all.len(), ours_all.wall),
+        rate(events.len(), all.len(), ours_all.cpu),
     );
+    if let Some(first) = runs.first() {
+        println!(
+            "  first run, which also fills the store's field columns: {:.2} s wall, {:.2} s CPU",
+            first.wall, first.cpu
+        );
+    }
 
     let subset: Vec<&(String, Query)> = applicable
         .iter()
@@ -350,32 +407,70 @@ fn main() -> Result<(), String> {
         .collect();
     let queries: Vec<&Query> = subset.iter().map(|(_, query)| query).collect();
     let sources: Vec<&str> = subset.iter().map(|(source, _)| source.as_str()).collect();
-    let ours = time_glexia(&queries, &documents, settings.runs);
-    let ours_rate = rate(events.len(), queries.len(), ours);
     println!(
-        "glexia, every {}th query ({}): median {ours:.3} s, {ours_rate:.0} events/s per query",
+        "every {}th applicable query ({}):",
         settings.reference_every,
         queries.len()
     );
+    for source in &sources {
+        println!("  {}", one_line(source));
+    }
+    if per_query.as_deref() == Some("subset") {
+        let chosen: Vec<(String, Query)> = subset.iter().map(|&entry| entry.clone()).collect();
+        print_per_query(&chosen, &documents, settings.runs);
+    }
+    let ours = Timing::median_of(&time_glexia(&queries, &documents, settings.runs));
+    print_rate("glexia", events.len(), queries.len(), settings.runs, ours);
     if settings.reference_runs == 0 {
         println!("reference: skipped (--reference-runs 0)");
         return Ok(());
     }
     match time_reference(&events, &sources, settings.reference_runs) {
         Ok(theirs) => {
-            let theirs_rate = rate(events.len(), queries.len(), theirs);
-            println!(
-                "reference eql, same {} queries: median {theirs:.2} s of {} runs, \
-                 {theirs_rate:.0} events/s per query",
+            print_rate(
+                "reference eql",
+                events.len(),
                 queries.len(),
-                settings.reference_runs
+                settings.reference_runs,
+                theirs,
             );
             println!(
-                "ratio (glexia / reference): {:.1}x",
-                ours_rate / theirs_rate
+                "ratio (glexia / reference): {:.1}x by wall time, {:.1}x by CPU time",
+                theirs.wall / ours.wall,
+                theirs.cpu / ours.cpu
             );
         }
         Err(message) => println!("reference: not measured: {message}; glexia alone above"),
     }
     Ok(())
+}
+
+fn print_rate(name: &str, events: usize, queries: usize, runs: usize, timing: Timing) {
+    println!(
+        "{name}, median of {runs} runs: {:.3} s wall, {:.3} s CPU; \
+         {:.0} events/s per query by wall time, {:.0} by CPU time",
+        timing.wall,
+        timing.cpu,
+        rate(events, queries, timing.wall),
+        rate(events, queries, timing.cpu),
+    );
+}
+
+/// Prints the CPU time of each query, slowest first.
+fn print_per_query(applicable: &[(String, Query)], documents: &[StoreDocument<'_>], runs: usize) {
+    let mut times: Vec<(f64, &str)> = applicable
+        .iter()
+        .map(|(source, query)| {
+            let timing = Timing::median_of(&time_glexia(&[query], documents, runs));
+            (timing.cpu, source.as_str())
+        })
+        .collect();
+    times.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (seconds, source) in &times {
+        println!("{seconds:8.4} s CPU  {}", one_line(source));
+    }
+}
+
+fn one_line(source: &str) -> String {
+    source.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -3,9 +3,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analytics::{Analytic, STATISTIC_PREFIX};
-use crate::eql::{self, Document, Value};
+use crate::eql::{self, Document, FieldKey, Value};
 use crate::ingest;
-use crate::store::{EventStore, StoredValue, Sym, ValueRef};
+use crate::store::{EventStore, FieldHandle, FieldRead, StoredValue, Sym, ValueRef};
 
 use super::statistics::StatisticColumns;
 use super::{Chain, ChainStep, Finding, JoinKey};
@@ -57,7 +57,133 @@ fn to_eql(value: ValueRef<'_>) -> Value<'_> {
     }
 }
 
+/// Returns the id [`Document::string_id`] gives a value read from the store: its symbol.
+#[inline]
+fn string_id_of(read: Option<FieldRead<'_>>) -> Option<u64> {
+    match read {
+        Some(FieldRead::Str(sym) | FieldRead::OneStrList(sym)) => Some(sym.index() as u64),
+        Some(FieldRead::List([StoredValue::Str(sym)])) => Some(sym.index() as u64),
+        _ => None,
+    }
+}
+
+/// The key of a field that no event in the store has.
+const ABSENT_FIELD: FieldKey = FieldKey::from_bits(u64::MAX - 1);
+
+impl StoreDocument<'_> {
+    /// Converts a value read through a handle, borrowing its strings from the store.
+    #[inline]
+    fn read_to_eql(&self, read: FieldRead<'_>) -> Value<'_> {
+        let strings = &self.store.strings;
+        match read {
+            FieldRead::Str(sym) => Value::Str(strings.resolve(sym).into()),
+            FieldRead::Int(n) => Value::Int(n),
+            FieldRead::Float(x) => Value::Float(x),
+            FieldRead::Bool(b) => Value::Bool(b),
+            FieldRead::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|item| to_eql(item.resolve(strings)))
+                    .collect(),
+            ),
+            FieldRead::OneStrList(sym) => {
+                Value::List(vec![Value::Str(strings.resolve(sym).into())])
+            }
+        }
+    }
+}
+
 impl Document for StoreDocument<'_> {
+    fn resolve(&self, dotted: &str) -> FieldKey {
+        // Fields that `field` computes rather than reads from the event are read by name.
+        // NOTE: a computed field added to `field` must be excluded here as well, or it will
+        // read as a stored field of the same name.
+        if dotted.starts_with("glexia.") || dotted == "log.source" || dotted == "@timestamp" {
+            return FieldKey::BY_NAME;
+        }
+        let Some(handle) = self.store.field_handle(dotted) else {
+            return ABSENT_FIELD;
+        };
+        let key = FieldKey::from_bits(handle.to_bits());
+        if key == FieldKey::BY_NAME || key == ABSENT_FIELD {
+            return FieldKey::BY_NAME;
+        }
+        key
+    }
+
+    #[inline]
+    fn field_by_key(&self, key: FieldKey, dotted: &str) -> Option<Value<'_>> {
+        if key == FieldKey::BY_NAME {
+            return self.field(dotted);
+        }
+        if key == ABSENT_FIELD {
+            return None;
+        }
+        let read = self
+            .store
+            .field_at(self.index, FieldHandle::from_bits(key.bits()))?;
+        Some(self.read_to_eql(read))
+    }
+
+    #[inline]
+    fn string_id(&self, key: FieldKey, _dotted: &str) -> Option<u64> {
+        if key == FieldKey::BY_NAME || key == ABSENT_FIELD {
+            return None;
+        }
+        let read = self
+            .store
+            .field_at(self.index, FieldHandle::from_bits(key.bits()));
+        string_id_of(read)
+    }
+
+    fn string_ids(documents: &[Self], key: FieldKey, dotted: &str, ids: &mut [Option<u64>]) {
+        let Some(first) = documents.first() else {
+            return;
+        };
+        if key == FieldKey::BY_NAME || key == ABSENT_FIELD {
+            for (document, id) in documents.iter().zip(ids) {
+                *id = document.string_id(key, dotted);
+            }
+            return;
+        }
+        // One reader serves the block, so the column is found once rather than per event.
+        let reader = first.store.field_reader(FieldHandle::from_bits(key.bits()));
+        for (document, id) in documents.iter().zip(ids) {
+            *id = if std::ptr::eq(document.store, first.store) {
+                string_id_of(reader.read(document.index))
+            } else {
+                document.string_id(key, dotted)
+            };
+        }
+    }
+
+    fn any_string(&self, key: FieldKey, dotted: &str, test: &mut dyn FnMut(&str) -> bool) -> bool {
+        if key == ABSENT_FIELD {
+            return false;
+        }
+        if key == FieldKey::BY_NAME {
+            return match self.field(dotted) {
+                Some(Value::Str(text)) => test(&text),
+                Some(Value::List(items)) => items
+                    .iter()
+                    .any(|item| matches!(item, Value::Str(text) if test(text))),
+                _ => false,
+            };
+        }
+        let strings = &self.store.strings;
+        match self
+            .store
+            .field_at(self.index, FieldHandle::from_bits(key.bits()))
+        {
+            Some(FieldRead::Str(sym) | FieldRead::OneStrList(sym)) => test(strings.resolve(sym)),
+            Some(FieldRead::List(items)) => items.iter().any(|item| match item {
+                StoredValue::Str(sym) => test(strings.resolve(*sym)),
+                _ => false,
+            }),
+            _ => false,
+        }
+    }
+
     fn field(&self, dotted: &str) -> Option<Value<'_>> {
         if let Some((columns, position)) = self.statistics
             && dotted.starts_with(STATISTIC_PREFIX)

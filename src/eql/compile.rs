@@ -5,12 +5,12 @@ use std::borrow::Cow;
 
 use regex::Regex;
 
-use super::Value;
 use super::ast::{
     ArithmeticOp, CompareOp, EventQuery, Expr, FieldPath, Literal, MatchKind, PathPart, Relation,
 };
 use super::error::EvalError;
 use super::lineage::LineageSpec;
+use super::{Document, FieldKey, Value};
 
 /// The largest compiled size a query's regular expression may reach, in bytes. It keeps a
 /// hostile pattern such as `a{1000}{1000}` from taking memory and time; typical detection
@@ -76,6 +76,8 @@ pub(crate) enum ArrayLoop {
 pub(crate) struct FieldRef {
     /// Passed to [`super::Document::field`]; flat documents are keyed by it.
     pub name: String,
+    /// The name resolved for the events being read, or [`FieldKey::BY_NAME`].
+    pub key: FieldKey,
     /// Indexes and keys applied to the value the document returned.
     pub rest: Vec<PathPart>,
 }
@@ -142,6 +144,47 @@ pub(crate) enum Node {
     },
     /// A lineage expression, by index into [`Compiler::lineages`].
     Lineage(usize),
+}
+
+impl Node {
+    /// Resolves the fields this node reads from events against `event`, so that evaluating
+    /// it reads them by key (see [`Document::resolve`]).
+    pub fn resolve<D: Document>(&mut self, event: &D) {
+        match self {
+            Node::Field(FieldSource::Event | FieldSource::EventAt(_), field) => {
+                field.key = event.resolve(&field.name);
+            }
+            Node::Field(..) | Node::Const(_) | Node::Lineage(_) => {}
+            Node::Not(inner) | Node::Negate(inner) => inner.resolve(event),
+            Node::And(left, right)
+            | Node::Or(left, right)
+            | Node::Arithmetic(left, _, right)
+            | Node::Compare { left, right, .. } => {
+                left.resolve(event);
+                right.resolve(event);
+            }
+            Node::In { needle, list, .. } => {
+                needle.resolve(event);
+                list.iter_mut().for_each(|item| item.resolve(event));
+            }
+            Node::Wildcard {
+                subject, patterns, ..
+            } => {
+                subject.resolve(event);
+                patterns
+                    .iter_mut()
+                    .for_each(|pattern| pattern.resolve(event));
+            }
+            Node::Regex { subject, .. } => subject.resolve(event),
+            Node::Call { args, .. } => args.iter_mut().for_each(|arg| arg.resolve(event)),
+            Node::ArrayLoop {
+                array, predicate, ..
+            } => {
+                array.resolve(event);
+                predicate.resolve(event);
+            }
+        }
+    }
 }
 
 /// Literal wildcard patterns compiled to one anchored regular expression per case mode, so
@@ -314,6 +357,7 @@ impl Compiler {
                     FieldSource::Variable(slot),
                     FieldRef {
                         name: String::new(),
+                        key: FieldKey::BY_NAME,
                         rest: rest.to_vec(),
                     },
                 );
@@ -337,6 +381,7 @@ impl Compiler {
             source,
             FieldRef {
                 name,
+                key: FieldKey::BY_NAME,
                 rest: parts[split..].to_vec(),
             },
         )

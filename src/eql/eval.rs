@@ -8,38 +8,44 @@ use std::cmp::Ordering;
 use super::ast::{ArithmeticOp, CompareOp, PathPart};
 use super::compile::{ArrayLoop, FieldRef, FieldSource, Node};
 use super::functions::call;
-use super::lineage::Tracker;
+use super::lineage::LineageView;
 use super::wildcard::wildcard_match;
 use super::{Document, Options, Value};
 
+/// Function calls with at most this many arguments evaluate them into an array on the stack.
+const INLINE_ARGUMENTS: usize = 6;
+
 /// Evaluates nodes against the events of one result: one event for an event query, one per
 /// step for a sequence result in a pipe.
-pub(crate) struct Evaluator<'a, D> {
-    events: &'a [&'a D],
-    pub options: &'a Options,
-    variables: Vec<Value<'a>>,
+///
+/// Values borrow from the events and the nodes for `'x`. The lineage trackers are borrowed
+/// only for `'t`, so a caller can keep values across events while it updates the trackers.
+pub(crate) struct Evaluator<'x, 't, D> {
+    events: &'x [D],
+    pub options: &'x Options,
+    variables: Vec<Value<'x>>,
     /// The trackers [`Node::Lineage`] indexes into.
-    lineage: &'a [Tracker],
+    lineage: Option<LineageView<'t>>,
 }
 
-impl<'a, D: Document> Evaluator<'a, D> {
-    pub fn new(events: &'a [&'a D], options: &'a Options) -> Self {
+impl<'x, 't, D: Document> Evaluator<'x, 't, D> {
+    pub fn new(events: &'x [D], options: &'x Options) -> Self {
         Evaluator {
             events,
             options,
             variables: Vec::new(),
-            lineage: &[],
+            lineage: None,
         }
     }
 
-    /// Lets lineage expressions read `trackers`, which must be current for the event.
-    pub fn with_lineage(mut self, trackers: &'a [Tracker]) -> Self {
-        self.lineage = trackers;
+    /// Lets lineage expressions read `lineage`, whose trackers must be current for the event.
+    pub fn with_lineage(mut self, lineage: LineageView<'t>) -> Self {
+        self.lineage = Some(lineage);
         self
     }
 
     /// Tests a condition: true only when it evaluates to a true value.
-    pub fn test(&mut self, node: &'a Node) -> bool {
+    pub fn test(&mut self, node: &'x Node) -> bool {
         truth(&self.eval(node)) == Some(true)
     }
 
@@ -48,7 +54,7 @@ impl<'a, D: Document> Evaluator<'a, D> {
         forced || !self.options.case_sensitive_equals
     }
 
-    pub fn eval(&mut self, node: &'a Node) -> Value<'a> {
+    pub fn eval(&mut self, node: &'x Node) -> Value<'x> {
         match node {
             Node::Const(value) => borrow(value),
             Node::Field(source, field) => self.field(source, field),
@@ -107,9 +113,18 @@ impl<'a, D: Document> Evaluator<'a, D> {
                 args,
                 force_insensitive,
             } => {
-                let values: Vec<Value<'a>> = args.iter().map(|arg| self.eval(arg)).collect();
                 let insensitive = self.insensitive(*force_insensitive);
-                call(*function, values, insensitive)
+                if args.len() <= INLINE_ARGUMENTS {
+                    let mut values = [const { Value::Null }; INLINE_ARGUMENTS];
+                    for (value, arg) in values.iter_mut().zip(args) {
+                        *value = self.eval(arg);
+                    }
+                    call(*function, &mut values[..args.len()], insensitive)
+                } else {
+                    let mut values: Vec<Value<'x>> =
+                        args.iter().map(|arg| self.eval(arg)).collect();
+                    call(*function, &mut values, insensitive)
+                }
             }
             Node::ArrayLoop {
                 kind,
@@ -118,8 +133,11 @@ impl<'a, D: Document> Evaluator<'a, D> {
                 predicate,
             } => self.array_loop(*kind, array, *slot, predicate),
             Node::Lineage(slot) => {
-                let found = match (self.lineage.get(*slot), self.events.first()) {
-                    (Some(tracker), Some(event)) => tracker.contains(*event, self.options),
+                let found = match (self.lineage, self.events.first()) {
+                    (Some(lineage), Some(event)) => lineage
+                        .trackers
+                        .get(*slot)
+                        .is_some_and(|tracker| tracker.contains(event, lineage.fields)),
                     _ => false,
                 };
                 Value::Bool(found)
@@ -127,13 +145,16 @@ impl<'a, D: Document> Evaluator<'a, D> {
         }
     }
 
-    fn field(&mut self, source: &FieldSource, field: &FieldRef) -> Value<'a> {
+    fn field(&mut self, source: &FieldSource, field: &FieldRef) -> Value<'x> {
         let base = match source {
-            FieldSource::Event => self.events.first().and_then(|doc| doc.field(&field.name)),
+            FieldSource::Event => self
+                .events
+                .first()
+                .and_then(|doc| doc.field_by_key(field.key, &field.name)),
             FieldSource::EventAt(index) => usize::try_from(*index)
                 .ok()
                 .and_then(|index| self.events.get(index))
-                .and_then(|doc| doc.field(&field.name)),
+                .and_then(|doc| doc.field_by_key(field.key, &field.name)),
             FieldSource::Variable(slot) => self.variables.get(*slot).cloned(),
         };
         let mut value = base.unwrap_or(Value::Null);
@@ -143,7 +164,7 @@ impl<'a, D: Document> Evaluator<'a, D> {
         value
     }
 
-    fn and(&mut self, left: &'a Node, right: &'a Node) -> Value<'a> {
+    fn and(&mut self, left: &'x Node, right: &'x Node) -> Value<'x> {
         let left = truth(&self.eval(left));
         if left == Some(false) {
             return Value::Bool(false);
@@ -155,7 +176,7 @@ impl<'a, D: Document> Evaluator<'a, D> {
         }
     }
 
-    fn or(&mut self, left: &'a Node, right: &'a Node) -> Value<'a> {
+    fn or(&mut self, left: &'x Node, right: &'x Node) -> Value<'x> {
         let left = truth(&self.eval(left));
         if left == Some(true) {
             return Value::Bool(true);
@@ -167,7 +188,7 @@ impl<'a, D: Document> Evaluator<'a, D> {
         }
     }
 
-    fn compare(&self, left: &Value, op: CompareOp, right: &Value, null_test: bool) -> Value<'a> {
+    fn compare(&self, left: &Value, op: CompareOp, right: &Value, null_test: bool) -> Value<'x> {
         let insensitive = self.insensitive(false);
         if matches!(left, Value::Null) || matches!(right, Value::Null) {
             if !null_test {
@@ -197,11 +218,11 @@ impl<'a, D: Document> Evaluator<'a, D> {
 
     fn is_in(
         &mut self,
-        needle: &'a Node,
-        list: &'a [Node],
+        needle: &'x Node,
+        list: &'x [Node],
         negated: bool,
         forced: bool,
-    ) -> Value<'a> {
+    ) -> Value<'x> {
         let needle = self.eval(needle);
         if matches!(needle, Value::Null) {
             return Value::Null;
@@ -213,7 +234,7 @@ impl<'a, D: Document> Evaluator<'a, D> {
         Value::Bool(found != negated)
     }
 
-    fn wildcard_compiled(&mut self, subject: &'a Node, regex: &regex::Regex) -> Value<'a> {
+    fn wildcard_compiled(&mut self, subject: &'x Node, regex: &regex::Regex) -> Value<'x> {
         match self.eval(subject) {
             Value::Str(text) => Value::Bool(regex.is_match(&text)),
             // A list matches when any of its strings does, as for multi-valued ECS fields.
@@ -227,32 +248,29 @@ impl<'a, D: Document> Evaluator<'a, D> {
 
     fn wildcard(
         &mut self,
-        subject: &'a Node,
-        patterns: &'a [Node],
+        subject: &'x Node,
+        patterns: &'x [Node],
         insensitive: bool,
         question_mark: bool,
-    ) -> Value<'a> {
+    ) -> Value<'x> {
         let subject = self.eval(subject);
-        let texts: Vec<Cow<str>> = match &subject {
-            Value::Str(text) => vec![Cow::Borrowed(text.as_ref())],
-            // A list matches when any of its strings does, as for multi-valued ECS fields.
-            Value::List(items) => items
-                .iter()
-                .filter_map(|item| match item {
-                    Value::Str(text) => Some(Cow::Borrowed(text.as_ref())),
-                    _ => None,
-                })
-                .collect(),
-            _ => return Value::Null,
-        };
+        if !matches!(subject, Value::Str(_) | Value::List(_)) {
+            return Value::Null;
+        }
         for pattern in patterns {
             let Value::Str(pattern) = self.eval(pattern) else {
                 continue;
             };
-            if texts
-                .iter()
-                .any(|text| wildcard_match(text, &pattern, insensitive, question_mark))
-            {
+            let hit = |text: &str| wildcard_match(text, &pattern, insensitive, question_mark);
+            let found = match &subject {
+                Value::Str(text) => hit(text),
+                // A list matches when any of its strings does, as for multi-valued ECS fields.
+                Value::List(items) => items
+                    .iter()
+                    .any(|item| matches!(item, Value::Str(text) if hit(text))),
+                _ => false,
+            };
+            if found {
                 return Value::Bool(true);
             }
         }
@@ -262,10 +280,10 @@ impl<'a, D: Document> Evaluator<'a, D> {
     fn array_loop(
         &mut self,
         kind: ArrayLoop,
-        array: &'a Node,
+        array: &'x Node,
         slot: usize,
-        predicate: &'a Node,
-    ) -> Value<'a> {
+        predicate: &'x Node,
+    ) -> Value<'x> {
         let Value::List(items) = self.eval(array) else {
             return match kind {
                 ArrayLoop::Search => Value::Bool(false),
@@ -341,6 +359,22 @@ fn negate(value: Value) -> Value {
     }
 }
 
+/// Tests strings for equality as [`compare_strings`] orders them, without ordering them.
+pub(crate) fn strings_equal(left: &str, right: &str, insensitive: bool) -> bool {
+    if !insensitive {
+        return left == right;
+    }
+    // Strings equal ignoring ASCII case are equal under Unicode lowercasing too, and two ASCII
+    // strings that differ so are unequal under it.
+    if left.eq_ignore_ascii_case(right) {
+        return true;
+    }
+    if left.is_ascii() && right.is_ascii() {
+        return false;
+    }
+    compare_strings(left, right, true) == Ordering::Equal
+}
+
 /// Compares strings, folding case with Unicode lowercase when `insensitive` is set.
 pub(crate) fn compare_strings(left: &str, right: &str, insensitive: bool) -> Ordering {
     if !insensitive {
@@ -359,7 +393,7 @@ pub(crate) fn compare_strings(left: &str, right: &str, insensitive: bool) -> Ord
 /// [`compare_strings`], lists element by element, and different types are unequal.
 pub(crate) fn values_equal(left: &Value, right: &Value, insensitive: bool) -> bool {
     match (left, right) {
-        (Value::Str(a), Value::Str(b)) => compare_strings(a, b, insensitive) == Ordering::Equal,
+        (Value::Str(a), Value::Str(b)) => strings_equal(a, b, insensitive),
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
             compare_values(left, right, insensitive) == Some(Ordering::Equal)
         }

@@ -1,15 +1,19 @@
 //! Runs a parsed query over events: compiles it, finds the matches, then applies the pipes.
 
 use super::ast::{EventQuery, Expr, Query, QueryBody, SequenceStep};
+use super::category::Categories;
 use super::compile::Compiler;
 use super::error::EvalError;
 use super::eval::Evaluator;
-use super::lineage::{Tracker, observe_all};
-use super::pipes::{apply_pipes, compile_pipes};
-use super::sequence::{Step, category_matches, run_join, run_sequence};
+use super::lineage::{LineageSpec, LineageView, ProcessFields, Tracker, observe_all};
+use super::pipes::{apply_pipes, compile_pipes, resolve_pipes};
+use super::sequence::{Context, Step, run_join, run_sequence};
 use super::{Document, Match, Options, Value};
 
 /// Runs `query` over `events`, which must be in time order (ties keep their input order).
+///
+/// Every field the query reads is resolved once with [`Document::resolve`] on the first
+/// event and then read from each event by that key.
 ///
 /// # Errors
 ///
@@ -21,37 +25,82 @@ pub fn execute<D: Document>(
     events: &[D],
     options: &Options,
 ) -> Result<Vec<Match>, EvalError> {
-    let pipes = compile_pipes(&query.pipes)?;
+    let mut pipes = compile_pipes(&query.pipes)?;
+    if let Some(first) = events.first() {
+        resolve_pipes(&mut pipes, first);
+    }
     // One compiler for every step, so all lineage expressions share one tracker list.
     let mut compiler = Compiler::default();
+    let mut categories = Categories::new(&options.category_field);
+    let mut fields = ProcessFields::new(options, &mut categories);
     let matches = match &query.body {
         QueryBody::Event(event_query) => {
-            let step = compile_step(&mut compiler, event_query, &[], &[], false)?;
-            let mut trackers = trackers(compiler);
-            run_event_query(&step, &mut trackers, events, options)
+            let mut step =
+                compile_step(&mut compiler, &mut categories, event_query, &[], &[], false)?;
+            let mut trackers = trackers(compiler.lineages, &mut categories);
+            if let Some(first) = events.first() {
+                step.resolve(first);
+                resolve(&mut categories, &mut fields, &mut trackers, first);
+            }
+            let context = Context {
+                categories: &categories,
+                fields: &fields,
+                options,
+            };
+            run_event_query(&step, &mut trackers, &context, events)
         }
         QueryBody::Sequence(sequence) => {
-            let (steps, until) = compile_steps(
+            let (mut steps, mut until) = compile_steps(
                 &mut compiler,
+                &mut categories,
                 &sequence.steps,
                 &sequence.until,
                 &sequence.by,
             )?;
-            let mut trackers = trackers(compiler);
-            let maxspan = sequence.maxspan;
+            let mut trackers = trackers(compiler.lineages, &mut categories);
+            if let Some(first) = events.first() {
+                steps
+                    .iter_mut()
+                    .chain(&mut until)
+                    .for_each(|step| step.resolve(first));
+                resolve(&mut categories, &mut fields, &mut trackers, first);
+            }
+            let context = Context {
+                categories: &categories,
+                fields: &fields,
+                options,
+            };
             run_sequence(
                 &steps,
                 until.as_ref(),
-                maxspan,
+                sequence.maxspan,
                 &mut trackers,
+                &context,
                 events,
-                options,
             )
         }
         QueryBody::Join(join) => {
-            let (steps, until) = compile_steps(&mut compiler, &join.steps, &join.until, &join.by)?;
-            let mut trackers = trackers(compiler);
-            run_join(&steps, until.as_ref(), &mut trackers, events, options)
+            let (mut steps, mut until) = compile_steps(
+                &mut compiler,
+                &mut categories,
+                &join.steps,
+                &join.until,
+                &join.by,
+            )?;
+            let mut trackers = trackers(compiler.lineages, &mut categories);
+            if let Some(first) = events.first() {
+                steps
+                    .iter_mut()
+                    .chain(&mut until)
+                    .for_each(|step| step.resolve(first));
+                resolve(&mut categories, &mut fields, &mut trackers, first);
+            }
+            let context = Context {
+                categories: &categories,
+                fields: &fields,
+                options,
+            };
+            run_join(&steps, until.as_ref(), &mut trackers, &context, events)
         }
     };
     Ok(apply_pipes(&pipes, matches, events, options))
@@ -69,16 +118,38 @@ pub fn evaluate<D: Document>(
     options: &Options,
 ) -> Result<Value<'static>, EvalError> {
     let node = Compiler::default().compile(expr)?;
-    let docs = [event];
-    Ok(Evaluator::new(&docs, options).eval(&node).into_owned())
+    Ok(Evaluator::new(std::slice::from_ref(event), options)
+        .eval(&node)
+        .into_owned())
 }
 
-fn trackers(compiler: Compiler) -> Vec<Tracker> {
-    compiler.lineages.into_iter().map(Tracker::new).collect()
+fn trackers(lineages: Vec<LineageSpec>, categories: &mut Categories) -> Vec<Tracker> {
+    lineages
+        .into_iter()
+        .map(|spec| Tracker::new(spec, categories))
+        .collect()
+}
+
+/// Resolves the category field, and the lineage fields and trackers when the query has
+/// lineage expressions.
+fn resolve<D: Document>(
+    categories: &mut Categories,
+    fields: &mut ProcessFields,
+    trackers: &mut [Tracker],
+    first: &D,
+) {
+    categories.resolve(first);
+    if !trackers.is_empty() {
+        fields.resolve(first);
+    }
+    trackers
+        .iter_mut()
+        .for_each(|tracker| tracker.resolve(first));
 }
 
 fn compile_steps(
     compiler: &mut Compiler,
+    categories: &mut Categories,
     steps: &[SequenceStep],
     until: &Option<SequenceStep>,
     shared: &[Expr],
@@ -87,6 +158,7 @@ fn compile_steps(
     for step in steps {
         compiled.push(compile_step(
             compiler,
+            categories,
             &step.query,
             shared,
             &step.by,
@@ -96,6 +168,7 @@ fn compile_steps(
     let until = match until {
         Some(until) => Some(compile_step(
             compiler,
+            categories,
             &until.query,
             shared,
             &until.by,
@@ -108,6 +181,7 @@ fn compile_steps(
 
 fn compile_step(
     compiler: &mut Compiler,
+    categories: &mut Categories,
     query: &EventQuery,
     shared: &[Expr],
     own: &[Expr],
@@ -120,7 +194,7 @@ fn compile_step(
         .map(|key| compiler.compile(key))
         .collect::<Result<_, _>>()?;
     Ok(Step {
-        category: query.category.clone(),
+        category: categories.test_for(&query.category),
         condition,
         keys,
         fork,
@@ -130,17 +204,21 @@ fn compile_step(
 fn run_event_query<D: Document>(
     step: &Step,
     trackers: &mut [Tracker],
+    context: &Context<'_>,
     events: &[D],
-    options: &Options,
 ) -> Vec<Match> {
     let mut matches = Vec::new();
-    for (index, event) in events.iter().enumerate() {
-        observe_all(trackers, event, options);
-        if !category_matches(event, &step.category, options) {
+    for (index, event, mask) in context.categories.masked(events) {
+        observe_all(trackers, events, index, context.observation(mask));
+        if !step.category.matches(mask, event, context.categories) {
             continue;
         }
-        let docs = [event];
-        let mut evaluator = Evaluator::new(&docs, options).with_lineage(trackers);
+        let lineage = LineageView {
+            fields: context.fields,
+            trackers,
+        };
+        let mut evaluator =
+            Evaluator::new(std::slice::from_ref(event), context.options).with_lineage(lineage);
         if evaluator.test(&step.condition) {
             matches.push(Match::new(vec![index], Vec::new()));
         }

@@ -10,8 +10,9 @@ use super::ast::ArithmeticOp;
 use super::compile::Function;
 use super::eval::{arithmetic, compare_strings, values_equal};
 
-/// Calls `function`; `insensitive` makes string tests ignore letter case.
-pub(crate) fn call<'a>(function: Function, args: Vec<Value<'a>>, insensitive: bool) -> Value<'a> {
+/// Calls `function` with its evaluated arguments; `insensitive` makes string tests ignore
+/// letter case. `safe` takes its argument out of `args`.
+pub(crate) fn call<'a>(function: Function, args: &mut [Value<'a>], insensitive: bool) -> Value<'a> {
     let arg = |index: usize| args.get(index).unwrap_or(&Value::Null);
     match function {
         Function::Add => arithmetic(arg(0), ArithmeticOp::Add, arg(1)),
@@ -27,16 +28,27 @@ pub(crate) fn call<'a>(function: Function, args: Vec<Value<'a>>, insensitive: bo
             })),
             _ => Value::Null,
         },
-        Function::Between => between(&args, insensitive),
-        Function::CidrMatch => cidr_match(&args),
-        Function::Concat => concat(&args),
+        Function::Between => between(args, insensitive),
+        Function::CidrMatch => cidr_match(args),
+        Function::Concat => concat(args),
         Function::EndsWith => string_test(arg(0), arg(1), |text, suffix| {
+            if insensitive && text.is_ascii() && suffix.is_ascii() {
+                let start = text.len().checked_sub(suffix.len());
+                return start.is_some_and(|start| text[start..].eq_ignore_ascii_case(suffix));
+            }
             fold(text, insensitive).ends_with(fold(suffix, insensitive).as_ref())
         }),
         Function::StartsWith => string_test(arg(0), arg(1), |text, prefix| {
+            if insensitive && text.is_ascii() && prefix.is_ascii() {
+                let head = text.get(..prefix.len());
+                return head.is_some_and(|head| head.eq_ignore_ascii_case(prefix));
+            }
             fold(text, insensitive).starts_with(fold(prefix, insensitive).as_ref())
         }),
         Function::StringContains => string_test(arg(0), arg(1), |text, part| {
+            if insensitive && text.is_ascii() && part.is_ascii() {
+                return contains_ignore_ascii_case(text, part);
+            }
             fold(text, insensitive).contains(fold(part, insensitive).as_ref())
         }),
         Function::IndexOf => index_of(arg(0), arg(1), args.get(2), insensitive),
@@ -47,7 +59,9 @@ pub(crate) fn call<'a>(function: Function, args: Vec<Value<'a>>, insensitive: bo
             _ => Value::Null,
         },
         Function::Number => number(arg(0), args.get(1)),
-        Function::Safe => args.into_iter().next().unwrap_or(Value::Null),
+        Function::Safe => args
+            .first_mut()
+            .map_or(Value::Null, |value| std::mem::replace(value, Value::Null)),
         Function::String => render(arg(0)).map_or(Value::Null, |text| Value::Str(Cow::Owned(text))),
         Function::Substring => substring(arg(0), arg(1), args.get(2)),
     }
@@ -64,6 +78,22 @@ fn fold(text: &str, insensitive: bool) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// Tests whether ASCII `text` contains ASCII `part`, ignoring ASCII case.
+fn contains_ignore_ascii_case(text: &str, part: &str) -> bool {
+    let (text, part) = (text.as_bytes(), part.as_bytes());
+    let Some((&first, rest)) = part.split_first() else {
+        return true;
+    };
+    let last_start = match text.len().checked_sub(part.len()) {
+        Some(last_start) => last_start,
+        None => return false,
+    };
+    (0..=last_start).any(|start| {
+        text[start].eq_ignore_ascii_case(&first)
+            && text[start + 1..start + part.len()].eq_ignore_ascii_case(rest)
+    })
 }
 
 fn string_test<'a>(text: &Value, other: &Value, test: impl Fn(&str, &str) -> bool) -> Value<'a> {
@@ -445,8 +475,9 @@ mod tests {
     #[test]
     fn string_tests_respect_case_setting() {
         let text = s("Explorer.EXE");
-        let call_with =
-            |function, insensitive| call(function, vec![text.clone(), s("explorer.")], insensitive);
+        let call_with = |function, insensitive| {
+            call(function, &mut [text.clone(), s("explorer.")], insensitive)
+        };
         assert_eq!(call_with(Function::StartsWith, true), Value::Bool(true));
         assert_eq!(call_with(Function::StartsWith, false), Value::Bool(false));
     }

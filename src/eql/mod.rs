@@ -8,12 +8,14 @@
 //! order and returns one [`Match`] per result.
 
 mod ast;
+mod category;
 mod compile;
 mod error;
 mod eval;
 mod execute;
 mod functions;
 mod json;
+mod keys;
 mod lexer;
 mod lineage;
 mod parser;
@@ -76,7 +78,33 @@ impl Value<'_> {
     }
 }
 
+/// A field name resolved by [`Document::resolve`], so that reading it from each event skips
+/// the lookup by name. What the bits mean is up to the document type that made the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldKey(u64);
+
+impl FieldKey {
+    /// The key that makes [`Document::field_by_key`] look the field up by name, as
+    /// [`Document::field`] does.
+    pub const BY_NAME: FieldKey = FieldKey(u64::MAX);
+
+    /// Makes a key from a document type's own bits. `u64::MAX` is [`FieldKey::BY_NAME`].
+    pub const fn from_bits(bits: u64) -> FieldKey {
+        FieldKey(bits)
+    }
+
+    /// Returns the bits the key was made from.
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+}
+
 /// An event as the evaluator reads it.
+///
+/// Only [`Document::field`] and [`Document::timestamp`] are required. A document type that
+/// can find a field faster by a precomputed key also implements [`Document::resolve`] and
+/// [`Document::field_by_key`]; [`execute()`] resolves each field a query reads once, on the
+/// first event, and reads every event through that key.
 pub trait Document {
     /// Looks up a field by its dotted ECS-style name (`process.parent.name`), or `None` when
     /// the event lacks it.
@@ -84,6 +112,90 @@ pub trait Document {
 
     /// The event's time, nanoseconds since the Unix epoch; sequences order and window by it.
     fn timestamp(&self) -> i64;
+
+    /// Resolves a dotted field name to a key for [`Document::field_by_key`].
+    ///
+    /// The key must read the same field from every event passed with this one to [`execute()`]
+    /// (for events of one store, a store-wide key). The default, [`FieldKey::BY_NAME`], reads
+    /// by name.
+    fn resolve(&self, dotted: &str) -> FieldKey {
+        let _ = dotted;
+        FieldKey::BY_NAME
+    }
+
+    /// Reads the field `dotted`, which `key` was resolved from. The default reads by name.
+    fn field_by_key(&self, key: FieldKey, dotted: &str) -> Option<Value<'_>> {
+        let _ = key;
+        self.field(dotted)
+    }
+
+    /// Returns an id of the field's value when it is one string, alone or as the only item
+    /// of a list, such that equal ids mean equal strings. Returns `None` otherwise, and
+    /// always in the default. Category tests remember their results by the id.
+    fn string_id(&self, key: FieldKey, dotted: &str) -> Option<u64> {
+        let _ = (key, dotted);
+        None
+    }
+
+    /// Writes [`Document::string_id`] of each of `documents` into `ids`, which has their
+    /// length. A document type can override it to read a block of events at once. The
+    /// default calls `string_id` for each document.
+    fn string_ids(documents: &[Self], key: FieldKey, dotted: &str, ids: &mut [Option<u64>])
+    where
+        Self: Sized,
+    {
+        for (document, id) in documents.iter().zip(ids) {
+            *id = document.string_id(key, dotted);
+        }
+    }
+
+    /// Tests whether the field is a string, or a list holding a string, for which `test`
+    /// returns true. Category and lineage checks call it on every event, so a document type
+    /// can implement it without building a [`Value`].
+    fn any_string(&self, key: FieldKey, dotted: &str, test: &mut dyn FnMut(&str) -> bool) -> bool {
+        match self.field_by_key(key, dotted) {
+            Some(Value::Str(text)) => test(&text),
+            Some(Value::List(items)) => items
+                .iter()
+                .any(|item| matches!(item, Value::Str(text) if test(text))),
+            _ => false,
+        }
+    }
+}
+
+/// A field name with the key it resolved to for the events being read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ResolvedField {
+    pub name: String,
+    pub key: FieldKey,
+}
+
+impl ResolvedField {
+    /// Creates a field not resolved yet, read by name.
+    pub fn new(name: &str) -> Self {
+        ResolvedField {
+            name: name.to_string(),
+            key: FieldKey::BY_NAME,
+        }
+    }
+
+    /// Resolves the key against `event`.
+    #[inline]
+    pub fn resolve<D: Document>(&mut self, event: &D) {
+        self.key = event.resolve(&self.name);
+    }
+
+    /// Reads the field from `event`.
+    #[inline]
+    pub fn read<'d, D: Document>(&self, event: &'d D) -> Option<Value<'d>> {
+        event.field_by_key(self.key, &self.name)
+    }
+
+    /// Tests the field's strings of `event`, as [`Document::any_string`] does.
+    #[inline]
+    pub fn any_string<D: Document>(&self, event: &D, test: &mut dyn FnMut(&str) -> bool) -> bool {
+        event.any_string(self.key, &self.name, test)
+    }
 }
 
 /// Settings that change how a query matches.

@@ -2,15 +2,15 @@
 //! `count` and `sort`, in the order written.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use super::ast::Pipe;
 use super::compile::{Compiler, Node};
 use super::error::EvalError;
 use super::eval::Evaluator;
 use super::functions::sort_order;
-use super::sequence::key_text;
-use super::{Aggregate, Document, Match, Options, Value};
+use super::keys::KeyTable;
+use super::{Aggregate, Document, FieldKey, Match, Options, Value};
 
 /// A pipe with its expressions compiled.
 pub(crate) enum CompiledPipe {
@@ -44,6 +44,20 @@ pub(crate) fn compile_pipes(pipes: &[Pipe]) -> Result<Vec<CompiledPipe>, EvalErr
     Ok(compiled)
 }
 
+/// Resolves the fields the pipes read against `event`, one of the events the results index.
+pub(crate) fn resolve_pipes<D: Document>(pipes: &mut [CompiledPipe], event: &D) {
+    for pipe in pipes {
+        match pipe {
+            CompiledPipe::Head(_) | CompiledPipe::Tail(_) => {}
+            CompiledPipe::Filter(condition) => condition.resolve(event),
+            CompiledPipe::Unique(keys)
+            | CompiledPipe::UniqueCount(keys)
+            | CompiledPipe::Count(keys)
+            | CompiledPipe::Sort(keys) => keys.iter_mut().for_each(|key| key.resolve(event)),
+        }
+    }
+}
+
 fn compile_all(compiler: &mut Compiler, exprs: &[super::Expr]) -> Result<Vec<Node>, EvalError> {
     exprs.iter().map(|expr| compiler.compile(expr)).collect()
 }
@@ -55,28 +69,43 @@ struct PipeDocument<'a, D> {
     aggregate: Option<&'a Aggregate>,
 }
 
+impl<D> PipeDocument<'_, D> {
+    /// Reads a field the counts provide, if the result has counts and `dotted` names one.
+    fn aggregate_field(&self, dotted: &str) -> Option<Value<'_>> {
+        let aggregate = self.aggregate?;
+        match dotted {
+            "count" => Some(Value::Int(saturating_int(aggregate.count))),
+            "percent" => aggregate.percent.map(Value::Float),
+            "key" => aggregate.key.clone(),
+            "hosts" if !aggregate.hosts.is_empty() => {
+                let hosts = aggregate.hosts.iter();
+                Some(Value::List(
+                    hosts.map(|host| Value::Str(Cow::Borrowed(host))).collect(),
+                ))
+            }
+            "total_hosts" if !aggregate.hosts.is_empty() => {
+                Some(Value::Int(saturating_int(aggregate.hosts.len() as u64)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Reads fields of the result's events by the keys resolved against those events, with the
+/// counts' fields in front.
 impl<D: Document> Document for PipeDocument<'_, D> {
     fn field(&self, dotted: &str) -> Option<Value<'_>> {
-        if let Some(aggregate) = self.aggregate {
-            match dotted {
-                "count" => return Some(Value::Int(saturating_int(aggregate.count))),
-                "percent" if aggregate.percent.is_some() => {
-                    return aggregate.percent.map(Value::Float);
-                }
-                "key" if aggregate.key.is_some() => return aggregate.key.clone(),
-                "hosts" if !aggregate.hosts.is_empty() => {
-                    let hosts = aggregate.hosts.iter();
-                    return Some(Value::List(
-                        hosts.map(|host| Value::Str(Cow::Borrowed(host))).collect(),
-                    ));
-                }
-                "total_hosts" if !aggregate.hosts.is_empty() => {
-                    return Some(Value::Int(saturating_int(aggregate.hosts.len() as u64)));
-                }
-                _ => {}
-            }
+        if let Some(value) = self.aggregate_field(dotted) {
+            return Some(value);
         }
         self.event.and_then(|event| event.field(dotted))
+    }
+
+    fn field_by_key(&self, key: FieldKey, dotted: &str) -> Option<Value<'_>> {
+        if let Some(value) = self.aggregate_field(dotted) {
+            return Some(value);
+        }
+        self.event.and_then(|event| event.field_by_key(key, dotted))
     }
 
     fn timestamp(&self) -> i64 {
@@ -117,8 +146,7 @@ fn eval_keys<D: Document>(
     options: &Options,
 ) -> Vec<Value<'static>> {
     let docs = pipe_documents(found, events);
-    let refs: Vec<&PipeDocument<'_, D>> = docs.iter().collect();
-    let mut evaluator = Evaluator::new(&refs, options);
+    let mut evaluator = Evaluator::new(&docs, options);
     nodes
         .iter()
         .map(|node| evaluator.eval(node).into_owned())
@@ -131,9 +159,28 @@ fn test_filter<D: Document>(
     events: &[D],
     options: &Options,
 ) -> bool {
-    let docs = pipe_documents(found, events);
-    let refs: Vec<&PipeDocument<'_, D>> = docs.iter().collect();
-    Evaluator::new(&refs, options).test(condition)
+    with_documents(found, events, |docs| {
+        Evaluator::new(docs, options).test(condition)
+    })
+}
+
+/// Calls `f` with the pipe documents of one result, without allocating for a result of one
+/// event.
+fn with_documents<D, R>(
+    found: &Match,
+    events: &[D],
+    f: impl FnOnce(&[PipeDocument<'_, D>]) -> R,
+) -> R {
+    if let [index] = found.events[..] {
+        if let Some(event) = events.get(index) {
+            let docs = [PipeDocument {
+                event: Some(event),
+                aggregate: found.aggregate.as_ref(),
+            }];
+            return f(&docs);
+        }
+    }
+    f(&pipe_documents(found, events))
 }
 
 /// Reads the host field of a result's first event as text.
@@ -171,12 +218,21 @@ pub(crate) fn apply_pipes<D: Document>(
                 .filter(|found| test_filter(condition, found, events, options))
                 .collect(),
             CompiledPipe::Unique(keys) => {
-                let mut seen = HashSet::new();
+                let mut seen = KeyTable::new(insensitive);
                 matches
                     .into_iter()
                     .filter(|found| {
-                        let values = eval_keys(keys, found, events, options);
-                        seen.insert(key_text(&values, insensitive))
+                        with_documents(found, events, |docs| {
+                            let mut evaluator = Evaluator::new(docs, options);
+                            let values: Vec<Value<'_>> =
+                                keys.iter().map(|key| evaluator.eval(key)).collect();
+                            let hash = seen.hash(&values);
+                            let new = seen.get(hash, &values).is_none();
+                            if new {
+                                seen.insert(KeyTable::new_entry(hash, &values, ()));
+                            }
+                            new
+                        })
                     })
                     .collect()
             }
@@ -207,7 +263,7 @@ fn unique_count<D: Document>(
 ) -> Vec<Match> {
     let insensitive = !options.case_sensitive_equals;
     let mut kept: Vec<(Match, u64, BTreeSet<String>)> = Vec::new();
-    let mut positions: HashMap<String, usize> = HashMap::new();
+    let mut positions: KeyTable<usize> = KeyTable::new(insensitive);
     for found in matches {
         let values = eval_keys(keys, &found, events, options);
         let count = found
@@ -215,17 +271,17 @@ fn unique_count<D: Document>(
             .as_ref()
             .map_or(1, |aggregate| aggregate.count);
         let hosts = hosts_of(&found, events, options);
-        let key = key_text(&values, insensitive);
+        let hash = positions.hash(&values);
         match positions
-            .get(&key)
-            .and_then(|&position| kept.get_mut(position))
+            .get(hash, &values)
+            .and_then(|entry| kept.get_mut(entry.value))
         {
             Some((_, total, seen)) => {
                 *total = total.saturating_add(count);
                 seen.extend(hosts);
             }
             None => {
-                positions.insert(key, kept.len());
+                positions.insert(KeyTable::new_entry(hash, &values, kept.len()));
                 kept.push((found, count, hosts));
             }
         }
@@ -273,19 +329,23 @@ fn count_by_key<D: Document>(
     options: &Options,
 ) -> Vec<Match> {
     let mut table: Vec<(Value<'static>, u64, BTreeSet<String>)> = Vec::new();
-    let mut positions: HashMap<String, usize> = HashMap::new();
+    let mut positions: KeyTable<usize> = KeyTable::new(true);
     for found in matches {
         let mut values = eval_keys(keys, found, events, options);
-        let lookup = key_text(&values, true);
-        let position = *positions.entry(lookup).or_insert_with(|| {
-            let key = if values.len() == 1 {
-                values.pop().unwrap_or(Value::Null)
-            } else {
-                Value::List(values)
-            };
-            table.push((key, 0, BTreeSet::new()));
-            table.len() - 1
-        });
+        let hash = positions.hash(&values);
+        let position = match positions.get(hash, &values) {
+            Some(entry) => entry.value,
+            None => {
+                positions.insert(KeyTable::new_entry(hash, &values, table.len()));
+                let key = if values.len() == 1 {
+                    values.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::List(values)
+                };
+                table.push((key, 0, BTreeSet::new()));
+                table.len() - 1
+            }
+        };
         if let Some((_, count, hosts)) = table.get_mut(position) {
             *count += 1;
             hosts.extend(host_of(found, events, options));

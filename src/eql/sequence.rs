@@ -13,11 +13,11 @@
 //!   the options say, because keys join events from different sources whose writers disagree
 //!   on case. A null key value joins with null, as in the reference implementation.
 
-use std::collections::HashMap;
-
+use super::category::{Categories, CategoryTest};
 use super::compile::Node;
 use super::eval::Evaluator;
-use super::lineage::{Tracker, observe_all};
+use super::keys::{Entry, KeyTable};
+use super::lineage::{LineageView, Observation, ProcessFields, Tracker, observe_all};
 use super::{Document, Match, Options, Value};
 
 /// How many events pass between sweeps that drop partials older than `maxspan`. Sweeping on
@@ -26,7 +26,7 @@ const SWEEP_INTERVAL: usize = 1024;
 
 /// A compiled sequence step.
 pub(crate) struct Step {
-    pub category: String,
+    pub category: CategoryTest,
     pub condition: Node,
     /// Shared keys first, then the step's own.
     pub keys: Vec<Node>,
@@ -34,11 +34,38 @@ pub(crate) struct Step {
     pub fork: bool,
 }
 
+impl Step {
+    /// Resolves the fields the step reads against `event`.
+    pub fn resolve<D: Document>(&mut self, event: &D) {
+        self.condition.resolve(event);
+        self.keys.iter_mut().for_each(|key| key.resolve(event));
+    }
+}
+
+/// The data the steps of a query read besides the event: its categories, the lineage fields
+/// and the options.
+pub(crate) struct Context<'q> {
+    pub categories: &'q Categories,
+    pub fields: &'q ProcessFields,
+    pub options: &'q Options,
+}
+
+impl<'q> Context<'q> {
+    /// Returns the observation of an event whose category mask is `mask`.
+    pub fn observation(&self, mask: u64) -> Observation<'q> {
+        Observation {
+            fields: self.fields,
+            categories: self.categories,
+            mask,
+            options: self.options,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Partial {
     events: Vec<usize>,
     start: i64,
-    keys: Vec<Value<'static>>,
 }
 
 /// Runs a compiled sequence over `events` and returns its matches in completion order.
@@ -47,70 +74,114 @@ pub(crate) fn run_sequence<D: Document>(
     until: Option<&Step>,
     maxspan: Option<i64>,
     trackers: &mut [Tracker],
+    context: &Context<'_>,
     events: &[D],
-    options: &Options,
 ) -> Vec<Match> {
-    // pending[n] holds the partials that have satisfied n + 1 steps.
-    let mut pending: Vec<HashMap<String, Partial>> = (0..steps.len().saturating_sub(1))
-        .map(|_| HashMap::new())
+    let hashing: KeyTable<()> = KeyTable::new(true);
+    // pending[n] contains the partials that have satisfied n + 1 steps. Partials move between
+    // the tables with their hashes, so all tables hash alike.
+    let mut pending: Vec<KeyTable<Partial>> = (0..steps.len().saturating_sub(1))
+        .map(|_| hashing.new_like())
         .collect();
     let mut matches = Vec::new();
-    for (index, event) in events.iter().enumerate() {
-        observe_all(trackers, event, options);
-        // Every step tests the same category field, so it is read once per event.
-        let category = event.field(&options.category_field);
-        let now = event.timestamp();
+    // The join key values of the current event and step, reused to avoid allocating.
+    let mut keys: Vec<Value<'_>> = Vec::new();
+    for (index, event, mask) in context.categories.masked(events) {
+        observe_all(trackers, events, index, context.observation(mask));
+        let lineage = LineageView {
+            fields: context.fields,
+            trackers,
+        };
+        // Reading the time can touch the stored event, so it is read only when needed.
+        let now = || event.timestamp();
         if let Some(maxspan) = maxspan {
             if index % SWEEP_INTERVAL == 0 {
+                let now = now();
                 for state in &mut pending {
-                    state.retain(|_, partial| now.saturating_sub(partial.start) <= maxspan);
+                    state.retain(|partial| now.saturating_sub(partial.start) <= maxspan);
                 }
             }
         }
         if let Some(until) = until {
-            if let Some((key, _)) = step_key(until, event, category.as_ref(), trackers, options) {
+            let any_pending = pending.iter().any(|state| !state.is_empty());
+            if any_pending && step_keys(until, event, mask, lineage, context, &mut keys) {
+                let hash = hashing.hash(&keys);
                 for state in &mut pending {
-                    state.remove(&key);
+                    state.remove(hash, &keys);
                 }
             }
         }
         for (position, step) in steps.iter().enumerate().rev() {
-            let Some((key, values)) = step_key(step, event, category.as_ref(), trackers, options)
-            else {
+            // A later step with nothing waiting for it cannot extend anything, so its
+            // condition, which has no side effects, need not run.
+            if position > 0 && pending.get(position - 1).is_none_or(KeyTable::is_empty) {
                 continue;
-            };
+            }
+            if !step_keys(step, event, mask, lineage, context, &mut keys) {
+                continue;
+            }
+            let hash = hashing.hash(&keys);
             if position == 0 {
-                let partial = Partial {
-                    events: vec![index],
-                    start: now,
-                    keys: values,
-                };
                 if let Some(state) = pending.first_mut() {
-                    state.insert(key, partial);
+                    start_partial(state, hash, &keys, index, now(), steps.len());
                 }
                 continue;
             }
-            let waiting = pending.get_mut(position - 1);
-            let partial = if step.fork {
-                waiting.and_then(|state| state.get(&key).cloned())
-            } else {
-                waiting.and_then(|state| state.remove(&key))
-            };
-            let Some(mut partial) = partial else {
+            let Some(waiting) = pending.get_mut(position - 1) else {
                 continue;
             };
-            if maxspan.is_some_and(|maxspan| now.saturating_sub(partial.start) > maxspan) {
+            let entry = if step.fork {
+                waiting.get(hash, &keys).cloned()
+            } else {
+                waiting.remove(hash, &keys)
+            };
+            let Some(mut entry) = entry else {
+                continue;
+            };
+            if maxspan.is_some_and(|maxspan| now().saturating_sub(entry.value.start) > maxspan) {
                 continue;
             }
-            partial.events.push(index);
+            entry.value.events.push(index);
             if position + 1 == steps.len() {
-                matches.push(Match::new(partial.events, partial.keys));
+                matches.push(Match::new(entry.value.events, entry.key.into_vec()));
             } else if let Some(state) = pending.get_mut(position) {
-                state.insert(key, partial);
+                state.insert(entry);
             }
         }
     }
     matches
+}
+
+/// Starts a partial at event `index`, replacing a pending one with the same key. The
+/// replaced partial's storage is reused, keeping its key values unless they differ from the
+/// new event's, whose values a result reports.
+fn start_partial(
+    state: &mut KeyTable<Partial>,
+    hash: u64,
+    keys: &[Value],
+    index: usize,
+    now: i64,
+    steps: usize,
+) {
+    if let Some(entry) = state.get_mut(hash, keys) {
+        entry.value.events.clear();
+        entry.value.events.push(index);
+        entry.value.start = now;
+        if !super::keys::keys_equal(&entry.key, keys, false) {
+            entry.key = keys
+                .iter()
+                .map(|value| value.clone().into_owned())
+                .collect();
+        }
+        return;
+    }
+    let mut events = Vec::with_capacity(steps);
+    events.push(index);
+    state.insert(KeyTable::new_entry(
+        hash,
+        keys,
+        Partial { events, start: now },
+    ));
 }
 
 /// Runs a compiled `join`: like a sequence, but its steps may match in any order.
@@ -123,33 +194,44 @@ pub(crate) fn run_join<D: Document>(
     steps: &[Step],
     until: Option<&Step>,
     trackers: &mut [Tracker],
+    context: &Context<'_>,
     events: &[D],
-    options: &Options,
 ) -> Vec<Match> {
-    let mut pending: HashMap<String, (Vec<Option<usize>>, Vec<Value<'static>>)> = HashMap::new();
+    let mut pending: KeyTable<Vec<Option<usize>>> = KeyTable::new(true);
     let mut matches = Vec::new();
-    for (index, event) in events.iter().enumerate() {
-        observe_all(trackers, event, options);
-        let category = event.field(&options.category_field);
-        if let Some((key, _)) =
-            until.and_then(|until| step_key(until, event, category.as_ref(), trackers, options))
-        {
-            pending.remove(&key);
+    let mut keys: Vec<Value<'_>> = Vec::new();
+    for (index, event, mask) in context.categories.masked(events) {
+        observe_all(trackers, events, index, context.observation(mask));
+        let lineage = LineageView {
+            fields: context.fields,
+            trackers,
+        };
+        if let Some(until) = until {
+            if !pending.is_empty() && step_keys(until, event, mask, lineage, context, &mut keys) {
+                let hash = pending.hash(&keys);
+                pending.remove(hash, &keys);
+            }
         }
         for (position, step) in steps.iter().enumerate() {
-            let Some((key, values)) = step_key(step, event, category.as_ref(), trackers, options)
-            else {
+            if !step_keys(step, event, mask, lineage, context, &mut keys) {
+                continue;
+            }
+            let hash = pending.hash(&keys);
+            if pending.get(hash, &keys).is_none() {
+                pending.insert(KeyTable::new_entry(hash, &keys, vec![None; steps.len()]));
+            }
+            let Some(entry) = pending.get_mut(hash, &keys) else {
                 continue;
             };
-            let (slots, _) = pending
-                .entry(key.clone())
-                .or_insert_with(|| (vec![None; steps.len()], values));
-            if let Some(slot @ None) = slots.get_mut(position) {
+            if let Some(slot @ None) = entry.value.get_mut(position) {
                 *slot = Some(index);
             }
-            if slots.iter().all(Option::is_some) {
-                if let Some((slots, keys)) = pending.remove(&key) {
-                    matches.push(Match::new(slots.into_iter().flatten().collect(), keys));
+            if entry.value.iter().all(Option::is_some) {
+                if let Some(Entry { key, value, .. }) = pending.remove(hash, &keys) {
+                    matches.push(Match::new(
+                        value.into_iter().flatten().collect(),
+                        key.into_vec(),
+                    ));
                 }
             }
         }
@@ -157,122 +239,25 @@ pub(crate) fn run_join<D: Document>(
     matches
 }
 
-/// Tests `event`, whose category field value is `category`, against `step`, returning its
-/// join key (as lookup text and as values) when it matches.
-fn step_key<D: Document>(
-    step: &Step,
-    event: &D,
-    category: Option<&Value>,
-    trackers: &[Tracker],
-    options: &Options,
-) -> Option<(String, Vec<Value<'static>>)> {
-    if !in_category(category, &step.category) {
-        return None;
+/// Tests `event`, whose category mask is `mask`, against `step`. When it matches, puts the
+/// step's join key values in `keys` and returns true.
+fn step_keys<'x, D: Document>(
+    step: &'x Step,
+    event: &'x D,
+    mask: u64,
+    lineage: LineageView<'_>,
+    context: &Context<'x>,
+    keys: &mut Vec<Value<'x>>,
+) -> bool {
+    if !step.category.matches(mask, event, context.categories) {
+        return false;
     }
-    let docs = [event];
-    let mut evaluator = Evaluator::new(&docs, options).with_lineage(trackers);
+    let mut evaluator =
+        Evaluator::new(std::slice::from_ref(event), context.options).with_lineage(lineage);
     if !evaluator.test(&step.condition) {
-        return None;
+        return false;
     }
-    let values: Vec<Value<'static>> = step
-        .keys
-        .iter()
-        .map(|key| evaluator.eval(key).into_owned())
-        .collect();
-    Some((key_text(&values, true), values))
-}
-
-/// Tests whether `event` belongs to `category`; `any` matches every event.
-pub(crate) fn category_matches<D: Document>(event: &D, category: &str, options: &Options) -> bool {
-    if category.eq_ignore_ascii_case("any") {
-        return true;
-    }
-    in_category(event.field(&options.category_field).as_ref(), category)
-}
-
-/// Tests a category field value, read once per event, against a step's category.
-pub(crate) fn in_category(value: Option<&Value>, category: &str) -> bool {
-    if category.eq_ignore_ascii_case("any") {
-        return true;
-    }
-    let is_category =
-        |value: &Value| matches!(value, Value::Str(text) if text.eq_ignore_ascii_case(category));
-    match value {
-        Some(Value::List(items)) => items.iter().any(is_category),
-        Some(value) => is_category(value),
-        None => false,
-    }
-}
-
-/// Renders values as text that is equal for values EQL considers equal, for hashing.
-pub(crate) fn key_text(values: &[Value], insensitive: bool) -> String {
-    let mut text = String::new();
-    for value in values {
-        push_key(&mut text, value, insensitive);
-        text.push('\u{1f}');
-    }
-    text
-}
-
-fn push_key(text: &mut String, value: &Value, insensitive: bool) {
-    match value {
-        Value::Null => text.push('N'),
-        Value::Bool(value) => text.push_str(if *value { "T" } else { "F" }),
-        Value::Int(value) => text.push_str(&format!("#{value}")),
-        // Whole floats render like ints so that `1` and `1.0` share a key.
-        Value::Float(value) if value.fract() == 0.0 && value.abs() < 9.0e15 => {
-            text.push_str(&format!("#{value:.0}"));
-        }
-        Value::Float(value) => text.push_str(&format!("#{value:?}")),
-        Value::Str(value) if insensitive => {
-            text.push('"');
-            text.push_str(&value.to_lowercase());
-        }
-        Value::Str(value) => {
-            text.push('"');
-            text.push_str(value);
-        }
-        Value::List(items) => {
-            text.push('[');
-            for item in items {
-                push_key(text, item, insensitive);
-                text.push('\u{1e}');
-            }
-            text.push(']');
-        }
-        Value::Object(entries) => {
-            text.push('{');
-            for (key, item) in entries {
-                text.push_str(key);
-                text.push('\u{1d}');
-                push_key(text, item, insensitive);
-                text.push('\u{1e}');
-            }
-            text.push('}');
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::borrow::Cow;
-
-    #[test]
-    fn key_text_folds_case_and_number_type() {
-        let upper = [Value::Str(Cow::Borrowed("HOST")), Value::Int(1)];
-        let lower = [Value::Str(Cow::Borrowed("host")), Value::Float(1.0)];
-        assert_eq!(key_text(&upper, true), key_text(&lower, true));
-        assert_ne!(key_text(&upper, false), key_text(&lower, false));
-    }
-
-    #[test]
-    fn key_text_separates_values() {
-        let joined = [Value::Str(Cow::Borrowed("ab"))];
-        let split = [
-            Value::Str(Cow::Borrowed("a")),
-            Value::Str(Cow::Borrowed("b")),
-        ];
-        assert_ne!(key_text(&joined, true), key_text(&split, true));
-    }
+    keys.clear();
+    keys.extend(step.keys.iter().map(|key| evaluator.eval(key)));
+    true
 }

@@ -16,36 +16,37 @@ pub fn wildcard_match(
     case_insensitive: bool,
     question_mark: bool,
 ) -> bool {
-    let text: Vec<char> = text.chars().collect();
-    let pattern: Vec<char> = pattern.chars().collect();
+    // Positions are byte offsets at character boundaries, so nothing is copied.
+    let next = |s: &str, at: usize| s[at..].chars().next();
     let (mut t, mut p) = (0, 0);
     let mut last_star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
+    while let Some(c) = next(text, t) {
+        match next(pattern, p) {
             Some('*') => {
                 last_star = Some((p, t));
                 p += 1;
             }
             Some('?') if question_mark => {
-                t += 1;
+                t += c.len_utf8();
                 p += 1;
             }
-            Some(&c) if chars_equal(c, text[t], case_insensitive) => {
-                t += 1;
-                p += 1;
+            Some(wanted) if chars_equal(wanted, c, case_insensitive) => {
+                t += c.len_utf8();
+                p += wanted.len_utf8();
             }
             _ => match last_star {
                 // Let the last `*` absorb one more character and retry from there.
                 Some((star_p, star_t)) => {
+                    let absorbed = next(text, star_t).map_or(1, char::len_utf8);
                     p = star_p + 1;
-                    t = star_t + 1;
-                    last_star = Some((star_p, star_t + 1));
+                    t = star_t + absorbed;
+                    last_star = Some((star_p, t));
                 }
                 None => return false,
             },
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].chars().all(|c| c == '*')
 }
 
 #[cfg(test)]
@@ -67,6 +68,10 @@ mod tests {
             ("C:\\Windows\\x", "*\\windows\\*", true),
             ("net1 user", "*%*", false),
             ("%a%", "*%*%*", true),
+            ("äöü.exe", "*ö?.EXE", true),
+            ("日本語", "日?語", true),
+            ("日本語", "*語*", true),
+            ("日本", "日?語", false),
         ];
         for (text, pattern, expected) in cases {
             assert_eq!(

@@ -10,8 +10,19 @@ pub struct Sym(u32);
 
 impl Sym {
     /// The symbol's index in its interner.
+    #[inline]
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+
+    /// Returns the symbol at `index`, for caches that store symbols as integers.
+    pub(super) fn from_u32(index: u32) -> Sym {
+        Sym(index)
+    }
+
+    /// Returns the symbol's index as stored.
+    pub(super) fn as_u32(self) -> u32 {
+        self.0
     }
 }
 
@@ -45,6 +56,7 @@ impl Interner {
     }
 
     /// Returns the string behind `sym`, or "" for a symbol from another interner.
+    #[inline]
     pub fn resolve(&self, sym: Sym) -> &str {
         self.strings.get(sym.index()).map_or("", |s| s)
     }

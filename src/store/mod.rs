@@ -4,11 +4,15 @@
 //! JSON tree, so a collection of millions of records stays small. The raw record is not kept:
 //! each event carries its [`Origin`], and the raw text is read back from the file on demand.
 
+mod column;
 mod interner;
 mod value;
 
+pub use column::MAX_COLUMNS;
 pub use interner::{Interner, Sym};
-pub use value::{StoredValue, ValueRef};
+pub use value::{FieldRead, StoredValue, ValueRef};
+
+use column::{Cell, ColumnCache};
 
 use std::path::PathBuf;
 
@@ -137,6 +141,7 @@ impl Event {
     }
 
     /// Looks up a field by its interned name.
+    #[inline]
     pub fn get(&self, field: Sym) -> Option<&StoredValue> {
         self.fields
             .binary_search_by_key(&field, |(name, _)| *name)
@@ -260,6 +265,75 @@ impl EventBuilder {
     }
 }
 
+/// A field name resolved once by [`EventStore::field_handle`] for repeated reads with
+/// [`EventStore::field_at`].
+///
+/// A handle belongs to the store that made it. After the store changes (a push or a sort) it
+/// still reads the right field, only without the column it had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldHandle {
+    field: Sym,
+    /// The column slot, or `u32::MAX` for none.
+    column: u32,
+}
+
+impl FieldHandle {
+    /// Packs the handle into an integer, for callers that keep keys of several kinds.
+    pub fn to_bits(self) -> u64 {
+        (u64::from(self.column) << 32) | u64::from(self.field.as_u32())
+    }
+
+    /// Unpacks a handle packed by [`FieldHandle::to_bits`].
+    #[inline]
+    pub fn from_bits(bits: u64) -> FieldHandle {
+        FieldHandle {
+            field: Sym::from_u32(bits as u32),
+            column: (bits >> 32) as u32,
+        }
+    }
+}
+
+/// Reads one field of a store's events; made by [`EventStore::field_reader`].
+#[derive(Clone, Copy)]
+pub struct FieldReader<'a> {
+    events: &'a [Event],
+    field: Sym,
+    column: Option<&'a column::Column>,
+}
+
+impl<'a> FieldReader<'a> {
+    /// Reads the field of event `index`, without allocating.
+    #[inline]
+    pub fn read(&self, index: usize) -> Option<FieldRead<'a>> {
+        let Some(column) = self.column else {
+            return self.events.get(index)?.get(self.field).map(FieldRead::from);
+        };
+        // A filled cell is read without touching the event.
+        match column.get(index, self.events)? {
+            Cell::Missing => None,
+            Cell::Bool(value) => Some(FieldRead::Bool(value)),
+            Cell::Int(value) => Some(FieldRead::Int(value)),
+            Cell::Str(sym) => Some(FieldRead::Str(sym)),
+            Cell::OneStrList(sym) => Some(FieldRead::OneStrList(sym)),
+            Cell::Position(position) => self
+                .events
+                .get(index)?
+                .fields
+                .get(position)
+                .map(|(_, value)| FieldRead::from(value)),
+        }
+    }
+}
+
+impl std::fmt::Debug for FieldReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldReader")
+            .field("field", &self.field)
+            .field("column", &self.column.is_some())
+            .finish()
+    }
+}
+
 /// All loaded events, in time order once [`EventStore::sort`] has run.
 #[derive(Debug, Default)]
 pub struct EventStore {
@@ -268,6 +342,8 @@ pub struct EventStore {
     /// Every loaded file, indexed by [`FileId`].
     pub files: Vec<SourceFile>,
     events: Vec<Event>,
+    /// Columns of the fields read through handles; emptied whenever the events change.
+    columns: ColumnCache,
 }
 
 impl EventStore {
@@ -287,11 +363,19 @@ impl EventStore {
     pub fn push(&mut self, event: EventBuilder) {
         let event = event.finish(&mut self.strings);
         self.events.push(event);
+        self.drop_columns();
     }
 
     /// Sorts events by time; ties keep load order (file order, then record order).
     pub fn sort(&mut self) {
         self.events.sort_by_key(|e| e.timestamp);
+        self.drop_columns();
+    }
+
+    fn drop_columns(&mut self) {
+        if !self.columns.is_empty() {
+            self.columns = ColumnCache::default();
+        }
     }
 
     /// Returns every event, time-ordered after [`EventStore::sort`].
@@ -316,6 +400,42 @@ impl EventStore {
         Some(value.resolve(&self.strings))
     }
 
+    /// Resolves a field name for [`EventStore::field_at`], giving it a column when fewer than
+    /// [`MAX_COLUMNS`] fields have one. Returns `None` when no event has a field of that name.
+    ///
+    /// Resolve once per query, not per event: the first call for a field allocates its column
+    /// of 8 bytes per event.
+    pub fn field_handle(&self, name: &str) -> Option<FieldHandle> {
+        let field = self.strings.get(name)?;
+        let column = self
+            .columns
+            .slot_for(field, self.events.len())
+            .and_then(|slot| u32::try_from(slot).ok())
+            .unwrap_or(u32::MAX);
+        Some(FieldHandle { field, column })
+    }
+
+    /// Reads a field of event `index` through a handle, without allocating.
+    #[inline]
+    pub fn field_at(&self, index: usize, handle: FieldHandle) -> Option<FieldRead<'_>> {
+        self.field_reader(handle).read(index)
+    }
+
+    /// Returns a reader of one field that finds its column once, for reading the field of
+    /// many events in a row.
+    #[inline]
+    pub fn field_reader(&self, handle: FieldHandle) -> FieldReader<'_> {
+        let column = self
+            .columns
+            .get(handle.column as usize)
+            .filter(|column| column.field() == handle.field);
+        FieldReader {
+            events: &self.events,
+            field: handle.field,
+            column,
+        }
+    }
+
     /// Returns the ATT&CK log source name of event `index`.
     pub fn log_source(&self, index: usize) -> &str {
         self.events
@@ -326,5 +446,101 @@ impl EventStore {
     /// Returns the path of a loaded file.
     pub fn file_path(&self, file: FileId) -> Option<&std::path::Path> {
         self.files.get(file as usize).map(|f| f.path.as_path())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_of(events: Vec<Vec<(&str, PendingValue)>>) -> EventStore {
+        let mut store = EventStore::new();
+        for (record, fields) in events.into_iter().enumerate() {
+            let origin = Origin {
+                file: 0,
+                record: record as u64,
+                offset: None,
+            };
+            let mut builder = EventBuilder::new(record as i64, "test", Platform::Windows, origin);
+            for (name, value) in fields {
+                builder.field(name, value);
+            }
+            store.push(builder);
+        }
+        store
+    }
+
+    /// Reads a field of every event through a handle, as owned text for comparison.
+    fn read_all(store: &EventStore, handle: FieldHandle) -> Vec<Option<String>> {
+        (0..store.len())
+            .map(|index| {
+                store.field_at(index, handle).map(|read| match read {
+                    FieldRead::Str(sym) => format!("str {}", store.strings.resolve(sym)),
+                    FieldRead::OneStrList(sym) => format!("list [{}]", store.strings.resolve(sym)),
+                    FieldRead::List(items) => format!("list {}", items.len()),
+                    other => format!("{other:?}"),
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn handles_read_every_kind_twice() {
+        let big = i64::MAX;
+        let store = store_of(vec![
+            vec![("v", PendingValue::Str("a".into()))],
+            vec![("v", PendingValue::Int(-5))],
+            vec![("v", PendingValue::Int(big))],
+            vec![("v", PendingValue::Float(1.5))],
+            vec![("v", PendingValue::Bool(true))],
+            vec![("v", PendingValue::List(vec!["x".into()]))],
+            vec![("v", PendingValue::List(vec!["x".into(), "y".into()]))],
+            vec![("other", PendingValue::Int(1))],
+        ]);
+        let handle = store.field_handle("v").unwrap();
+        let expected = vec![
+            Some("str a".to_string()),
+            Some("Int(-5)".to_string()),
+            Some(format!("Int({big})")),
+            Some("Float(1.5)".to_string()),
+            Some("Bool(true)".to_string()),
+            Some("list [x]".to_string()),
+            Some("list 2".to_string()),
+            None,
+        ];
+        // The first pass fills the column and the second reads it back.
+        assert_eq!(read_all(&store, handle), expected);
+        assert_eq!(read_all(&store, handle), expected);
+        assert_eq!(store.field_at(99, handle), None);
+        assert_eq!(store.field_handle("never.seen"), None);
+    }
+
+    #[test]
+    fn handles_survive_changes_and_full_cache() {
+        let mut store = store_of(vec![vec![("a", PendingValue::Int(1))]]);
+        let handle = store.field_handle("a").unwrap();
+        assert_eq!(store.field_at(0, handle), Some(FieldRead::Int(1)));
+        let origin = Origin {
+            file: 0,
+            record: 1,
+            offset: None,
+        };
+        let mut builder = EventBuilder::new(-1, "test", Platform::Windows, origin);
+        builder.field("a", 2_i64);
+        store.push(builder);
+        store.sort();
+        assert_eq!(store.field_at(0, handle), Some(FieldRead::Int(2)));
+        assert_eq!(store.field_at(1, handle), Some(FieldRead::Int(1)));
+
+        let names: Vec<String> = (0..MAX_COLUMNS + 2).map(|n| format!("f{n}")).collect();
+        let fields = names
+            .iter()
+            .map(|name| (name.as_str(), PendingValue::Int(7)))
+            .collect();
+        let store = store_of(vec![fields]);
+        for name in &names {
+            let handle = store.field_handle(name).unwrap();
+            assert_eq!(store.field_at(0, handle), Some(FieldRead::Int(7)), "{name}");
+        }
     }
 }

@@ -82,3 +82,33 @@ impl std::fmt::Display for ValueRef<'_> {
         }
     }
 }
+
+/// A field value read through a [`super::FieldHandle`]: strings stay symbols and lists stay
+/// borrowed, so reading allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldRead<'a> {
+    /// An interned string.
+    Str(Sym),
+    /// A whole number.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A list, borrowed from the event.
+    List(&'a [StoredValue]),
+    /// A list of exactly one string, as a column keeps it.
+    OneStrList(Sym),
+}
+
+impl<'a> From<&'a StoredValue> for FieldRead<'a> {
+    fn from(value: &'a StoredValue) -> Self {
+        match value {
+            StoredValue::Str(sym) => FieldRead::Str(*sym),
+            StoredValue::Int(n) => FieldRead::Int(*n),
+            StoredValue::Float(x) => FieldRead::Float(*x),
+            StoredValue::Bool(b) => FieldRead::Bool(*b),
+            StoredValue::List(items) => FieldRead::List(items),
+        }
+    }
+}
