@@ -37,6 +37,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/windows/AN0767.toml",
         include_str!("../../analytics/windows/AN0767.toml"),
     ),
+    (
+        "analytics/saas/AN0746.toml",
+        include_str!("../../analytics/saas/AN0746.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
