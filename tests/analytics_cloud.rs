@@ -125,3 +125,55 @@ fn an0746_shorter_window_misses_slow_burst() {
     let result = scan("saas", &[("AN0746", "RateWindow", "1m")]);
     assert!(chains(&result, "AN0746").is_empty());
 }
+
+const TRAIL: &str = "111122223333_CloudTrail_us-east-1_20241008T1415Z.json";
+const FLOWS: &str = "vpc-flow-logs-custom.log";
+
+#[test]
+fn an0753_session_then_outbound_ssh() {
+    let result = scan("iaas", &[]);
+    // Left out: the inbound SSH to the bastion, its return traffic and the rejected attempt.
+    // Also left out: the app server's HTTPS, the CI runner's SSH without a session, the RDP
+    // after a denied session and the report server's SSH 96 minutes after its session.
+    assert_eq!(
+        chains(&result, "AN0753"),
+        [steps(&[(TRAIL, 4), (FLOWS, 3)])]
+    );
+    assert_eq!(
+        join_keys(&result, "AN0753"),
+        [[(
+            "aws.cloudtrail.flattened.request_parameters.target".to_owned(),
+            "i-0a1b2c3d4e5f60718".to_owned()
+        )]]
+    );
+}
+
+#[test]
+fn an0753_wider_window_adds_late_ssh() {
+    let result = scan("iaas", &[("AN0753", "TimeWindow", "2h")]);
+    assert_eq!(
+        chains(&result, "AN0753"),
+        [
+            steps(&[(TRAIL, 4), (FLOWS, 3)]),
+            steps(&[(TRAIL, 7), (FLOWS, 8)]),
+        ]
+    );
+}
+
+#[test]
+fn an0753_tunables_narrow_hosts_and_ports() {
+    let other_hosts = scan("iaas", &[("AN0753", "SourceAssetTag", "i-0f*, i-0e*")]);
+    assert!(chains(&other_hosts, "AN0753").is_empty());
+
+    let rdp_only = scan("iaas", &[("AN0753", "TargetPortList", "3389")]);
+    assert!(chains(&rdp_only, "AN0753").is_empty());
+
+    let https_too = scan("iaas", &[("AN0753", "TargetPortList", "22, 443")]);
+    assert_eq!(
+        chains(&https_too, "AN0753"),
+        [
+            steps(&[(TRAIL, 4), (FLOWS, 3)]),
+            steps(&[(TRAIL, 5), (FLOWS, 5)]),
+        ]
+    );
+}

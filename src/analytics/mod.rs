@@ -41,6 +41,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/saas/AN0746.toml",
         include_str!("../../analytics/saas/AN0746.toml"),
     ),
+    (
+        "analytics/iaas/AN0753.toml",
+        include_str!("../../analytics/iaas/AN0753.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
