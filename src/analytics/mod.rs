@@ -45,6 +45,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/iaas/AN0753.toml",
         include_str!("../../analytics/iaas/AN0753.toml"),
     ),
+    (
+        "analytics/esxi/AN0754.toml",
+        include_str!("../../analytics/esxi/AN0754.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.

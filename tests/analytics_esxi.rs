@@ -1,0 +1,128 @@
+//! The ESXi analytics on their bundled samples: each fires on the attack written into
+//! `samples/esxi/` with exactly the expected chain, stays quiet on the benign look-alikes beside
+//! it, and follows its tunables.
+
+use std::path::PathBuf;
+
+use glexia::engine::{self, ScanResult, Setup};
+
+/// Scans `samples/<folder>` with every built-in analytic, after setting each
+/// `(analytic, tunable, value)` of `tuning`.
+fn scan(folder: &str, tuning: &[(&str, &str, &str)]) -> ScanResult {
+    let mut setup = Setup::load(None, &[]).expect("built-in catalog loads");
+    assert!(setup.problems.is_empty(), "{:?}", setup.problems);
+    for (id, name, value) in tuning {
+        let analytic = setup
+            .analytics
+            .iter_mut()
+            .find(|a| a.id == *id)
+            .unwrap_or_else(|| panic!("{id} ships"));
+        analytic
+            .set_tunable(name, value)
+            .unwrap_or_else(|e| panic!("{id} {name}={value}: {e}"));
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(folder);
+    let result = engine::scan(&setup, &[path]);
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    assert_eq!(result.report.totals.records_skipped, 0);
+    result
+}
+
+/// Lists each chain of `analytic` as its steps' `(file name, record)`, in order.
+fn chains(result: &ScanResult, analytic: &str) -> Vec<Vec<(String, u64)>> {
+    let store = &result.store;
+    let Some(finding) = result.findings.iter().find(|f| f.analytic == analytic) else {
+        return Vec::new();
+    };
+    finding
+        .chains
+        .iter()
+        .map(|chain| {
+            chain
+                .steps
+                .iter()
+                .map(|step| {
+                    let event = &store.events()[step.event];
+                    let path = store.file_path(event.origin.file).expect("known file");
+                    let name = path.file_name().expect("file name");
+                    (name.to_string_lossy().into_owned(), event.origin.record)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Lists the join keys of each chain of `analytic`, as `(field, value)`.
+fn join_keys(result: &ScanResult, analytic: &str) -> Vec<Vec<(String, String)>> {
+    let Some(finding) = result.findings.iter().find(|f| f.analytic == analytic) else {
+        return Vec::new();
+    };
+    finding
+        .chains
+        .iter()
+        .map(|chain| {
+            chain
+                .join_keys
+                .iter()
+                .map(|k| (k.field.clone(), k.value.clone()))
+                .collect()
+        })
+        .collect()
+}
+
+fn steps(list: &[(&str, u64)]) -> Vec<(String, u64)> {
+    list.iter().map(|(f, r)| ((*f).to_owned(), *r)).collect()
+}
+
+const AUTH: &str = "auth.log";
+const HOSTD: &str = "hostd.log";
+const SHELL: &str = "shell.log";
+
+#[test]
+fn an0754_ssh_login_then_firewall_opening() {
+    let result = scan("esxi", &[]);
+    // Left out: the admin's SSH session with inventory commands, the Host Client session, the
+    // console login followed by vmkping, and the sshd and vpxuser lines around the story.
+    assert_eq!(
+        chains(&result, "AN0754"),
+        [steps(&[(AUTH, 7), (SHELL, 10)])]
+    );
+    assert_eq!(
+        join_keys(&result, "AN0754"),
+        [[("host.name".to_owned(), "null".to_owned())]]
+    );
+}
+
+#[test]
+fn an0754_session_type_picks_login() {
+    let api = scan("esxi", &[("AN0754", "SessionType", "vSphere API")]);
+    assert_eq!(chains(&api, "AN0754"), [steps(&[(HOSTD, 5), (SHELL, 10)])]);
+
+    let console = scan("esxi", &[("AN0754", "SessionType", "DCUI")]);
+    assert!(chains(&console, "AN0754").is_empty());
+}
+
+#[test]
+fn an0754_command_pattern_widens_match() {
+    let result = scan(
+        "esxi",
+        &[
+            ("AN0754", "SessionType", "DCUI"),
+            ("AN0754", "CommandPattern", "vmkping *"),
+        ],
+    );
+    assert_eq!(chains(&result, "AN0754"), [steps(&[(AUTH, 5), (SHELL, 8)])]);
+}
+
+#[test]
+fn an0754_service_account_login_is_skipped() {
+    // Without the exclusion, vCenter's agent logging in over the loopback address is the
+    // newest login before the command, and it is read as a DCUI login.
+    let result = scan("esxi", &[("AN0754", "ServiceAccount", "")]);
+    assert_eq!(
+        chains(&result, "AN0754"),
+        [steps(&[(HOSTD, 8), (SHELL, 10)])]
+    );
+}
