@@ -126,3 +126,40 @@ fn an0754_service_account_login_is_skipped() {
         [steps(&[(HOSTD, 8), (SHELL, 10)])]
     );
 }
+
+const VPXA: &str = "vpxa.log";
+
+#[test]
+fn an0762_new_outside_destination() {
+    let result = scan("esxi", &[]);
+    // Left out: the connections to vCenter in the baseline hour and their repeats later, the
+    // new loopback connection to hostd and the repeated attempts to 203.0.113.77. The inbound
+    // server session and the handshake timeout, whose direction is not given, are left out too.
+    assert_eq!(chains(&result, "AN0762"), [steps(&[(VPXA, 8)])]);
+}
+
+#[test]
+fn an0762_allowed_hosts_silence_and_widen() {
+    let approved = scan(
+        "esxi",
+        &[(
+            "AN0762",
+            "AllowedMgmtHosts",
+            "127.0.0.1, localhost, 203.0.113.*",
+        )],
+    );
+    assert!(chains(&approved, "AN0762").is_empty());
+
+    let nothing_approved = scan("esxi", &[("AN0762", "AllowedMgmtHosts", "")]);
+    assert_eq!(
+        chains(&nothing_approved, "AN0762"),
+        [steps(&[(VPXA, 7)]), steps(&[(VPXA, 8)])]
+    );
+}
+
+#[test]
+fn an0762_long_baseline_learns_attacker() {
+    // The first outbound connection is at 14:00, so a 12-hour baseline still runs at 01:22.
+    let result = scan("esxi", &[("AN0762", "BaselineWindow", "12h")]);
+    assert!(chains(&result, "AN0762").is_empty());
+}

@@ -49,6 +49,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/esxi/AN0754.toml",
         include_str!("../../analytics/esxi/AN0754.toml"),
     ),
+    (
+        "analytics/esxi/AN0762.toml",
+        include_str!("../../analytics/esxi/AN0762.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.

@@ -12,6 +12,8 @@
 //! `esxi:shell`…), because ESXi's `syslog.log` mixes programs. Continuation lines, which
 //! hostd also starts with `-->`, are joined to the line before them. See `esxi_mapping.md`.
 
+mod connections;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -354,9 +356,10 @@ fn map_line(line: &EsxiLine<'_>, timestamp: i64, origin: Origin) -> EventBuilder
             }
         }
         "esxi:hostd" | "esxi:vpxd" | "esxi:vpxa" => {
-            map_management_login(&mut builder, line.message)
+            map_management_login(&mut builder, line.message);
+            connections::map_connection(&mut builder, line.message);
         }
-        _ => {}
+        _ => connections::map_connection(&mut builder, line.message),
     }
     builder
 }
