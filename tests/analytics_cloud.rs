@@ -177,3 +177,71 @@ fn an0753_tunables_narrow_hosts_and_ports() {
         ]
     );
 }
+
+const DIRECTORY: &str = "contoso-unified-audit-directory.json";
+const SIGNINS: &str = "contoso-entra-signins.json";
+
+#[test]
+fn an0756_backdoor_federation_then_signin() {
+    let result = scan("identity-provider", &[]);
+    // Left out: the planned certificate update on contoso.com, followed only by sign-ins from
+    // known addresses, and bob's sign-in from a new address with no change before it. Also left
+    // out: the lab domain's change, followed by a sign-in to another domain, and the failed
+    // change.
+    assert_eq!(
+        chains(&result, "AN0756"),
+        [steps(&[(DIRECTORY, 4), (SIGNINS, 11)])]
+    );
+    assert_eq!(
+        join_keys(&result, "AN0756"),
+        [[(
+            "o365.audit.ObjectId".to_owned(),
+            "contoso-legal.com".to_owned()
+        )]]
+    );
+}
+
+#[test]
+fn an0756_known_initiator_and_agent_filter() {
+    let known = scan(
+        "identity-provider",
+        &[(
+            "AN0756",
+            "InitiatedBy",
+            "svc-migrate@contoso.onmicrosoft.com",
+        )],
+    );
+    assert!(chains(&known, "AN0756").is_empty());
+
+    let browsers_only = scan("identity-provider", &[("AN0756", "UserAgent", "*Edg/*")]);
+    assert!(chains(&browsers_only, "AN0756").is_empty());
+
+    let scripted = scan(
+        "identity-provider",
+        &[("AN0756", "UserAgent", "*WindowsPowerShell*")],
+    );
+    assert_eq!(
+        chains(&scripted, "AN0756"),
+        [steps(&[(DIRECTORY, 4), (SIGNINS, 11)])]
+    );
+}
+
+#[test]
+fn an0756_rarity_moves_chain_start() {
+    // svc-migrate set federation settings twice (one failed), and domain authentication once.
+    let result = scan(
+        "identity-provider",
+        &[("AN0756", "RareOperationCount", "1")],
+    );
+    assert_eq!(
+        chains(&result, "AN0756"),
+        [steps(&[(DIRECTORY, 3), (SIGNINS, 11)])]
+    );
+}
+
+#[test]
+fn an0756_short_window_drops_signin() {
+    // The sign-in comes 12 minutes 38 seconds after the change.
+    let result = scan("identity-provider", &[("AN0756", "TimeWindow", "10m")]);
+    assert!(chains(&result, "AN0756").is_empty());
+}

@@ -53,6 +53,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/esxi/AN0762.toml",
         include_str!("../../analytics/esxi/AN0762.toml"),
     ),
+    (
+        "analytics/identity-provider/AN0756.toml",
+        include_str!("../../analytics/identity-provider/AN0756.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
