@@ -53,7 +53,7 @@ fn an0746_quiet_on_mailbox_read() {
 fn an0753_quiet_without_session_or_flows() {
     let Some(result) = scan_cloud() else { return };
     // Stratus Red Team runs commands with SendCommand, not an interactive StartSession, and
-    // signs in to the console once; no VPC flow log comes with any recording.
+    // signs in to the console once. No VPC flow log comes with any recording.
     let trail = actions(&result, "AWS:CloudTrail");
     assert_eq!(trail.get("SendCommand"), Some(&2));
     assert_eq!(trail.get("ConsoleLogin"), Some(&1));
@@ -66,7 +66,7 @@ fn an0753_quiet_without_session_or_flows() {
 fn an0756_quiet_on_golden_saml_changes() {
     let Some(result) = scan_cloud() else { return };
     // The Golden SAML recording changes an application's credentials and grants it
-    // permissions; it changes no domain's federation, and holds no sign-in log.
+    // permissions. It changes no domain's federation and contains no sign-in log.
     let audit = actions(&result, "azure:audit");
     assert_eq!(audit.values().sum::<usize>(), 4);
     assert!(audit.contains_key("Add delegated permission grant"));
