@@ -57,6 +57,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "analytics/identity-provider/AN0756.toml",
         include_str!("../../analytics/identity-provider/AN0756.toml"),
     ),
+    (
+        "analytics/network-devices/AN0763.toml",
+        include_str!("../../analytics/network-devices/AN0763.toml"),
+    ),
 ];
 
 /// An analytic file exactly as written.
