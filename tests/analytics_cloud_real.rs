@@ -6,20 +6,18 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use glexia::engine::{self, ScanResult, Setup};
+mod analytics_cloud_support;
+
+use analytics_cloud_support::{chains, scan_path};
+use glexia::engine::ScanResult;
 
 fn scan_cloud() -> Option<ScanResult> {
     let dir = common::data_dir("cloud")?;
-    let setup = Setup::load(None, &[]).expect("built-in catalog loads");
-    Some(engine::scan(&setup, &[dir]))
+    Some(scan_path(&dir, &[]))
 }
 
 fn chain_count(result: &ScanResult, analytic: &str) -> usize {
-    result
-        .findings
-        .iter()
-        .find(|f| f.analytic == analytic)
-        .map_or(0, |f| f.chains.len())
+    chains(result, analytic).len()
 }
 
 /// Counts the loaded events of `log_source` by `event.action`.

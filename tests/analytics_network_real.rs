@@ -2,48 +2,22 @@
 
 mod common;
 
-use glexia::engine::{self, ScanResult, Setup};
+mod analytics_cloud_support;
+
+use analytics_cloud_support::scan_path;
+use glexia::engine::ScanResult;
 
 /// Scans the network folder after setting each `(analytic, tunable, value)` of `tuning`.
 fn scan_network(tuning: &[(&str, &str, &str)]) -> Option<ScanResult> {
     let dir = common::data_dir("network")?;
-    let mut setup = Setup::load(None, &[]).expect("built-in catalog loads");
-    for (id, name, value) in tuning {
-        let analytic = setup
-            .analytics
-            .iter_mut()
-            .find(|a| a.id == *id)
-            .unwrap_or_else(|| panic!("{id} ships"));
-        analytic
-            .set_tunable(name, value)
-            .unwrap_or_else(|e| panic!("{id} {name}={value}: {e}"));
-    }
-    Some(engine::scan(&setup, &[dir]))
+    Some(scan_path(&dir, tuning))
 }
 
 /// Lists the file names of the steps of every chain of `analytic`, one list per chain.
 fn chain_files(result: &ScanResult, analytic: &str) -> Vec<Vec<String>> {
-    let store = &result.store;
-    let Some(finding) = result.findings.iter().find(|f| f.analytic == analytic) else {
-        return Vec::new();
-    };
-    finding
-        .chains
-        .iter()
-        .map(|chain| {
-            chain
-                .steps
-                .iter()
-                .map(|step| {
-                    let event = &store.events()[step.event];
-                    let path = store.file_path(event.origin.file).expect("known file");
-                    path.file_name()
-                        .expect("file name")
-                        .to_string_lossy()
-                        .into_owned()
-                })
-                .collect()
-        })
+    analytics_cloud_support::chains(result, analytic)
+        .into_iter()
+        .map(|chain| chain.into_iter().map(|(file, _)| file).collect())
         .collect()
 }
 
