@@ -9,7 +9,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(eql_parse eql_execute analytic_toml ingest_evtx ingest_evtx_json ingest_auditd
-        ingest_syslog ingest_load_file)
+        ingest_syslog ingest_netflow_csv ingest_cisco_syslog ingest_docker_daemon ingest_load_file)
 fi
 mkdir -p fuzz/logs
 for target in "${targets[@]}"; do

@@ -50,6 +50,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    let load_options = load_options(&cli)?;
     // A query needs neither the catalog nor the analytics, and importing a bundle needs no
     // catalog, so both run before the built-in one is parsed.
     match &cli.command {
@@ -72,6 +73,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 timestamp_unit: *timestamp_unit,
                 lineage: *lineage,
                 format: *format,
+                load_options,
             });
         }
         Some(Command::Attack { command }) => {
@@ -79,7 +81,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         _ => {}
     }
-    let setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
+    let mut setup = Setup::load(cli.catalog.as_deref(), &cli.analytics)?;
+    setup.load_options = load_options;
     match &cli.command {
         Some(Command::Scan { paths, format }) => scan(&setup, paths, *format),
         Some(Command::Analytics { command }) => commands::analytics(
@@ -96,6 +99,25 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// Collects `--tz` and `--year` into load options, rejecting a second value for all files.
+fn load_options(cli: &Cli) -> anyhow::Result<ingest::LoadOptions> {
+    let options = ingest::LoadOptions {
+        zones: cli.tz.clone(),
+        years: cli.year.clone(),
+    };
+    let zones_for_all = options.zones.iter().filter(|s| s.pattern.is_none()).count();
+    let years_for_all = options.years.iter().filter(|s| s.pattern.is_none()).count();
+    for (option, count) in [("--tz", zones_for_all), ("--year", years_for_all)] {
+        if count > 1 {
+            anyhow::bail!(
+                "{option} is given {count} times for all files; give it once, and use \
+                 FILE=VALUE for the files that differ"
+            );
+        }
+    }
+    Ok(options)
+}
+
 fn run_query(request: &QueryRequest) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     let code = query_command::run(request, &mut out, &mut std::io::stderr().lock())?;
@@ -105,6 +127,7 @@ fn run_query(request: &QueryRequest) -> anyhow::Result<u8> {
 
 fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> {
     let result = engine::scan(setup, paths);
+    output::warn_unmatched_patterns(&setup.load_options, &result.report, &mut std::io::stderr())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match format {

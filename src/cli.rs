@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::ingest::{FileSetting, Year, Zone};
 use crate::query_command::{LineageFields, QueryFormat, TimestampUnit};
 
 /// Investigate security event logs in a terminal with ATT&CK analytics.
@@ -38,6 +39,20 @@ pub struct Cli {
     /// Write the log to this file instead of ~/.local/state/glexia/glexia.log.
     #[arg(long, value_name = "FILE", global = true)]
     pub log_file: Option<PathBuf>,
+
+    /// The zone of timestamps written without one (syslog, auth.log, network-device syslog,
+    /// nfdump CSV): an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00.
+    /// FILE=ZONE sets it for the files whose name matches FILE (* and ? are wildcards; with a
+    /// /, the end of the path). Repeatable; a FILE setting wins over one for all files.
+    /// Default: UTC.
+    #[arg(long = "tz", value_name = "[FILE=]ZONE", global = true)]
+    pub tz: Vec<FileSetting<Zone>>,
+
+    /// The year of a file's first timestamp written without one (syslog, auth.log,
+    /// network-device syslog); later lines follow it across New Year. FILE=YEAR sets it for
+    /// matching files, as with --tz. Default: inferred from each file's modification time.
+    #[arg(long = "year", value_name = "[FILE=]YEAR", global = true)]
+    pub year: Vec<FileSetting<Year>>,
 
     /// The subcommand; none opens the TUI.
     #[command(subcommand)]
@@ -210,6 +225,28 @@ mod tests {
             "e",
         ];
         assert!(Cli::try_parse_from(both).is_err());
+    }
+
+    #[test]
+    fn tz_and_year_parse_after_subcommand() {
+        let cli = Cli::try_parse_from([
+            "glexia",
+            "scan",
+            "logs",
+            "--tz",
+            "Europe/Berlin",
+            "--tz",
+            "auth.log=+02:00",
+            "--year",
+            "2023",
+        ])
+        .expect("valid options");
+        assert_eq!(cli.tz.len(), 2);
+        assert_eq!(cli.tz[1].pattern.as_deref(), Some("auth.log"));
+        assert_eq!(cli.year, vec![FileSetting::all(Year(2023))]);
+        let bad = ["glexia", "scan", "logs", "--tz", "Mars/Olympus"];
+        let error = Cli::try_parse_from(bad).expect_err("unknown zone");
+        assert!(error.to_string().contains("IANA zone"), "{error}");
     }
 
     #[test]

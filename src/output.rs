@@ -350,6 +350,20 @@ fn write_coverage(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> st
     )
 }
 
+/// Warns on standard error about `--tz` and `--year` patterns that matched no loaded file,
+/// since a mistyped pattern would otherwise leave its files read as UTC without a word.
+pub fn warn_unmatched_patterns(
+    options: &crate::ingest::LoadOptions,
+    report: &crate::ingest::LoadReport,
+    errors: &mut dyn Write,
+) -> std::io::Result<()> {
+    let paths = report.files.iter().map(|f| f.path.as_path());
+    for pattern in options.unmatched_patterns(paths) {
+        writeln!(errors, "glexia: warning: {pattern} matches no loaded file")?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

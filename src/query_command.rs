@@ -76,6 +76,8 @@ pub struct QueryRequest {
     pub lineage: LineageFields,
     /// The output format.
     pub format: QueryFormat,
+    /// The zone and year of log timestamps written without them (`--tz`, `--year`).
+    pub load_options: ingest::LoadOptions,
 }
 
 /// Windows FILETIME ticks at the Unix epoch.
@@ -233,7 +235,9 @@ fn run_on_logs(
         return Ok(EXIT_ERROR);
     }
     let cancel = AtomicBool::new(false);
-    let (store, report) = ingest::load(&request.paths, &|_| {}, &cancel);
+    let (store, report) =
+        ingest::load_with(&request.paths, &request.load_options, &|_| {}, &cancel);
+    output::warn_unmatched_patterns(&request.load_options, &report, errors)?;
     let documents: Vec<StoreDocument<'_>> = (0..store.len())
         .map(|index| StoreDocument::new(&store, index))
         .collect();

@@ -501,8 +501,8 @@ fn syslog_new_year_with_given_year() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "auth.log", NEW_YEAR);
     let options = LoadOptions {
-        syslog_year: Some(2023),
-        syslog_utc_offset: None,
+        years: vec![ingest::FileSetting::all(ingest::Year(2023))],
+        ..LoadOptions::default()
     };
 
     let (store, report) = load_with(std::slice::from_ref(&path), options);

@@ -143,7 +143,7 @@ fn auditd_arp_cache_events() {
 
 fn load_with_year(paths: &[PathBuf], year: i32) -> (EventStore, LoadReport) {
     let options = ingest::LoadOptions {
-        syslog_year: Some(year),
+        years: vec![ingest::FileSetting::all(ingest::Year(year))],
         ..ingest::LoadOptions::default()
     };
     ingest::load_with(paths, &options, &|_| {}, &AtomicBool::new(false))

@@ -71,7 +71,8 @@ pub enum StatisticKind {
     /// Sum of the numeric `of` values of the group's population events within the trailing
     /// window ending at the event.
     Sum,
-    /// Shannon entropy of the event's `of` text, in bits per character.
+    /// Shannon entropy of the event's `of` text, in bits per character; for a list, the
+    /// highest among its items.
     Entropy,
     /// The event's `of` divided by its `per`.
     Ratio,

@@ -8,7 +8,7 @@ use super::TunableFile;
 pub enum TunableKind {
     /// A time span such as `5m`, rendered as an EQL duration for `maxspan`.
     Duration,
-    /// A whole number.
+    /// A number, whole or with a fraction such as an entropy threshold.
     Number,
     /// A list of strings, rendered as an EQL list `("a", "b")`.
     List,
@@ -39,12 +39,12 @@ impl TunableKind {
 }
 
 /// A tunable's current value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TunableValue {
     /// A duration in milliseconds.
     Duration(u64),
-    /// A whole number.
-    Number(i64),
+    /// A number; whole numbers render without a fraction.
+    Number(f64),
     /// A list of strings.
     List(Vec<String>),
     /// One string.
@@ -52,7 +52,7 @@ pub enum TunableValue {
 }
 
 /// One tunable of an analytic.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tunable {
     /// The ATT&CK mutable element it implements, such as `TimeWindow`, or a name of its own.
     pub name: String,
@@ -81,7 +81,11 @@ impl Tunable {
             (TunableKind::Duration, toml::Value::String(s)) => {
                 TunableValue::Duration(parse_duration(s)?)
             }
-            (TunableKind::Number, toml::Value::Integer(n)) => TunableValue::Number(*n),
+            // NOTE: integers beyond 2^53 lose precision as f64; thresholds are far smaller.
+            (TunableKind::Number, toml::Value::Integer(n)) => TunableValue::Number(*n as f64),
+            (TunableKind::Number, toml::Value::Float(x)) if x.is_finite() => {
+                TunableValue::Number(*x)
+            }
             (TunableKind::Text, toml::Value::String(s)) => TunableValue::Text(s.clone()),
             (TunableKind::List, toml::Value::Array(items)) => {
                 let mut list = Vec::with_capacity(items.len());
@@ -120,9 +124,11 @@ impl TunableValue {
         match kind {
             TunableKind::Duration => parse_duration(text).map(TunableValue::Duration),
             TunableKind::Number => text
-                .parse()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
                 .map(TunableValue::Number)
-                .map_err(|_| format!("'{text}' is not a whole number")),
+                .ok_or_else(|| format!("'{text}' is not a number")),
             TunableKind::List => Ok(TunableValue::List(
                 text.split(',')
                     .map(str::trim)
@@ -141,7 +147,7 @@ impl TunableValue {
     pub fn to_eql(&self) -> String {
         match self {
             TunableValue::Duration(ms) => format_duration(*ms),
-            TunableValue::Number(n) => n.to_string(),
+            TunableValue::Number(x) => format_number(*x),
             TunableValue::Text(s) => quote(s),
             TunableValue::List(items) if items.is_empty() => "(\"\")".to_owned(),
             TunableValue::List(items) => {
@@ -155,10 +161,19 @@ impl TunableValue {
     pub fn to_text(&self) -> String {
         match self {
             TunableValue::Duration(ms) => format_duration(*ms),
-            TunableValue::Number(n) => n.to_string(),
+            TunableValue::Number(x) => format_number(*x),
             TunableValue::Text(s) => s.clone(),
             TunableValue::List(items) => items.join(", "),
         }
+    }
+}
+
+/// Formats a number as an EQL literal: `2` for whole numbers, `4.5` otherwise.
+fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        x.to_string()
     }
 }
 
@@ -256,6 +271,18 @@ mod tests {
         let value = TunableValue::List(vec![r"*\Run\*".into(), "a\"b".into()]);
         assert_eq!(value.to_eql(), r#"("*\\Run\\*", "a\"b")"#);
         assert_eq!(TunableValue::List(vec![]).to_eql(), "(\"\")");
+    }
+
+    #[test]
+    fn number_takes_fractions() {
+        let whole = TunableValue::parse(TunableKind::Number, " 2 ").expect("whole number");
+        let fraction = TunableValue::parse(TunableKind::Number, "4.5").expect("fraction");
+
+        assert_eq!(whole.to_eql(), "2");
+        assert_eq!(fraction.to_eql(), "4.5");
+        assert_eq!(fraction.to_text(), "4.5");
+        assert!(TunableValue::parse(TunableKind::Number, "4,5").is_err());
+        assert!(TunableValue::parse(TunableKind::Number, "inf").is_err());
     }
 
     #[test]

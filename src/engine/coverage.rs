@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::analytics::event_codes;
 use crate::catalog::Catalog;
+use crate::ingest;
 use crate::store::{EventStore, StoredValue, Sym};
 
 /// The share of an analytic's log sources that the loaded data contains.
@@ -95,11 +96,15 @@ impl Coverage {
                 let mut missing = Vec::new();
                 for reference in &analytic.log_sources {
                     let listed = event_codes(&reference.channel);
-                    let found = log_sources.contains_key(&reference.name)
+                    let direct = log_sources.contains_key(&reference.name)
                         && (listed.is_empty()
                             || listed
                                 .into_iter()
                                 .any(|code| codes.contains(&(reference.name.clone(), code))));
+                    let found = direct
+                        || ingest::narrower_sources(&reference.name)
+                            .iter()
+                            .any(|name| log_sources.contains_key(*name));
                     let label = if reference.channel.starts_with("EventCode=") {
                         format!("{} {}", reference.name, reference.channel)
                     } else {

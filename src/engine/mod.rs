@@ -15,7 +15,9 @@ pub use statistics::{StatisticColumns, shannon_entropy};
 
 pub use coverage::{AnalyticCoverage, Coverage, Level};
 pub use session::{ScanResult, Setup, load_summary, run_in_background, scan};
-pub use worker::{Request, request_channel, serve};
+pub use worker::{
+    CancelToken, QUERY_MATCH_LIMIT, QueryResult, Request, request_channel, run_query, serve,
+};
 
 use std::sync::Arc;
 
@@ -172,5 +174,12 @@ pub enum Update {
         generation: u64,
         /// The chains found, or the evaluator's message.
         result: Result<Vec<Chain>, String>,
+    },
+    /// An EQL query ran at the UI's request.
+    Query {
+        /// Generation of the request that produced this result.
+        generation: u64,
+        /// The matches, or the evaluator's message.
+        result: Result<QueryResult, String>,
     },
 }

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analytics::{Analytic, STATISTIC_PREFIX};
 use crate::eql::{self, Document, Value};
+use crate::ingest;
 use crate::store::{EventStore, StoredValue, Sym, ValueRef};
 
 use super::statistics::StatisticColumns;
@@ -90,10 +91,7 @@ pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
     // Per log source symbol: None reads every code, Some lists the code symbols read.
     let mut wanted: Vec<(Sym, Option<Vec<Sym>>)> = Vec::new();
     for read in &analytic.reads {
-        let Some(source) = store.strings.get(&read.log_source) else {
-            continue;
-        };
-        let codes = if read.event_codes.is_empty() {
+        let codes: Option<Vec<Sym>> = if read.event_codes.is_empty() {
             None
         } else {
             Some(
@@ -103,7 +101,13 @@ pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
                     .collect(),
             )
         };
-        wanted.push((source, codes));
+        let names = std::iter::once(read.log_source.as_str())
+            .chain(ingest::narrower_sources(&read.log_source).iter().copied());
+        for name in names {
+            if let Some(source) = store.strings.get(name) {
+                wanted.push((source, codes.clone()));
+            }
+        }
     }
     if wanted.is_empty() {
         return Vec::new();

@@ -26,6 +26,8 @@ pub struct Setup {
     pub problems: Vec<String>,
     /// Query options shared by every analytic.
     pub options: eql::Options,
+    /// The zone and year of log timestamps written without them (`--tz`, `--year`).
+    pub load_options: ingest::LoadOptions,
 }
 
 impl Setup {
@@ -54,6 +56,7 @@ impl Setup {
             analytics,
             problems,
             options: eql::Options::default(),
+            load_options: ingest::LoadOptions::default(),
         })
     }
 
@@ -211,7 +214,7 @@ pub struct ScanResult {
 /// Loads `paths` and runs every analytic, without progress reports.
 pub fn scan(setup: &Setup, paths: &[PathBuf]) -> ScanResult {
     let cancel = AtomicBool::new(false);
-    let (store, report) = ingest::load(paths, &|_| {}, &cancel);
+    let (store, report) = ingest::load_with(paths, &setup.load_options, &|_| {}, &cancel);
     let (findings, errors) = super::run_all(
         &store,
         &setup.analytics,
@@ -257,7 +260,7 @@ pub(super) fn load_and_correlate(
             total: Some(p.files_total as u64),
         });
     };
-    let (store, report) = ingest::load(paths, &progress, cancel);
+    let (store, report) = ingest::load_with(paths, &setup.load_options, &progress, cancel);
     let mut summary = load_summary(&report);
     // Analytic files that failed to load or check are problems of this session too; without
     // them the TUI would only show the analytic silently missing its executable mark.

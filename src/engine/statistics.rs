@@ -104,10 +104,7 @@ fn column(
         StatisticKind::Rate | StatisticKind::Sum => windowed(statistic, documents, population),
         StatisticKind::Entropy => documents
             .iter()
-            .map(|document| {
-                text(document, statistic.of.as_deref())
-                    .map_or(Cell::Absent, |text| Cell::Float(shannon_entropy(&text)))
-            })
+            .map(|document| entropy(document, statistic.of.as_deref()))
             .collect(),
         StatisticKind::Ratio => documents
             .iter()
@@ -299,6 +296,27 @@ fn number(document: &StoreDocument<'_>, field: Option<&str>) -> Option<f64> {
     }
 }
 
+/// Computes the entropy of the event's `of` text, or for a list (such as `process.args`) the
+/// highest entropy among its text items, so that the other items do not dilute one
+/// random-looking argument.
+fn entropy(document: &StoreDocument<'_>, field: Option<&str>) -> Cell {
+    let Some(field) = field else {
+        return Cell::Absent;
+    };
+    match document.field(field) {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::Str(text) => Some(shannon_entropy(text)),
+                _ => None,
+            })
+            .reduce(f64::max)
+            .map_or(Cell::Absent, Cell::Float),
+        _ => text(document, Some(field))
+            .map_or(Cell::Absent, |text| Cell::Float(shannon_entropy(&text))),
+    }
+}
+
 /// Shannon entropy of `text` in bits per character; 0 for empty text.
 pub fn shannon_entropy(text: &str) -> f64 {
     let mut counts: HashMap<char, u32> = HashMap::new();
@@ -324,7 +342,7 @@ pub fn shannon_entropy(text: &str) -> f64 {
 mod tests {
     use super::*;
     use crate::analytics::Analytic;
-    use crate::store::{EventBuilder, EventStore, Origin, Platform};
+    use crate::store::{EventBuilder, EventStore, Origin, PendingValue, Platform};
     use std::path::Path;
 
     /// Builds a store of events given as (seconds, host, user, value, bytes).
@@ -488,6 +506,24 @@ mod tests {
         );
         let ratio = values(&store, "kind = 'ratio'\nof = 'bytes'\nper = 'bytes'");
         assert_eq!(ratio, vec![Some(Value::Float(1.0)), None]);
+    }
+
+    #[test]
+    fn entropy_of_list_is_highest_item() {
+        let mut store = EventStore::new();
+        let origin = Origin {
+            file: 0,
+            record: 1,
+            offset: None,
+        };
+        let mut event = EventBuilder::new(0, "test", Platform::Linux, origin);
+        let args = ["aaaa", "abcd", "aabb"].map(PendingValue::from).to_vec();
+        event.field("process.args", PendingValue::List(args));
+        store.push(event);
+
+        let entropy = values(&store, "kind = 'entropy'\nof = 'process.args'");
+
+        assert_eq!(entropy, vec![Some(Value::Float(2.0))]);
     }
 
     #[test]

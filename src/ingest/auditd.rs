@@ -22,8 +22,8 @@ use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform, Timesta
 mod tables;
 
 use tables::{
-    LOG_SOURCE_OVERRIDES, Normalization, PROCESS, RECORD_NORMALIZATIONS, SECONDARY_TYPES,
-    SYSCALL_NORMALIZATIONS, architecture, syscall_name,
+    FILE_CREATING_SYSCALLS, LOG_SOURCE_OVERRIDES, Normalization, PROCESS, RECORD_NORMALIZATIONS,
+    SECONDARY_TYPES, SYSCALL_NORMALIZATIONS, architecture, syscall_name,
 };
 
 /// How many lines after its last record a group stays open for more records of its event.
@@ -289,18 +289,26 @@ fn split_fields(body: &str) -> Vec<(&str, RawValue<'_>)> {
     fields
 }
 
+/// The byte between a record's raw fields and the names that `log_format = ENRICHED` appends
+/// (`AUID="alice"`).
+const ENRICHED_SEPARATOR: u8 = 0x1d;
+
+fn is_separator(byte: u8) -> bool {
+    byte == b' ' || byte == ENRICHED_SEPARATOR
+}
+
 fn split_fields_into<'a>(body: &'a str, fields: &mut Vec<(&'a str, RawValue<'a>)>, depth: u8) {
     let bytes = body.as_bytes();
     let mut pos = 0;
     while pos < bytes.len() {
-        while pos < bytes.len() && bytes[pos] == b' ' {
+        while pos < bytes.len() && is_separator(bytes[pos]) {
             pos += 1;
         }
         let start = pos;
-        while pos < bytes.len() && bytes[pos] != b'=' && bytes[pos] != b' ' {
+        while pos < bytes.len() && bytes[pos] != b'=' && !is_separator(bytes[pos]) {
             pos += 1;
         }
-        if pos >= bytes.len() || bytes[pos] == b' ' {
+        if pos >= bytes.len() || is_separator(bytes[pos]) {
             continue;
         }
         let key = &body[start..pos];
@@ -323,7 +331,7 @@ fn split_fields_into<'a>(body: &'a str, fields: &mut Vec<(&'a str, RawValue<'a>)
             }
             _ => {
                 let value_start = pos;
-                while pos < bytes.len() && bytes[pos] != b' ' {
+                while pos < bytes.len() && !is_separator(bytes[pos]) {
                     pos += 1;
                 }
                 if !key.is_empty() {
@@ -429,12 +437,51 @@ pub(crate) fn log_source(kind: &str) -> String {
         )
 }
 
+/// Returns the log sources of events that a read of `source` also takes: `auditd:FILE` and
+/// `auditd:MMAP` events are syscall events named more narrowly, so a query over
+/// `auditd:SYSCALL` (as ATT&CK writes file writes and library loads for most analytics) sees
+/// them too.
+pub fn narrower_sources(source: &str) -> &'static [&'static str] {
+    match source {
+        "auditd:SYSCALL" => &["auditd:FILE", "auditd:MMAP"],
+        _ => &[],
+    }
+}
+
+/// Returns the log source of an event with a SYSCALL record.
+///
+/// A file-backed memory mapping, for which the kernel adds an MMAP record, is `auditd:MMAP`.
+/// A successful syscall that created a file, marked by a PATH record with `nametype=CREATE`,
+/// is `auditd:FILE`. ATT&CK names these sources in its Module Load (DC0016) and File Creation
+/// (DC0039) data components. Every other syscall is `auditd:SYSCALL`.
+fn syscall_log_source(syscall: &Record, records: &[Record]) -> String {
+    if records.iter().any(|r| r.kind == "MMAP") {
+        return "auditd:MMAP".to_owned();
+    }
+    let created = records
+        .iter()
+        .any(|r| r.kind == "PATH" && r.get("nametype") == Some("CREATE"));
+    let creating_syscall = syscall
+        .get("syscall")
+        .map(|number| syscall_name(syscall.get("arch"), number))
+        .is_some_and(|name| FILE_CREATING_SYSCALLS.contains(&name.as_str()));
+    if created && creating_syscall && syscall.get("success") != Some("no") {
+        "auditd:FILE".to_owned()
+    } else {
+        "auditd:SYSCALL".to_owned()
+    }
+}
+
 fn map_group(group: &Group, origin: Origin) -> Option<EventBuilder> {
     let timestamp = group.key.timestamp()?;
     let primary = primary_record(&group.records);
     let primary_kind = primary.map_or("UNKNOWN", |r| r.kind.as_str());
-    let mut builder =
-        EventBuilder::new(timestamp, log_source(primary_kind), Platform::Linux, origin);
+    let syscall = group.records.iter().find(|r| r.kind == "SYSCALL");
+    let source = match syscall {
+        Some(record) => syscall_log_source(record, &group.records),
+        None => log_source(primary_kind),
+    };
+    let mut builder = EventBuilder::new(timestamp, source, Platform::Linux, origin);
     builder.field("event.kind", "event");
     builder.field("event.module", "auditd");
     builder.field("auditd.message_type", primary_kind.to_ascii_lowercase());
@@ -455,7 +502,6 @@ fn map_group(group: &Group, origin: Origin) -> Option<EventBuilder> {
     for record in &group.records {
         keep_original_fields(&mut builder, record);
     }
-    let syscall = group.records.iter().find(|r| r.kind == "SYSCALL");
     match syscall {
         Some(record) => map_syscall(&mut builder, record),
         None => {
@@ -1099,6 +1145,94 @@ mod tests {
         assert_eq!(store.field(1, "source.port"), Some(ValueRef::Int(63927)));
         assert_eq!(str_field(&store, 1, "event.outcome"), Some("failure"));
         assert_eq!(str_field(&store, 1, "user.audit.id"), None);
+    }
+
+    #[test]
+    fn enriched_names_follow_the_separator() {
+        let text = concat!(
+            "type=SYSCALL msg=audit(1709287200.123:4711): arch=c000003e syscall=42 success=yes ",
+            "exit=0 ppid=2201 pid=2240 auid=1001 uid=0 ses=7 comm=\"ssh\" exe=\"/usr/bin/ssh\" ",
+            "key=\"egress\"\u{1d}ARCH=x86_64 SYSCALL=connect AUID=\"alice\" UID=\"root\"\n",
+            "type=SOCKADDR msg=audit(1709287200.123:4711): saddr=020000160A00030F0000000000000000",
+            "\u{1d}SADDR={ saddr_fam=inet laddr=10.0.3.15 lport=22 }\n",
+        );
+
+        let (report, store) = load(text);
+
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(store.len(), 1);
+        assert_eq!(
+            store.field(0, "tags"),
+            Some(ValueRef::List(vec![ValueRef::Str("egress")]))
+        );
+        assert_eq!(str_field(&store, 0, "user.audit.name"), Some("alice"));
+        assert_eq!(str_field(&store, 0, "user.name"), Some("root"));
+        assert_eq!(str_field(&store, 0, "destination.ip"), Some("10.0.3.15"));
+        assert_eq!(store.field(0, "destination.port"), Some(ValueRef::Int(22)));
+    }
+
+    #[test]
+    fn created_file_is_auditd_file() {
+        let text = concat!(
+            // openat(O_WRONLY|O_CREAT|O_TRUNC) that created /tmp/out.gz.
+            "type=SYSCALL msg=audit(100.000:1): arch=c000003e syscall=257 success=yes exit=3 ",
+            "a0=ffffff9c a1=7ffd1000 a2=241 a3=1b6 items=2 pid=10 comm=\"python3\"\n",
+            "type=PATH msg=audit(100.000:1): item=0 name=\"/tmp/\" nametype=PARENT\n",
+            "type=PATH msg=audit(100.000:1): item=1 name=\"/tmp/out.gz\" inode=77 ",
+            "nametype=CREATE\n",
+            // The same open of a file that already existed.
+            "type=SYSCALL msg=audit(101.000:2): arch=c000003e syscall=257 success=yes exit=3 ",
+            "a2=241 items=2 pid=10 comm=\"python3\"\n",
+            "type=PATH msg=audit(101.000:2): item=0 name=\"/tmp/\" nametype=PARENT\n",
+            "type=PATH msg=audit(101.000:2): item=1 name=\"/tmp/out.gz\" nametype=NORMAL\n",
+            // A create that failed.
+            "type=SYSCALL msg=audit(102.000:3): arch=c000003e syscall=257 success=no exit=-13 ",
+            "items=2 pid=10 comm=\"python3\"\n",
+            "type=PATH msg=audit(102.000:3): item=1 name=\"/etc/x\" nametype=CREATE\n",
+            // bind() of a Unix socket creates a socket file, not a file in ATT&CK's sense.
+            "type=SYSCALL msg=audit(103.000:4): arch=c000003e syscall=49 success=yes exit=0 ",
+            "items=2 pid=11 comm=\"agent\"\n",
+            "type=PATH msg=audit(103.000:4): item=1 name=\"/run/agent.sock\" nametype=CREATE\n",
+            // rename() over another name: the new name is the created entry.
+            "type=SYSCALL msg=audit(104.000:5): arch=c000003e syscall=82 success=yes exit=0 ",
+            "items=4 pid=12 comm=\"sed\"\n",
+            "type=PATH msg=audit(104.000:5): item=2 name=\"/etc/sedAb12\" nametype=DELETE\n",
+            "type=PATH msg=audit(104.000:5): item=3 name=\"/etc/hosts\" nametype=CREATE\n",
+        );
+
+        let (report, store) = load(text);
+
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(store.len(), 5);
+        assert_eq!(store.log_source(0), "auditd:FILE");
+        assert_eq!(str_field(&store, 0, "event.code"), Some("openat"));
+        assert_eq!(str_field(&store, 0, "file.path"), Some("/tmp/out.gz"));
+        assert_eq!(str_field(&store, 0, "auditd.data.a2"), Some("241"));
+        assert_eq!(store.log_source(1), "auditd:SYSCALL");
+        assert_eq!(store.log_source(2), "auditd:SYSCALL");
+        assert_eq!(store.log_source(3), "auditd:SYSCALL");
+        assert_eq!(store.log_source(4), "auditd:FILE");
+        assert_eq!(str_field(&store, 4, "file.path"), Some("/etc/hosts"));
+    }
+
+    #[test]
+    fn file_mapping_is_auditd_mmap() {
+        let text = concat!(
+            "type=SYSCALL msg=audit(200.000:7): arch=c000003e syscall=9 success=yes ",
+            "exit=140243000000000 a0=0 a1=1d000 a2=5 a3=802 items=0 pid=10 comm=\"python3\"\n",
+            "type=MMAP msg=audit(200.000:7): fd=3 flags=0x802\n",
+            // An anonymous mapping has no MMAP record.
+            "type=SYSCALL msg=audit(201.000:8): arch=c000003e syscall=9 success=yes ",
+            "exit=140243000000000 a0=0 a1=1000 a2=7 a3=22 items=0 pid=10 comm=\"python3\"\n",
+        );
+
+        let (_, store) = load(text);
+
+        assert_eq!(store.log_source(0), "auditd:MMAP");
+        assert_eq!(str_field(&store, 0, "event.code"), Some("mmap"));
+        assert_eq!(str_field(&store, 0, "auditd.log.mmap.fd"), Some("3"));
+        assert_eq!(store.field(0, "process.pid"), Some(ValueRef::Int(10)));
+        assert_eq!(store.log_source(1), "auditd:SYSCALL");
     }
 
     #[test]

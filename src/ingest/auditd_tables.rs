@@ -64,7 +64,7 @@ pub(super) const SYSCALL_NORMALIZATIONS: &[(&[&str], Normalization)] = &[
     ),
     (&["creat"], norm("opened-file", FILE, &["creation"])),
     (
-        &["open", "openat", "readlink", "readlinkat"],
+        &["open", "openat", "openat2", "readlink", "readlinkat"],
         norm("opened-file", FILE, &["info"]),
     ),
     (
@@ -255,6 +255,25 @@ pub(super) const SECONDARY_TYPES: &[&str] = &[
 /// USER_AUTH under `auditd:USER_LOGIN` (as the channel of that log source).
 pub(super) const LOG_SOURCE_OVERRIDES: &[(&str, &str)] = &[("USER_AUTH", "auditd:USER_LOGIN")];
 
+/// Syscalls that can create a file. An event of one of them whose PATH records include a
+/// `nametype=CREATE` entry created that file. `mkdir` is left out because it creates a
+/// directory, and `bind` because the file it creates is a socket.
+pub(super) const FILE_CREATING_SYSCALLS: &[&str] = &[
+    "open",
+    "openat",
+    "openat2",
+    "creat",
+    "mknod",
+    "mknodat",
+    "link",
+    "linkat",
+    "symlink",
+    "symlinkat",
+    "rename",
+    "renameat",
+    "renameat2",
+];
+
 /// Syscall names by number for the architectures auditd names in `arch=`.
 ///
 /// NOTE: only syscalls that the normalizations or common detections use are listed; other
@@ -346,6 +365,7 @@ const SYSCALLS_X86_64: &[(u32, &str)] = &[
     (320, "kexec_file_load"),
     (321, "bpf"),
     (322, "execveat"),
+    (437, "openat2"),
 ];
 
 const SYSCALLS_AARCH64: &[(u32, &str)] = &[
@@ -383,6 +403,7 @@ const SYSCALLS_AARCH64: &[(u32, &str)] = &[
     (273, "finit_module"),
     (276, "renameat2"),
     (281, "execveat"),
+    (437, "openat2"),
 ];
 
 /// Returns the architecture name and syscall table of an `arch=` value (`AUDIT_ARCH_*`).

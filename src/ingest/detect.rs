@@ -65,6 +65,16 @@ pub enum Format {
     GcpAudit,
     /// Kubernetes API server audit events (`audit.k8s.io` `Event` objects).
     KubernetesAudit,
+    /// Flow records as CSV: nfdump `-o csv`, SiLK `rwcut` and generic flow exports.
+    NetflowCsv,
+    /// Network-device syslog with Cisco `%FACILITY-SEVERITY-MNEMONIC:` tags (IOS, ASA…).
+    CiscoSyslog,
+    /// `docker events --format '{{json .}}'` output.
+    DockerEvents,
+    /// The Docker daemon's own log, as logrus JSON or `key=value` lines.
+    DockerDaemon,
+    /// Container output written by Docker's `json-file` log driver.
+    DockerJsonLog,
     /// A format no detector recognizes.
     Unknown,
 }
@@ -95,6 +105,11 @@ impl Format {
             Format::OktaSystemLog => "okta-system-log",
             Format::GcpAudit => "gcp-audit",
             Format::KubernetesAudit => "kubernetes-audit",
+            Format::NetflowCsv => "netflow-csv",
+            Format::CiscoSyslog => "cisco-syslog",
+            Format::DockerEvents => "docker-events",
+            Format::DockerDaemon => "docker-daemon",
+            Format::DockerJsonLog => "docker-json-log",
             Format::Unknown => "unknown",
         }
     }
@@ -124,6 +139,11 @@ impl Format {
             Format::OktaSystemLog,
             Format::GcpAudit,
             Format::KubernetesAudit,
+            Format::NetflowCsv,
+            Format::CiscoSyslog,
+            Format::DockerEvents,
+            Format::DockerDaemon,
+            Format::DockerJsonLog,
             Format::Unknown,
         ]
         .into_iter()
@@ -155,6 +175,11 @@ impl Format {
                 | Format::OktaSystemLog
                 | Format::GcpAudit
                 | Format::KubernetesAudit
+                | Format::NetflowCsv
+                | Format::CiscoSyslog
+                | Format::DockerEvents
+                | Format::DockerDaemon
+                | Format::DockerJsonLog
         )
     }
 }
@@ -169,6 +194,9 @@ impl std::fmt::Display for Format {
 pub fn detect(prefix: &[u8]) -> Format {
     if prefix.starts_with(EVTX_MAGIC) {
         return Format::Evtx;
+    }
+    if let Some(format) = super::network_detect::detect(prefix) {
+        return format;
     }
     if let Some(format) = super::linux_detect::detect(prefix) {
         return format;
@@ -266,6 +294,11 @@ mod tests {
             Format::OktaSystemLog,
             Format::GcpAudit,
             Format::KubernetesAudit,
+            Format::NetflowCsv,
+            Format::CiscoSyslog,
+            Format::DockerEvents,
+            Format::DockerDaemon,
+            Format::DockerJsonLog,
             Format::Unknown,
         ];
         for format in formats {

@@ -37,6 +37,14 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
+    match super::input::is_gzip_file(path) {
+        Ok(true) => return parse_gzip(path, file, cancel, report, events),
+        Ok(false) => {}
+        Err(err) => {
+            report.push_error(Location::File, format!("cannot read file: {err}"));
+            return true;
+        }
+    }
     let parser = match EvtxParser::from_path(path) {
         Ok(parser) => parser,
         Err(err) => {
@@ -54,6 +62,29 @@ pub(crate) fn parse(
     true
 }
 
+/// Parses a gzip-compressed EVTX file, decompressed into memory because the `evtx` crate needs
+/// to seek. The decompressed size is bounded by [`super::input::MAX_DECOMPRESSED_LEN`].
+fn parse_gzip(
+    path: &Path,
+    file: FileId,
+    cancel: &AtomicBool,
+    report: &mut FileReport,
+    events: &mut Vec<EventBuilder>,
+) -> bool {
+    let bytes = match super::input::read_all(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            report.push_error(Location::File, format!("cannot decompress gzip: {err}"));
+            return true;
+        }
+    };
+    report.notes.push(format!(
+        "decompressed from gzip in memory: {} bytes of EVTX",
+        bytes.len()
+    ));
+    parse_bytes(&bytes, file, cancel, report, events)
+}
+
 /// Parses an EVTX file held in memory, like [`parse`] does for a file on disk.
 pub(crate) fn parse_bytes(
     bytes: &[u8],
@@ -62,9 +93,7 @@ pub(crate) fn parse_bytes(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    // The crate's parser takes ownership of its buffer, and the truncation check below still
-    // needs the bytes, so this copies the input once.
-    let parser = match EvtxParser::from_buffer(bytes.to_vec()) {
+    let parser = match EvtxParser::from_read_seek(std::io::Cursor::new(bytes)) {
         Ok(parser) => parser,
         Err(err) => {
             report.push_error(Location::File, error_chain(&err));
@@ -126,9 +155,9 @@ fn parse_records<T: std::io::Read + std::io::Seek>(
 }
 
 /// Size of the EVTX file header block.
-const HEADER_SIZE: u64 = 4096;
+pub(crate) const HEADER_SIZE: u64 = 4096;
 /// Size of one EVTX chunk.
-const CHUNK_SIZE: u64 = 65_536;
+pub(crate) const CHUNK_SIZE: u64 = 65_536;
 
 /// Reports records lost to a file cut short, which the `evtx` crate passes over in silence: it
 /// reads only whole chunks, so a partial last chunk, or chunks the header declares but the file

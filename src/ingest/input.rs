@@ -22,6 +22,15 @@ pub fn is_gzip(prefix: &[u8]) -> bool {
     prefix.starts_with(&GZIP_MAGIC)
 }
 
+/// Returns whether the file at `path` starts with the gzip magic bytes.
+pub fn is_gzip_file(path: &Path) -> std::io::Result<bool> {
+    let mut magic = Vec::with_capacity(GZIP_MAGIC.len());
+    File::open(path)?
+        .take(GZIP_MAGIC.len() as u64)
+        .read_to_end(&mut magic)?;
+    Ok(is_gzip(&magic))
+}
+
 /// Opens `path` for reading its content, decompressing gzip. Returns the reader and whether
 /// the file was compressed.
 pub fn open(path: &Path) -> std::io::Result<(Box<dyn Read + Send>, bool)> {

@@ -8,8 +8,9 @@ use std::sync::atomic::AtomicBool;
 
 use super::report::{FileReport, FileStatus, Location};
 use super::{
-    Format, LoadOptions, auditd, aws_vpc_flow, cloudtrail, entra, evtx_file, evtx_json, gcp_audit,
-    json_records, kubernetes_audit, m365, m365_csv, okta, syslog, windows_json, zeek,
+    Format, LoadOptions, auditd, aws_vpc_flow, cisco, cloudtrail, docker, entra, evtx_file,
+    evtx_json, gcp_audit, json_records, kubernetes_audit, m365, m365_csv, netflow, okta, syslog,
+    windows_json, zeek,
 };
 use crate::store::EventBuilder;
 
@@ -46,7 +47,7 @@ pub fn parse_bytes(
             syslog::parse_bytes(
                 bytes,
                 file,
-                options,
+                &options.for_file(std::path::Path::new(MEMORY_PATH)),
                 None,
                 &cancel,
                 &mut report,
@@ -90,6 +91,25 @@ pub fn parse_bytes(
         Format::KubernetesAudit => {
             let map = kubernetes_audit::map_record;
             json_records::parse_bytes(bytes, file, map, &cancel, &mut report, &mut events);
+        }
+        Format::NetflowCsv => {
+            let time = options.for_file(std::path::Path::new(MEMORY_PATH));
+            netflow::parse_bytes(bytes, file, &time, &cancel, &mut report, &mut events);
+        }
+        Format::CiscoSyslog => {
+            let time = options.for_file(std::path::Path::new(MEMORY_PATH));
+            cisco::parse_bytes(bytes, file, &time, None, &cancel, &mut report, &mut events);
+        }
+        Format::DockerEvents => {
+            let map = docker::map_event;
+            json_records::parse_bytes(bytes, file, map, &cancel, &mut report, &mut events);
+        }
+        Format::DockerJsonLog => {
+            let map = docker::map_json_log;
+            json_records::parse_bytes(bytes, file, map, &cancel, &mut report, &mut events);
+        }
+        Format::DockerDaemon => {
+            docker::parse_daemon_bytes(bytes, file, &cancel, &mut report, &mut events);
         }
         // NOTE: these readers take a path only; fuzzing reaches them through a temporary file
         // and `load`, and here they are reported as skipped.

@@ -8,8 +8,10 @@
 mod auditd;
 pub mod aws_vpc_flow;
 mod cloud_detect;
+pub mod cisco;
 pub mod cloudtrail;
 mod detect;
+pub mod docker;
 mod elastic_endpoint;
 pub mod entra;
 mod esxi;
@@ -23,10 +25,13 @@ mod json_stream;
 pub mod kubernetes_audit;
 mod lines;
 mod linux_detect;
+mod local_time;
 pub mod m365;
 pub mod m365_csv;
 mod memory;
 pub mod okta;
+pub mod netflow;
+mod network_detect;
 mod osquery;
 mod raw;
 mod report;
@@ -40,7 +45,9 @@ pub mod windows;
 mod windows_json;
 pub mod zeek;
 
+pub use auditd::narrower_sources;
 pub use detect::{DETECT_PREFIX_LEN, Format, detect};
+pub use local_time::{FileSetting, FileTimeOptions, LoadOptions, Year, Zone};
 pub use memory::{MEMORY_PATH, parse_bytes};
 pub use raw::{RawError, read_raw, read_raw_event};
 pub use report::{
@@ -79,17 +86,6 @@ pub fn load(
     cancel: &AtomicBool,
 ) -> (EventStore, LoadReport) {
     load_with(paths, &LoadOptions::default(), progress, cancel)
-}
-
-/// Settings for formats whose records leave something out, such as syslog's year and zone.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LoadOptions {
-    /// The year of the first record of each syslog file whose timestamps have no year. When
-    /// `None`, the year is inferred from the file's modification time.
-    pub syslog_year: Option<i32>,
-    /// The UTC offset of syslog timestamps that have no zone. When `None`, they are read as
-    /// UTC.
-    pub syslog_utc_offset: Option<chrono::FixedOffset>,
 }
 
 /// Loads like [`load`], with `options` for formats whose records leave out year or zone.
@@ -225,7 +221,7 @@ fn parse_candidate(
         let reason = match format {
             Format::Json => {
                 "JSON in a shape no parser reads (not Windows events, CloudTrail, M365, Entra ID, \
-                 Zeek, Okta, Google Cloud or Kubernetes audit)"
+                 Zeek, Okta, Google Cloud, Kubernetes audit or Docker)"
             }
             _ => "unsupported format: content matches no known log format",
         };
@@ -291,6 +287,17 @@ fn parse_candidate(
             let map = kubernetes_audit::map_record;
             json_records::parse(path, id, map, cancel, &mut report, &mut events)
         }
+        Format::NetflowCsv => {
+            let time = options.for_file(path);
+            netflow::parse(path, id, &time, cancel, &mut report, &mut events)
+        }
+        Format::CiscoSyslog => {
+            let time = options.for_file(path);
+            cisco::parse(path, id, &time, cancel, &mut report, &mut events)
+        }
+        Format::DockerEvents => docker::parse_events(path, id, cancel, &mut report, &mut events),
+        Format::DockerDaemon => docker::parse_daemon(path, id, cancel, &mut report, &mut events),
+        Format::DockerJsonLog => docker::parse_json_log(path, id, cancel, &mut report, &mut events),
         Format::Json | Format::Unknown => true,
     }));
     match outcome {

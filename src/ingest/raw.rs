@@ -1,13 +1,13 @@
 //! Reading one raw record back from its file, for the detail view.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use evtx::EvtxParser;
+use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 
 use super::Format;
-use super::evtx_file::{error_chain, settings};
+use super::evtx_file::{CHUNK_SIZE, HEADER_SIZE, error_chain, settings};
 use crate::store::{EventStore, Origin};
 
 /// Failure to read a raw record back from its file.
@@ -121,6 +121,12 @@ pub fn read_raw(path: &Path, format: Format, origin: &Origin) -> Result<String, 
         Format::SentinelSyslog => super::sentinel_syslog::read_raw(path, line_offset(origin)?),
         Format::AwsVpcFlow => read_line(path, line_offset(origin)?),
         Format::M365Csv => super::m365_csv::read_raw(path, line_offset(origin)?),
+        Format::NetflowCsv => super::netflow::read_raw(path, line_offset(origin)?),
+        Format::CiscoSyslog => super::syslog::read_raw(path, line_offset(origin)?),
+        Format::DockerEvents | Format::DockerJsonLog => {
+            read_json_document(path, line_offset(origin)?)
+        }
+        Format::DockerDaemon => super::docker::read_raw(path, line_offset(origin)?),
         Format::Json | Format::Unknown => Err(RawError::UnsupportedFormat(format)),
     }
 }
@@ -138,12 +144,33 @@ fn read_evtx_record(path: &Path, record_id: u64) -> Result<String, RawError> {
         path: display.clone(),
         message: error_chain(err),
     };
+    // Indented, because the detail view shows the record one line per element; loading keeps
+    // the compact form.
+    let indented = Arc::new(settings().indent(true));
+    let io_error = |source| RawError::Io {
+        path: display.clone(),
+        source,
+    };
+    if super::input::is_gzip_file(path).map_err(io_error)? {
+        let (reader, _) = super::input::open(path).map_err(io_error)?;
+        return find_record_in_stream(reader, record_id, &indented)
+            .map_err(|source| RawError::Io {
+                path: display.clone(),
+                source,
+            })?
+            .ok_or(RawError::NotFound {
+                path: display.clone(),
+                record: record_id,
+            })?
+            .map_err(|message| RawError::Evtx {
+                path: display.clone(),
+                message,
+            });
+    }
     let mut parser = EvtxParser::from_path(path)
         .map_err(|e| evtx_error(&e))?
         .with_configuration(settings());
-    // Indented, because the detail view shows the record one line per element; loading keeps
-    // the compact form.
-    let settings = Arc::new(settings().indent(true));
+    let settings = indented;
 
     // Chunk headers name their record id range, so only the chunk that contains the record is
     // parsed. Chunks that fail to read are skipped here: loading already reported them.
@@ -167,6 +194,48 @@ fn read_evtx_record(path: &Path, record_id: u64) -> Result<String, RawError> {
         path: display,
         record: record_id,
     })
+}
+
+/// Finds record `record_id` in the EVTX content `reader` yields, such as a gzip stream that
+/// cannot seek, holding one chunk in memory at a time. Returns `Ok(None)` when no chunk has
+/// the record, and `Ok(Some(Err(message)))` when its chunk or record cannot be rendered.
+fn find_record_in_stream(
+    reader: impl Read,
+    record_id: u64,
+    settings: &Arc<ParserSettings>,
+) -> std::io::Result<Option<Result<String, String>>> {
+    let mut reader = BufReader::new(reader);
+    std::io::copy(&mut (&mut reader).take(HEADER_SIZE), &mut std::io::sink())?;
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK_SIZE as usize);
+        (&mut reader).take(CHUNK_SIZE).read_to_end(&mut chunk)?;
+        if (chunk.len() as u64) < CHUNK_SIZE {
+            // A partial last chunk, which loading reported, or the end of the file.
+            return Ok(None);
+        }
+        // Chunks that fail to read are skipped here, as loading already reported them.
+        let Ok(mut data) = EvtxChunkData::new(chunk, false) else {
+            continue;
+        };
+        let header = &data.header;
+        if record_id < header.first_event_record_id || record_id > header.last_event_record_id {
+            continue;
+        }
+        let mut parsed = match data.parse(Arc::clone(settings)) {
+            Ok(parsed) => parsed,
+            Err(err) => return Ok(Some(Err(error_chain(&err)))),
+        };
+        for record in parsed.iter().flatten() {
+            if record.event_record_id == record_id {
+                return Ok(Some(
+                    record
+                        .into_xml()
+                        .map(|xml| xml.data)
+                        .map_err(|e| error_chain(&e)),
+                ));
+            }
+        }
+    }
 }
 
 pub(crate) fn read_json_document(path: &Path, offset: u64) -> Result<String, RawError> {

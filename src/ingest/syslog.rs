@@ -12,10 +12,11 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 
 use super::LoadOptions;
 use super::lines::{read_lines_at, split_lines};
+use super::local_time::{FileTimeOptions, LocalClock, YearInference, describe_year};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
 use super::sysmon_linux::{is_sysmon_xml, map_sysmon_xml};
@@ -32,10 +33,6 @@ pub(crate) const LOG_SOURCE: &str = "linux:syslog";
 
 /// How many lines are parsed between two checks of the cancellation flag.
 const CANCEL_CHECK_INTERVAL: u64 = 1024;
-
-/// How far past the file's modification time an inferred timestamp may fall before it is
-/// moved a year back. One day absorbs clocks and zones that differ from the reading host.
-const MTIME_SLACK_SECONDS: i64 = 86_400;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -55,79 +52,12 @@ pub(crate) fn parse(
         .and_then(|m| m.modified())
         .ok()
         .map(DateTime::<Utc>::from);
+    let time = options.for_file(path);
     match super::input::read_all(path) {
-        Ok(bytes) => parse_bytes(&bytes, file, options, modified, cancel, report, events),
+        Ok(bytes) => parse_bytes(&bytes, file, &time, modified, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));
             true
-        }
-    }
-}
-
-/// Chooses the year of timestamps that have none.
-///
-/// With a given year, the first line is in that year and a line whose month is more than six
-/// months before the previous line's starts the next year (a New Year rollover). Without a
-/// given year, the same rule starts from the file's modification year. A line that would then
-/// fall after the modification time moves a year back, so every line lands in the twelve
-/// months up to it.
-#[derive(Debug)]
-struct YearInference {
-    year: i32,
-    previous_month: Option<u32>,
-    limit: Option<NaiveDateTime>,
-}
-
-impl YearInference {
-    fn new(options: &LoadOptions, modified: Option<DateTime<Utc>>) -> Self {
-        let limit =
-            modified.map(|m| m.naive_utc() + chrono::Duration::seconds(MTIME_SLACK_SECONDS));
-        let year = options
-            .syslog_year
-            .or(modified.map(|m| m.year()))
-            .unwrap_or_else(|| Utc::now().year());
-        YearInference {
-            year,
-            previous_month: None,
-            // A year given by the user is trusted as is.
-            limit: if options.syslog_year.is_some() {
-                None
-            } else {
-                limit
-            },
-        }
-    }
-
-    /// Returns the local date and time of `month`/`day` `time` in the inferred year, or
-    /// `None` when that date does not exist (Feb 29 outside a leap year).
-    fn resolve(
-        &mut self,
-        month: u32,
-        day: u32,
-        seconds_of_day: u32,
-        nanos: u32,
-    ) -> Option<NaiveDateTime> {
-        if let Some(previous) = self.previous_month
-            && month + 6 < previous
-        {
-            self.year += 1;
-        }
-        self.previous_month = Some(month);
-        let build = |year: i32| {
-            NaiveDate::from_ymd_opt(year, month, day)?.and_hms_nano_opt(
-                seconds_of_day / 3600,
-                seconds_of_day / 60 % 60,
-                seconds_of_day % 60,
-                nanos,
-            )
-        };
-        let time = build(self.year)?;
-        match self.limit {
-            Some(limit) if time > limit => {
-                self.year -= 1;
-                build(self.year)
-            }
-            _ => Some(time),
         }
     }
 }
@@ -151,7 +81,7 @@ pub(crate) struct SyslogLine<'a> {
 
 /// The timestamp of a line, before any year or zone is filled in.
 #[derive(Debug, PartialEq, Eq)]
-enum LineTime {
+pub(crate) enum LineTime {
     /// RFC 3164: month, day, seconds of the day and nanoseconds, no year or zone.
     Partial {
         month: u32,
@@ -167,14 +97,14 @@ enum LineTime {
 pub(crate) fn parse_bytes(
     bytes: &[u8],
     file: FileId,
-    options: &LoadOptions,
+    time: &FileTimeOptions,
     modified: Option<DateTime<Utc>>,
     cancel: &AtomicBool,
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    let mut years = YearInference::new(options, modified);
-    let offset = options.syslog_utc_offset;
+    let mut years = YearInference::new(time.year.as_ref().map(|(year, _)| *year), modified);
+    let mut clock = LocalClock::new(time.zone.clone());
     let mut comments = 0u64;
     let mut partial_lines = 0u64;
     for line in split_lines(bytes) {
@@ -216,7 +146,7 @@ pub(crate) fn parse_bytes(
                 partial_lines += 1;
                 years
                     .resolve(month, day, seconds_of_day, nanos)
-                    .and_then(|local| to_utc(local, offset))
+                    .and_then(|local| clock.resolve_utc(local))
             }
         };
         let Some(timestamp) = timestamp else {
@@ -241,19 +171,11 @@ pub(crate) fn parse_bytes(
         events.push(map_line(&parsed, timestamp, origin));
     }
     if partial_lines > 0 {
-        let year = match options.syslog_year {
-            Some(year) => format!("the year was set to {year} for the first line"),
-            None if modified.is_some() => {
-                "the year was inferred so that each line falls in the 12 months up to the file's modification time".to_owned()
-            }
-            None => "the year was taken from the current date, because the file's modification time is unknown".to_owned(),
-        };
-        let zone = match offset {
-            Some(offset) => format!("read as UTC{offset}"),
-            None => "read as UTC".to_owned(),
-        };
         report.notes.push(format!(
-            "{partial_lines} lines have timestamps without year or zone: {year}, a later line whose month is more than 6 months earlier starts the next year, and times are {zone}"
+            "{partial_lines} lines have timestamps without year or zone: {}; {}; a line whose \
+             month is more than 6 months before the previous line's starts the next year",
+            clock.describe(),
+            describe_year(&years, time.year.as_ref(), modified),
         ));
     }
     if comments > 0 {
@@ -264,19 +186,9 @@ pub(crate) fn parse_bytes(
     true
 }
 
-fn to_utc(local: NaiveDateTime, offset: Option<FixedOffset>) -> Option<i64> {
-    match offset {
-        Some(offset) => offset
-            .from_local_datetime(&local)
-            .single()?
-            .timestamp_nanos_opt(),
-        None => local.and_utc().timestamp_nanos_opt(),
-    }
-}
-
 /// Splits a line into its timestamp and parts, or returns `None` when it has no timestamp
 /// this parser reads.
-fn parse_line(line: &str) -> Option<(LineTime, SyslogLine<'_>)> {
+pub(crate) fn parse_line(line: &str) -> Option<(LineTime, SyslogLine<'_>)> {
     let (priority, rest) = split_priority(line);
     if let Some(after_version) = rest.strip_prefix("1 ")
         && priority.is_some()
@@ -511,8 +423,8 @@ pub(crate) fn string_list(items: &[&str]) -> PendingValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::Format;
     use crate::ingest::report::FileStatus;
+    use crate::ingest::{FileSetting, Format, Year, Zone};
     use crate::store::{EventStore, SourceFile, ValueRef};
 
     fn load_with(
@@ -527,7 +439,7 @@ mod tests {
         let finished = parse_bytes(
             text.as_bytes(),
             0,
-            options,
+            &options.for_file(Path::new("auth.log")),
             modified,
             &AtomicBool::new(false),
             &mut report,
@@ -584,8 +496,10 @@ mod tests {
     #[test]
     fn given_year_rolls_over_at_new_year() {
         let options = LoadOptions {
-            syslog_year: Some(2019),
-            syslog_utc_offset: FixedOffset::east_opt(3600),
+            zones: vec![FileSetting::all(Zone::Fixed(
+                FixedOffset::east_opt(3600).unwrap(),
+            ))],
+            years: vec![FileSetting::all(Year(2019))],
         };
         let text = "Dec 31 23:00:00 h a: x\nDec 30 23:00:00 h a: y\nJan  2 01:00:00 h a: z\n";
 
@@ -601,7 +515,7 @@ mod tests {
     #[test]
     fn feb_29_outside_leap_year_is_skipped() {
         let options = LoadOptions {
-            syslog_year: Some(2023),
+            years: vec![FileSetting::all(Year(2023))],
             ..LoadOptions::default()
         };
 

@@ -14,6 +14,9 @@ use super::report::{FileReport, Location};
 use super::syslog::map_auth_message;
 use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform};
 
+#[path = "unified_log_messages.rs"]
+mod messages;
+
 /// The ATT&CK log source of unified log entries.
 pub(crate) const LOG_SOURCE: &str = "macos:unifiedlog";
 
@@ -111,14 +114,19 @@ fn map_entry(entry: &Value, document: &Document<'_>, file: FileId) -> Result<Eve
     builder.field("event.kind", "event");
     let message = text("eventMessage").unwrap_or_default();
     builder.field("message", message);
+    // launchd's spawn entries describe the program it started, so launchd is the parent.
+    let logger = match messages::launchd_spawn(text("subsystem"), message) {
+        Some(_) => "process.parent",
+        None => "process",
+    };
     let process_name = text("processImagePath").map(|path| {
-        builder.field("process.executable", path);
+        builder.field(format!("{logger}.executable"), path);
         let name = path.rsplit('/').next().unwrap_or(path);
-        builder.field("process.name", name);
+        builder.field(format!("{logger}.name"), name);
         name
     });
     if let Some(pid) = fields.get("processID").and_then(Value::as_i64) {
-        builder.field("process.pid", pid);
+        builder.field(format!("{logger}.pid"), pid);
     }
     if let Some(thread) = fields.get("threadID").and_then(Value::as_i64) {
         builder.field("process.thread.id", thread);
@@ -132,10 +140,25 @@ fn map_entry(entry: &Value, document: &Document<'_>, file: FileId) -> Result<Eve
     if let Some(subsystem) = text("subsystem") {
         builder.field("event.provider", subsystem);
     }
+    if let Some(boot) = text("bootUUID") {
+        builder.field("host.boot.id", boot);
+    }
+    // The image that wrote the entry: the program itself, or a library or framework it loaded.
+    if let Some(sender) = text("senderImagePath") {
+        builder.field("dll.path", sender);
+        builder.field("dll.name", sender.rsplit('/').next().unwrap_or(sender));
+    }
     add_original_fields(&mut builder, fields);
 
     // sudo and sshd log the same messages as on Linux, so the syslog parsers read them.
     map_auth_message(&mut builder, process_name, message);
+    messages::map_message(
+        &mut builder,
+        text("subsystem"),
+        text("category"),
+        process_name,
+        message,
+    );
     let has_action = builder
         .pending_fields()
         .iter()
@@ -235,6 +258,56 @@ mod tests {
             Some(ValueRef::Str("com.apple.TCC/access"))
         );
         assert_eq!(store.field(0, "log.level"), Some(ValueRef::Str("error")));
+        assert_eq!(store.field(0, "user.id"), Some(ValueRef::Str("501")));
+    }
+
+    #[test]
+    fn boot_and_sender_image() {
+        let line = concat!(
+            r#"{"eventMessage":"x","subsystem":"com.apple.network","category":"boringssl","#,
+            r#""processImagePath":"\/usr\/bin\/curl","processID":880,"#,
+            r#""senderImagePath":"\/usr\/lib\/libboringssl.dylib","#,
+            r#""bootUUID":"218031E6-E47F-4A77-B7FC-5A57B049F4BC","#,
+            r#""timestamp":"2024-05-01 10:11:12.5-0700"}"#
+        );
+
+        let (report, store) = load(line);
+
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(
+            store.field(0, "host.boot.id"),
+            Some(ValueRef::Str("218031E6-E47F-4A77-B7FC-5A57B049F4BC"))
+        );
+        assert_eq!(
+            store.field(0, "dll.path"),
+            Some(ValueRef::Str("/usr/lib/libboringssl.dylib"))
+        );
+        assert_eq!(
+            store.field(0, "dll.name"),
+            Some(ValueRef::Str("libboringssl.dylib"))
+        );
+    }
+
+    #[test]
+    fn launchd_spawn_makes_launchd_the_parent() {
+        let line = concat!(
+            r#"{"eventMessage":"[gui\/501\/com.example.agent [4233]:] Successfully spawned "#,
+            r#"agent[4233] because ipc (mach)","subsystem":"com.apple.xpc.launchd","#,
+            r#""category":"","processImagePath":"\/sbin\/launchd","processID":1,"userID":0,"#,
+            r#""timestamp":"2024-05-01 10:11:12.5-0700"}"#
+        );
+
+        let (report, store) = load(line);
+
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(store.field(0, "process.name"), Some(ValueRef::Str("agent")));
+        assert_eq!(store.field(0, "process.pid"), Some(ValueRef::Int(4233)));
+        assert_eq!(store.field(0, "process.executable"), None);
+        assert_eq!(
+            store.field(0, "process.parent.executable"),
+            Some(ValueRef::Str("/sbin/launchd"))
+        );
+        assert_eq!(store.field(0, "process.parent.pid"), Some(ValueRef::Int(1)));
         assert_eq!(store.field(0, "user.id"), Some(ValueRef::Str("501")));
     }
 

@@ -14,6 +14,7 @@ use super::case::{Case, NoteEditor};
 use super::cursor::ListCursor;
 use super::keymap::{self, Action, KeyContext};
 use super::model::{self, Filters, PickerEntry};
+use super::query::{QueryPrompt, QueryRun, QueryState};
 use super::sanitize::sanitize_lines;
 use super::theme::Theme;
 use super::tune::{self, Rerun, RerunState, TuneForm};
@@ -33,6 +34,8 @@ pub enum Inbound {
     Update(Update),
     /// Time passed; advances the spinner.
     Tick,
+    /// Text pasted into the terminal, delivered whole because bracketed paste is on.
+    Paste(String),
     /// Reading terminal input failed, with the error message.
     InputFailed(String),
     /// The process was asked to end (SIGTERM, SIGHUP or SIGINT), so the TUI quits and restores
@@ -132,6 +135,25 @@ impl FilterKind {
 /// The raw record of an event as the reader returned it, split into sanitized lines.
 pub type RawRecord = Result<Vec<String>, String>;
 
+/// The origin of a chain: an analytic's finding or a query typed in the prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainSource {
+    /// Index into [`App::analytics`].
+    Analytic(usize),
+    /// Index into [`App::queries`].
+    Query(usize),
+}
+
+/// The part of an analytic's detail view that the movement keys move.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DetailFocus {
+    /// The selection in the chains list.
+    #[default]
+    Chains,
+    /// The scroll position of the analytic's page: description, facts and query.
+    Page,
+}
+
 /// One level of the navigation path.
 #[derive(Clone, Debug, PartialEq)]
 pub enum View {
@@ -141,14 +163,25 @@ pub enum View {
     Detail {
         /// Index into [`App::analytics`].
         analytic: usize,
-        /// The cursor over the chains that pass the host filter.
+        /// The cursor over the chains that pass the filters.
         chains: ListCursor,
+        /// The first row of the analytic's page that is shown.
+        scroll: usize,
+        /// The part that the movement keys move; the page moves when no chain is listed.
+        focus: DetailFocus,
+    },
+    /// The matches of a query typed in the prompt, each a chain.
+    Query {
+        /// Index into [`App::queries`].
+        query: usize,
+        /// The cursor over the matches that pass the filters.
+        matches: ListCursor,
     },
     /// One chain's steps.
     Chain {
-        /// Index into [`App::analytics`].
-        analytic: usize,
-        /// Index into the analytic's finding's chains.
+        /// The finding or query the chain belongs to.
+        source: ChainSource,
+        /// Index into the chains of `source`.
         chain: usize,
         /// The cursor over the steps.
         steps: ListCursor,
@@ -191,7 +224,54 @@ pub enum View {
         show_raw: bool,
         /// The raw record, read once when the view opened.
         raw: RawRecord,
+        /// The first column shown, for lines wider than the pane.
+        column: usize,
     },
+}
+
+impl View {
+    /// Opens the detail of analytic `analytic` at the top of its page, with its first chain
+    /// selected.
+    pub fn detail(analytic: usize) -> View {
+        View::Detail {
+            analytic,
+            chains: ListCursor::default(),
+            scroll: 0,
+            focus: DetailFocus::Chains,
+        }
+    }
+
+    /// Returns whether the view names analytics by their index in the catalog.
+    fn uses_analytic_indices(&self) -> bool {
+        matches!(
+            self,
+            View::Detail { .. }
+                | View::Chain {
+                    source: ChainSource::Analytic(_),
+                    ..
+                }
+                | View::Pivot { .. }
+        )
+    }
+
+    /// Returns whether the view names events by their index in the store.
+    fn uses_event_indices(&self) -> bool {
+        matches!(
+            self,
+            View::Chain { .. } | View::Timeline { .. } | View::Pivot { .. } | View::Event { .. }
+        )
+    }
+
+    /// Returns whether the view names the chains of a finding by their index.
+    fn uses_finding_chains(&self) -> bool {
+        matches!(
+            self,
+            View::Chain {
+                source: ChainSource::Analytic(_),
+                ..
+            } | View::Pivot { .. }
+        )
+    }
 }
 
 /// A panel drawn over the views.
@@ -286,6 +366,19 @@ pub struct App {
     pub form: Option<TuneForm>,
     /// The newest rerun of each analytic tuned in this session, by analytic id.
     pub reruns: HashMap<String, Rerun>,
+    /// The open EQL query prompt, which takes every key but quit.
+    pub prompt: Option<QueryPrompt>,
+    /// Every query submitted in this session, oldest first; query views index into it.
+    pub queries: Vec<QueryRun>,
+    /// The text of each query submitted in this session, oldest first, without repeats in a
+    /// row.
+    pub query_history: Vec<String>,
+    /// The prompt's text when it last closed, shown when it opens again.
+    prompt_lines: Vec<String>,
+    /// The history entry `prompt_lines` came from, if any.
+    prompt_recalled: Option<usize>,
+    /// The terminal's size as last reported, which bounds scrolling before a draw.
+    screen: ratatui::layout::Rect,
     executables: HashMap<String, Analytic>,
     tuned: BTreeSet<String>,
     requests: Option<Sender<Request>>,
@@ -338,6 +431,12 @@ impl App {
             histogram: None,
             form: None,
             reruns: HashMap::new(),
+            prompt: None,
+            queries: Vec::new(),
+            query_history: Vec::new(),
+            prompt_lines: Vec::new(),
+            prompt_recalled: None,
+            screen: ratatui::layout::Rect::new(0, 0, 80, 24),
             executables: options
                 .analytics
                 .iter()
@@ -365,6 +464,15 @@ impl App {
                 .reruns
                 .values()
                 .any(|rerun| rerun.state == RerunState::Running)
+            || self
+                .queries
+                .iter()
+                .any(|query| query.state == QueryState::Running)
+    }
+
+    /// Returns the terminal's size as last reported.
+    pub fn screen(&self) -> ratatui::layout::Rect {
+        self.screen
     }
 
     /// Returns the rerun state of an analytic tuned in this session.
@@ -385,13 +493,23 @@ impl App {
         self.findings.get(&summary.id)
     }
 
-    /// Indices of the analytic's chains that pass the host filter.
-    pub fn visible_chains(&self, analytic: usize) -> Vec<usize> {
-        let Some(finding) = self.finding(analytic) else {
-            return Vec::new();
-        };
-        finding
-            .chains
+    /// Returns every chain of a source: an analytic's finding, or a query's matches once they
+    /// arrived.
+    pub fn chains(&self, source: ChainSource) -> &[Chain] {
+        match source {
+            ChainSource::Analytic(analytic) => self
+                .finding(analytic)
+                .map_or(&[][..], |finding| &finding.chains),
+            ChainSource::Query(query) => match self.queries.get(query).map(|q| &q.state) {
+                Some(QueryState::Done(result)) => &result.chains,
+                _ => &[],
+            },
+        }
+    }
+
+    /// Indices of the chains of `source` that pass the host, source and time filters.
+    pub fn visible_chains(&self, source: ChainSource) -> Vec<usize> {
+        self.chains(source)
             .iter()
             .enumerate()
             .filter(|(_, chain)| self.chain_passes(chain))
@@ -399,9 +517,21 @@ impl App {
             .collect()
     }
 
-    /// Looks up a chain by analytic and chain index.
-    pub fn chain(&self, analytic: usize, chain: usize) -> Option<&Chain> {
-        self.finding(analytic)?.chains.get(chain)
+    /// Looks up a chain by source and chain index.
+    pub fn chain(&self, source: ChainSource, chain: usize) -> Option<&Chain> {
+        self.chains(source).get(chain)
+    }
+
+    /// Names a source for titles: the analytic id, or `query N` counting from 1.
+    pub fn source_label(&self, source: ChainSource) -> String {
+        match source {
+            ChainSource::Analytic(analytic) => self
+                .analytics
+                .get(analytic)
+                .map(|a| a.id.clone())
+                .unwrap_or_default(),
+            ChainSource::Query(query) => format!("query {}", query + 1),
+        }
     }
 
     /// Values the picker lists for a filter kind, with counts.
@@ -484,10 +614,12 @@ impl App {
     pub fn handle(&mut self, message: Inbound) {
         match message {
             Inbound::Key(key) => self.handle_key(key),
-            Inbound::Resize(_, rows) => {
+            Inbound::Resize(columns, rows) => {
                 self.page = usize::from(rows.saturating_sub(CHROME_ROWS).max(1));
+                self.screen = ratatui::layout::Rect::new(0, 0, columns, rows);
             }
             Inbound::Update(update) => self.handle_update(update),
+            Inbound::Paste(text) => self.paste(&text),
             Inbound::Tick => self.spinner = self.spinner.wrapping_add(1),
             Inbound::InputFailed(message) => {
                 tracing::error!(%message, "terminal input failed");
@@ -546,13 +678,25 @@ impl App {
             .path
             .iter()
             .map(|view| match view {
-                View::Detail { analytic, .. } => Some(self.visible_chains(*analytic).len()),
+                View::Detail { analytic, .. } => {
+                    Some(self.visible_chains(ChainSource::Analytic(*analytic)).len())
+                }
+                View::Query { query, .. } => {
+                    Some(self.visible_chains(ChainSource::Query(*query)).len())
+                }
                 _ => None,
             })
             .collect();
         for (view, len) in self.path.iter_mut().zip(lengths) {
-            if let (View::Detail { chains, .. }, Some(len)) = (view, len) {
-                chains.clamp(len);
+            match (view, len) {
+                (View::Detail { chains: cursor, .. }, Some(len))
+                | (
+                    View::Query {
+                        matches: cursor, ..
+                    },
+                    Some(len),
+                ) => cursor.clamp(len),
+                _ => {}
             }
         }
         self.histogram = if self.show_histogram {
@@ -584,7 +728,7 @@ impl App {
                 self.analytics = analytics;
                 self.analytics_loaded = true;
                 // Indices into the old catalog mean nothing in the new one.
-                self.path.truncate(1);
+                self.close_views(View::uses_analytic_indices);
                 self.dirty = true;
             }
             Update::Loaded { store, summary } => {
@@ -596,7 +740,7 @@ impl App {
                 self.store = Some(store);
                 self.summary = Some(summary);
                 // Event indices in deeper views belong to the old store.
-                self.path.truncate(2);
+                self.close_views(View::uses_event_indices);
                 self.dirty = true;
             }
             Update::Findings(findings) => {
@@ -606,7 +750,7 @@ impl App {
                     .collect();
                 self.findings_loaded = true;
                 self.work = Work::Done;
-                self.path.truncate(2);
+                self.close_views(View::uses_finding_chains);
                 self.dirty = true;
             }
             Update::Failed(message) => {
@@ -618,6 +762,15 @@ impl App {
                 generation,
                 result,
             } => self.finish_rerun(analytic, generation, result),
+            Update::Query { generation, result } => self.finish_query(generation, result),
+        }
+    }
+
+    /// Closes the first view for which `stale` holds, with every view above it; the analytics
+    /// list always stays.
+    fn close_views(&mut self, stale: impl Fn(&View) -> bool) {
+        if let Some(position) = self.path.iter().skip(1).position(stale) {
+            self.path.truncate(position + 1);
         }
     }
 
@@ -631,6 +784,7 @@ impl App {
             detail_view: matches!(self.current(), View::Detail { .. }),
             form: self.form.is_some(),
             note: self.note.is_some(),
+            prompt: self.prompt.is_some(),
         }
     }
 
@@ -645,6 +799,10 @@ impl App {
         }
         if self.note.is_some() {
             self.handle_note_key(key, action);
+            return;
+        }
+        if self.prompt.is_some() {
+            self.handle_prompt_key(key, action);
             return;
         }
         self.notice = None;
@@ -733,6 +891,16 @@ impl App {
                 self.show_histogram = !self.show_histogram;
                 self.dirty = true;
             }
+            Action::QueryPrompt => self.open_prompt(),
+            Action::SwitchFocus => {
+                if let Some(View::Detail { focus, .. }) = self.path.last_mut() {
+                    *focus = match focus {
+                        DetailFocus::Chains => DetailFocus::Page,
+                        DetailFocus::Page => DetailFocus::Chains,
+                    };
+                }
+            }
+            Action::ScrollLeft | Action::ScrollRight => self.scroll_sideways(action),
             movement => self.move_in_view(movement),
         }
     }
@@ -870,29 +1038,27 @@ impl App {
     }
 
     fn open(&mut self) {
-        let next = match self.current() {
-            View::Analytics(cursor) => {
-                self.visible
-                    .get(cursor.selected)
-                    .map(|&analytic| View::Detail {
-                        analytic,
-                        chains: ListCursor::default(),
-                    })
-            }
-            View::Detail { analytic, chains } => self
-                .visible_chains(*analytic)
-                .get(chains.selected)
+        let open_chain = |source: ChainSource, cursor: &ListCursor| {
+            self.visible_chains(source)
+                .get(cursor.selected)
                 .map(|&chain| View::Chain {
-                    analytic: *analytic,
+                    source,
                     chain,
                     steps: ListCursor::default(),
-                }),
+                })
+        };
+        let next = match self.current() {
+            View::Analytics(cursor) => self.visible.get(cursor.selected).copied().map(View::detail),
+            View::Detail {
+                analytic, chains, ..
+            } => open_chain(ChainSource::Analytic(*analytic), chains),
+            View::Query { query, matches } => open_chain(ChainSource::Query(*query), matches),
             View::Chain {
-                analytic,
+                source,
                 chain,
                 steps,
             } => self
-                .chain(*analytic, *chain)
+                .chain(*source, *chain)
                 .and_then(|c| c.steps.get(steps.selected))
                 .map(|step| self.event_view(step.event)),
             View::Timeline { events, cursor, .. } => events
@@ -908,7 +1074,7 @@ impl App {
                 None => chains
                     .get(cursor.selected - events.len())
                     .map(|&(analytic, chain)| View::Chain {
-                        analytic,
+                        source: ChainSource::Analytic(analytic),
                         chain,
                         steps: ListCursor::default(),
                     }),
@@ -938,20 +1104,18 @@ impl App {
             cursor,
             show_raw: false,
             raw,
+            column: 0,
         }
     }
 
-    /// Moves to the next or previous chain that passes the host filter, and keeps the detail
-    /// view's selection on it so going back lands on the chain last shown.
+    /// Moves to the next or previous chain that passes the filters, and keeps the selection of
+    /// the list below on it so going back lands on the chain last shown.
     fn step_chain(&mut self, forward: bool) {
-        let Some(View::Chain {
-            analytic, chain, ..
-        }) = self.path.last()
-        else {
+        let Some(View::Chain { source, chain, .. }) = self.path.last() else {
             return;
         };
-        let (analytic, current) = (*analytic, *chain);
-        let visible = self.visible_chains(analytic);
+        let (source, current) = (*source, *chain);
+        let visible = self.visible_chains(source);
         let next = if forward {
             visible.iter().copied().find(|&c| c > current)
         } else {
@@ -962,26 +1126,42 @@ impl App {
         };
         let position = visible.iter().position(|&c| c == next).unwrap_or(0);
         let page = self.page;
-        for view in &mut self.path {
-            match view {
-                View::Detail { chains, .. } => chains.select(position, page),
-                View::Chain { chain, steps, .. } => {
-                    *chain = next;
-                    *steps = ListCursor::default();
-                }
-                _ => {}
+        // Only the chain view on top and the list it was opened from follow. A chain of the
+        // same source deeper in the path keeps its place.
+        let top = self.path.len() - 1;
+        if let Some(View::Chain { chain, steps, .. }) = self.path.get_mut(top) {
+            *chain = next;
+            *steps = ListCursor::default();
+        }
+        match top
+            .checked_sub(1)
+            .and_then(|below| self.path.get_mut(below))
+        {
+            Some(View::Detail {
+                analytic, chains, ..
+            }) if source == ChainSource::Analytic(*analytic) => chains.select(position, page),
+            Some(View::Query { query, matches }) if source == ChainSource::Query(*query) => {
+                matches.select(position, page);
             }
+            _ => {}
         }
     }
 
     fn move_in_view(&mut self, action: Action) {
         let page = self.page;
+        if self.page_has_focus() {
+            self.scroll_page(action);
+            return;
+        }
         let len = match self.current() {
             View::Analytics(_) => self.visible.len(),
-            View::Detail { analytic, .. } => self.visible_chains(*analytic).len(),
-            View::Chain {
-                analytic, chain, ..
-            } => self.chain(*analytic, *chain).map_or(0, |c| c.steps.len()),
+            View::Detail { analytic, .. } => {
+                self.visible_chains(ChainSource::Analytic(*analytic)).len()
+            }
+            View::Query { query, .. } => self.visible_chains(ChainSource::Query(*query)).len(),
+            View::Chain { source, chain, .. } => {
+                self.chain(*source, *chain).map_or(0, |c| c.steps.len())
+            }
             View::Timeline { events, .. } => events.len(),
             View::Pivot { events, chains, .. } => events.len() + chains.len(),
             View::Event { .. } => super::views::event::line_count(self, self.current()),
@@ -989,6 +1169,9 @@ impl App {
         match self.path.last_mut() {
             Some(View::Analytics(cursor))
             | Some(View::Detail { chains: cursor, .. })
+            | Some(View::Query {
+                matches: cursor, ..
+            })
             | Some(View::Chain { steps: cursor, .. })
             | Some(View::Timeline { cursor, .. })
             | Some(View::Pivot { cursor, .. })
@@ -1017,6 +1200,8 @@ const TIMELINE_SCAN: usize = 1_000_000;
 
 mod casework;
 mod pivot;
+mod prompt;
+mod scroll;
 mod tuning;
 
 const ROOT: View = View::Analytics(ListCursor {

@@ -69,6 +69,16 @@ pub enum Action {
     SaveCase,
     /// Write the case as JSON, CSV and a Markdown report.
     ExportCase,
+    /// Open the EQL query prompt.
+    QueryPrompt,
+    /// Insert a line break into the query being typed.
+    NewLine,
+    /// Move the keys between an analytic's page and its chains.
+    SwitchFocus,
+    /// Scroll the event view to the left.
+    ScrollLeft,
+    /// Scroll the event view to the right.
+    ScrollRight,
 }
 
 /// The context in which a binding applies.
@@ -94,6 +104,8 @@ pub enum Scope {
     Form,
     /// In the note editor; other keys edit the note.
     Note,
+    /// In the EQL query prompt; other keys edit the query.
+    Prompt,
 }
 
 impl Scope {
@@ -110,6 +122,7 @@ impl Scope {
             Scope::SearchInput => "Typing a search",
             Scope::Form => "Tuning form",
             Scope::Note => "Note editor",
+            Scope::Prompt => "EQL query prompt",
         }
     }
 }
@@ -133,6 +146,8 @@ pub struct KeyContext {
     pub form: bool,
     /// The note editor is open and has the keyboard.
     pub note: bool,
+    /// The EQL query prompt is open and has the keyboard.
+    pub prompt: bool,
 }
 
 impl KeyContext {
@@ -142,6 +157,9 @@ impl KeyContext {
         }
         if self.note {
             return scope == Scope::Note;
+        }
+        if self.prompt {
+            return scope == Scope::Prompt;
         }
         if self.typing {
             return scope == Scope::SearchInput;
@@ -153,7 +171,7 @@ impl KeyContext {
             Scope::Chain => !self.overlay && self.chain_view,
             Scope::Event => !self.overlay && self.event_view,
             Scope::Picker => self.picker,
-            Scope::SearchInput | Scope::Form | Scope::Note => false,
+            Scope::SearchInput | Scope::Form | Scope::Note | Scope::Prompt => false,
         }
     }
 }
@@ -186,6 +204,22 @@ const fn bind(code: KeyCode, scope: Scope, action: Action, description: &'static
 
 const fn ch(c: char, scope: Scope, action: Action, description: &'static str) -> Binding {
     bind(KeyCode::Char(c), scope, action, description)
+}
+
+const fn with(
+    modifiers: KeyModifiers,
+    code: KeyCode,
+    scope: Scope,
+    action: Action,
+    description: &'static str,
+) -> Binding {
+    Binding {
+        code,
+        modifiers,
+        scope,
+        action,
+        description,
+    }
 }
 
 /// Every key binding, in the order the help lists them. Scopes that apply together are searched
@@ -277,11 +311,57 @@ pub const KEYMAP: &[Binding] = &[
         Action::Back,
         "close the editor without keeping the change",
     ),
+    with(
+        KeyModifiers::CONTROL,
+        KeyCode::Char('c'),
+        Scope::Prompt,
+        Action::Quit,
+        "quit",
+    ),
+    bind(KeyCode::Enter, Scope::Prompt, Action::Open, "run the query"),
+    with(
+        KeyModifiers::ALT,
+        KeyCode::Enter,
+        Scope::Prompt,
+        Action::NewLine,
+        "new line",
+    ),
+    with(
+        KeyModifiers::CONTROL,
+        KeyCode::Char('j'),
+        Scope::Prompt,
+        Action::NewLine,
+        "new line",
+    ),
+    bind(
+        KeyCode::Up,
+        Scope::Prompt,
+        Action::Up,
+        "previous query (from the first line)",
+    ),
+    bind(
+        KeyCode::Down,
+        Scope::Prompt,
+        Action::Down,
+        "next query (from the last line)",
+    ),
+    bind(
+        KeyCode::Esc,
+        Scope::Prompt,
+        Action::Back,
+        "close, keeping the text",
+    ),
     ch(
         'e',
         Scope::Detail,
         Action::Tune,
         "edit the tunables and rerun this analytic",
+    ),
+    bind(
+        KeyCode::Tab,
+        Scope::Detail,
+        Action::SwitchFocus,
+        "move the keys between the analytic's page and its chains",
     ),
     ch(
         'n',
@@ -312,6 +392,20 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Event,
         Action::Timeline,
         "timeline of this host around the event",
+    ),
+    ch('h', Scope::Event, Action::ScrollLeft, "scroll left"),
+    bind(
+        KeyCode::Left,
+        Scope::Event,
+        Action::ScrollLeft,
+        "scroll left",
+    ),
+    ch('l', Scope::Event, Action::ScrollRight, "scroll right"),
+    bind(
+        KeyCode::Right,
+        Scope::Event,
+        Action::ScrollRight,
+        "scroll right",
     ),
     bind(
         KeyCode::Tab,
@@ -360,6 +454,12 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Views,
         Action::Search,
         "fuzzy search analytics (id, technique, text)",
+    ),
+    ch(
+        ':',
+        Scope::Views,
+        Action::QueryPrompt,
+        "run an EQL query over the loaded events",
     ),
     ch(
         'f',
@@ -436,7 +536,7 @@ pub const KEYMAP: &[Binding] = &[
 ];
 
 /// Scopes in the order the help shows them.
-pub const SCOPES: [Scope; 10] = [
+pub const SCOPES: [Scope; 11] = [
     Scope::Everywhere,
     Scope::Moving,
     Scope::Views,
@@ -447,6 +547,7 @@ pub const SCOPES: [Scope; 10] = [
     Scope::SearchInput,
     Scope::Form,
     Scope::Note,
+    Scope::Prompt,
 ];
 
 /// Finds the action bound to `key` in `context`.
@@ -498,6 +599,8 @@ pub fn key_name(binding: &Binding) -> String {
     };
     if binding.modifiers.contains(KeyModifiers::CONTROL) {
         format!("Ctrl-{base}")
+    } else if binding.modifiers.contains(KeyModifiers::ALT) {
+        format!("Alt-{base}")
     } else {
         base
     }
@@ -520,6 +623,7 @@ mod tests {
         detail_view: false,
         form: false,
         note: false,
+        prompt: false,
     };
 
     #[test]
@@ -570,6 +674,45 @@ mod tests {
             lookup(&press(KeyCode::Char('e')), detail),
             Some(Action::Tune)
         );
+    }
+
+    #[test]
+    fn prompt_sees_only_prompt_keys() {
+        let prompt = KeyContext {
+            prompt: true,
+            ..VIEW
+        };
+        assert_eq!(lookup(&press(KeyCode::Char('q')), prompt), None);
+        assert_eq!(lookup(&press(KeyCode::Char(':')), prompt), None);
+        assert_eq!(lookup(&press(KeyCode::Enter), prompt), Some(Action::Open));
+        let alt_enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT);
+        assert_eq!(lookup(&alt_enter, prompt), Some(Action::NewLine));
+        let ctrl_j = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(&ctrl_j, prompt), Some(Action::NewLine));
+        assert_eq!(
+            lookup(&press(KeyCode::Char(':')), VIEW),
+            Some(Action::QueryPrompt)
+        );
+    }
+
+    #[test]
+    fn every_key_is_bound_once_per_scope() {
+        for (position, binding) in KEYMAP.iter().enumerate() {
+            let twin = KEYMAP[..position].iter().find(|earlier| {
+                earlier.scope == binding.scope
+                    && earlier.code == binding.code
+                    && earlier.modifiers == binding.modifiers
+            });
+            assert!(twin.is_none(), "{binding:?} repeats {twin:?}");
+        }
+    }
+
+    #[test]
+    fn alt_key_is_named() {
+        let binding = KEYMAP
+            .iter()
+            .find(|b| b.action == Action::NewLine && b.modifiers == KeyModifiers::ALT);
+        assert_eq!(binding.map(key_name).as_deref(), Some("Alt-Enter"));
     }
 
     #[test]

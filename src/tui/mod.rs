@@ -13,6 +13,7 @@ pub mod cursor;
 pub mod format;
 pub mod keymap;
 pub mod model;
+pub mod query;
 pub mod sanitize;
 mod terminal;
 pub mod theme;

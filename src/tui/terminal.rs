@@ -10,7 +10,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use crossterm::event::{self, Event};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -143,6 +143,7 @@ fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result
                     Ok(true) => match event::read() {
                         Ok(Event::Key(key)) => Inbound::Key(key),
                         Ok(Event::Resize(columns, rows)) => Inbound::Resize(columns, rows),
+                        Ok(Event::Paste(text)) => Inbound::Paste(text),
                         Ok(_) => continue,
                         Err(error) => {
                             Inbound::InputFailed(format!("failed to read input: {error}"))
@@ -197,7 +198,8 @@ impl TerminalGuard {
         }));
         let guard = TerminalGuard { previous_hook };
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen)?;
+        // Bracketed paste delivers a pasted query whole, so its line breaks do not press Enter.
+        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
         Ok(guard)
     }
 }
@@ -218,7 +220,12 @@ fn restore_terminal() {
     if let Err(error) = disable_raw_mode() {
         tracing::error!(%error, "failed to leave raw mode");
     }
-    if let Err(error) = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show) {
+    if let Err(error) = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    ) {
         tracing::error!(%error, "failed to leave the alternate screen");
     }
 }

@@ -9,7 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
-use super::app::{App, FilterKind, Inbound, Overlay, View};
+use super::app::{App, ChainSource, FilterKind, Inbound, Overlay, View};
 use super::theme::Theme;
 use super::tune::RerunState;
 use super::{TuiOptions, views};
@@ -438,13 +438,20 @@ fn chain_shows_step_deltas() {
     }
     let wide = draw(&app, 160, 48);
     assert!(wide.contains("cmd.exe → C:\\Temp\\a.bat"), "{wide}");
-    assert!(wide.contains("11 WinEventLog"), "{wide}");
+    assert!(wide.contains("11 Sysmon"), "{wide}");
     let wider = draw(&app, 240, 48);
     assert!(wider.contains("2024-03-01 10:01:02"), "{wider}");
     assert!(wider.contains("11 WinEventLog:Sysmon"), "{wider}");
+    // A narrow pane keeps the source's last part and marks a cut target with an ellipsis.
     let narrow = draw(&app, 80, 24);
     assert!(narrow.contains("10:01:02"), "{narrow}");
-    assert!(narrow.contains("11 WinEventLog"), "{narrow}");
+    assert!(narrow.contains("11 Sysmon"), "{narrow}");
+    let tight = draw(&app, 75, 24);
+    let row = tight
+        .lines()
+        .find(|line| line.contains("cmd.exe → C:"))
+        .unwrap_or_default();
+    assert!(row.ends_with("…│"), "{tight}");
 }
 
 #[test]
@@ -592,7 +599,10 @@ fn host_filter_narrows_chains() {
     let index = app.analytics.iter().position(|a| a.id == "AN0001");
     assert_eq!(index.and_then(|i| app.hits[i]), Some(1));
     press(&mut app, &[Enter]);
-    assert_eq!(app.visible_chains(index.unwrap_or(0)), vec![1]);
+    assert_eq!(
+        app.visible_chains(ChainSource::Analytic(index.unwrap_or(0))),
+        vec![1]
+    );
     press(&mut app, &[Enter]);
     assert!(matches!(app.current(), View::Chain { chain: 1, .. }));
     press(&mut app, &[Char('p')]);
@@ -852,7 +862,9 @@ fn received_rerun(requests: &std::sync::mpsc::Receiver<Request>) -> (String, u64
         Ok(Request::Rerun {
             analytic,
             generation,
+            ..
         }) => (analytic.query_text.clone(), generation),
+        Ok(other) => panic!("expected a rerun request, found {other:?}"),
         Err(error) => panic!("no rerun request was sent: {error}"),
     }
 }
@@ -1249,7 +1261,9 @@ fn case_survives_save_and_reopen() {
     };
     let mut app = app_with_case(&path, reloaded);
     assert_eq!(app.case.entries, saved.entries);
-    let chain = app.chain_annotation(app.visible[0], 0).cloned();
+    let chain = app
+        .chain_annotation(ChainSource::Analytic(app.visible[0]), 0)
+        .cloned();
     let Some(chain) = chain else {
         panic!("the chain lost its marks");
     };
@@ -1425,3 +1439,6 @@ fn rerun_closes_stale_pivot() {
     );
     assert!(matches!(app.current(), View::Detail { .. }));
 }
+
+mod query_prompt;
+mod scrolling;

@@ -137,12 +137,14 @@ pub enum RerunState {
 }
 
 /// The newest rerun of one analytic.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Rerun {
     /// The generation of the newest request; results of older ones are dropped.
     pub generation: u64,
     /// Its state.
     pub state: RerunState,
+    /// Stops the request, queued or running, when a newer rerun replaces it.
+    pub cancel: crate::engine::CancelToken,
 }
 
 /// Describes a tuned analytic the way the engine's summaries do, so the detail view shows the

@@ -1,14 +1,14 @@
 //! The check shared by the ingest targets.
 
-use glexia::ingest::{Format, LoadOptions, parse_bytes};
+use glexia::ingest::{FileSetting, Format, LoadOptions, Year, parse_bytes};
 
 /// Parses `data` as one file of `format` and checks the report's counts: every event comes
 /// from a record that was read, so events loaded plus records skipped equals records read.
 pub fn parse_and_check(format: Format, data: &[u8]) {
-    // A fixed year keeps syslog runs independent of the current date.
+    // A fixed year keeps syslog and Cisco runs independent of the current date.
     let options = LoadOptions {
-        syslog_year: Some(2024),
-        syslog_utc_offset: None,
+        years: vec![FileSetting::all(Year(2024))],
+        ..LoadOptions::default()
     };
     let (report, events) = parse_bytes(format, data, &options);
     assert!(

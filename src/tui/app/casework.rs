@@ -5,19 +5,17 @@ use crossterm::event::KeyEvent;
 
 use super::super::case::{self, NoteEditor, Target};
 use super::super::keymap::Action;
-use super::{App, View};
+use super::{App, ChainSource, View};
 
 impl App {
     /// Names the chain or event the innermost view has selected, with a label for messages.
     pub fn selected_target(&self) -> Option<(Target, String)> {
         let store = self.store.as_ref()?;
-        let chain_target = |analytic: usize, chain: usize| {
-            let id = &self.analytics.get(analytic)?.id;
-            let found = self.chain(analytic, chain)?;
-            Some((
-                Target::chain(store, id, found),
-                format!("chain {} of {id}", chain + 1),
-            ))
+        let chain_target = |source: ChainSource, chain: usize| {
+            let id = self.case_source(source)?;
+            let found = self.chain(source, chain)?;
+            let label = format!("chain {} of {}", chain + 1, self.source_label(source));
+            Some((Target::chain(store, &id, found), label))
         };
         let event_target = |event: usize| {
             let key = case::EventKey::of(store, event)?;
@@ -26,13 +24,19 @@ impl App {
         };
         match self.current() {
             View::Analytics(_) => None,
-            View::Detail { analytic, chains } => {
-                let chain = *self.visible_chains(*analytic).get(chains.selected)?;
-                chain_target(*analytic, chain)
+            View::Detail {
+                analytic, chains, ..
+            } => {
+                let source = ChainSource::Analytic(*analytic);
+                let chain = *self.visible_chains(source).get(chains.selected)?;
+                chain_target(source, chain)
             }
-            View::Chain {
-                analytic, chain, ..
-            } => chain_target(*analytic, *chain),
+            View::Query { query, matches } => {
+                let source = ChainSource::Query(*query);
+                let chain = *self.visible_chains(source).get(matches.selected)?;
+                chain_target(source, chain)
+            }
+            View::Chain { source, chain, .. } => chain_target(*source, *chain),
             View::Timeline { events, cursor, .. } => event_target(*events.get(cursor.selected)?),
             View::Event { event, .. } => event_target(*event),
             View::Pivot {
@@ -44,7 +48,7 @@ impl App {
                 Some(&event) => event_target(event),
                 None => {
                     let &(analytic, chain) = chains.get(cursor.selected - events.len())?;
-                    chain_target(analytic, chain)
+                    chain_target(ChainSource::Analytic(analytic), chain)
                 }
             },
         }
@@ -140,11 +144,22 @@ impl App {
     }
 
     /// Returns the case marks of a chain, when it has any.
-    pub fn chain_annotation(&self, analytic: usize, chain: usize) -> Option<&case::Annotation> {
+    pub fn chain_annotation(&self, source: ChainSource, chain: usize) -> Option<&case::Annotation> {
         let store = self.store.as_ref()?;
-        let id = &self.analytics.get(analytic)?.id;
-        let target = Target::chain(store, id, self.chain(analytic, chain)?);
+        let id = self.case_source(source)?;
+        let target = Target::chain(store, &id, self.chain(source, chain)?);
         self.case.get(&target)
+    }
+
+    /// Names the source of a chain in the case file: the analytic id, or for a query its text
+    /// after `EQL: `, so that the case and its exports show what matched.
+    fn case_source(&self, source: ChainSource) -> Option<String> {
+        match source {
+            ChainSource::Analytic(analytic) => Some(self.analytics.get(analytic)?.id.clone()),
+            ChainSource::Query(query) => {
+                Some(format!("EQL: {}", self.queries.get(query)?.one_line()))
+            }
+        }
     }
 
     /// Returns the case marks of an event, when it has any.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::super::cursor::ListCursor;
 use super::super::model;
-use super::{App, FIELD_LINE, PIVOT_LIMIT, TIMELINE_SCAN, TIMELINE_SIDE, View};
+use super::{App, ChainSource, FIELD_LINE, PIVOT_LIMIT, TIMELINE_SCAN, TIMELINE_SIDE, View};
 
 impl App {
     /// Opens the timeline of the current event's host: up to [`TIMELINE_SIDE`] events of that
@@ -34,9 +34,7 @@ impl App {
             .rev()
             .nth(1)
             .and_then(|view| match view {
-                View::Chain {
-                    analytic, chain, ..
-                } => self.chain(*analytic, *chain),
+                View::Chain { source, chain, .. } => self.chain(*source, *chain),
                 _ => None,
             })
             .map(|chain| chain.steps.iter().map(|step| step.event).collect())
@@ -101,11 +99,9 @@ impl App {
         let store = self.store.as_ref()?;
         let mut chain_times = Vec::new();
         for &analytic in &self.visible {
-            for chain in self.visible_chains(analytic) {
-                if let Some(time) = self
-                    .chain(analytic, chain)
-                    .and_then(|c| c.first_time(store))
-                {
+            let source = ChainSource::Analytic(analytic);
+            for chain in self.visible_chains(source) {
+                if let Some(time) = self.chain(source, chain).and_then(|c| c.first_time(store)) {
                     chain_times.push(time);
                 }
             }

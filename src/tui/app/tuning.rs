@@ -5,9 +5,9 @@ use crossterm::event::KeyEvent;
 
 use super::super::keymap::Action;
 use super::super::tune::{self, Rerun, RerunState, TuneForm};
-use super::{App, View};
+use super::{App, ChainSource, View};
 use crate::analytics::Analytic;
-use crate::engine::{Chain, Finding, Request};
+use crate::engine::{CancelToken, Chain, Finding, Request};
 
 impl App {
     /// Applies a rerun's result unless a newer request for the same analytic was sent since.
@@ -43,7 +43,10 @@ impl App {
         // that use them close, with every view above them.
         if let Some(index) = self.analytics.iter().position(|a| a.id == id) {
             let stale = self.path.iter().position(|view| match view {
-                View::Chain { analytic, .. } => *analytic == index,
+                View::Chain {
+                    source: ChainSource::Analytic(analytic),
+                    ..
+                } => *analytic == index,
                 View::Pivot { chains, .. } => chains.iter().any(|(analytic, _)| *analytic == index),
                 _ => false,
             });
@@ -114,11 +117,18 @@ impl App {
         if let Some(summary) = self.analytics.iter_mut().find(|a| a.id == id) {
             summary.executable = Some(tune::executable_summary(&tuned));
         }
+        // The older rerun's chains would be dropped on arrival, so it stops now rather than
+        // hold the worker.
+        if let Some(previous) = self.reruns.get(&id) {
+            previous.cancel.cancel();
+        }
         self.generation += 1;
         let generation = self.generation;
+        let cancel = CancelToken::new();
         let request = Request::Rerun {
             analytic: Box::new(tuned.clone()),
             generation,
+            cancel: cancel.clone(),
         };
         self.executables.insert(id.clone(), tuned);
         self.tuned.insert(id.clone());
@@ -133,7 +143,14 @@ impl App {
             tracing::error!(analytic = %id, "failed to request a rerun: the engine has stopped");
             RerunState::Failed("the engine has stopped, so the analytic cannot rerun".to_owned())
         };
-        self.reruns.insert(id, Rerun { generation, state });
+        self.reruns.insert(
+            id,
+            Rerun {
+                generation,
+                state,
+                cancel,
+            },
+        );
         self.dirty = true;
     }
 }

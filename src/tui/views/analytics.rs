@@ -9,7 +9,8 @@ use super::super::app::App;
 use super::super::cursor::ListCursor;
 use super::super::sanitize::sanitize;
 use super::super::tune::RerunState;
-use super::{pane, row_style, spinner};
+use super::chain::last_column_width;
+use super::{ellipsize, pane, row_style, spinner};
 
 /// Marker of an executable analytic.
 pub const EXECUTABLE_MARK: char = 'E';
@@ -36,6 +37,9 @@ pub fn draw(frame: &mut Frame, app: &App, cursor: &ListCursor, area: Rect, focus
         return;
     }
 
+    let fixed = [2, 7, 10, 5];
+    // The borders take two columns.
+    let description_width = last_column_width(area.width.saturating_sub(2), &fixed);
     // One row goes to the column header.
     let height = usize::from(area.height.saturating_sub(3));
     let start = cursor.window_start(app.visible.len(), height);
@@ -71,20 +75,20 @@ pub fn draw(frame: &mut Frame, app: &App, cursor: &ListCursor, area: Rect, focus
                     Cell::from(sanitize(&analytic.id).into_owned()),
                     Cell::from(technique),
                     hits_cell(app, index),
-                    Cell::from(sanitize(&analytic.description).into_owned()),
+                    Cell::from(ellipsize(
+                        &sanitize(&analytic.description),
+                        description_width,
+                    )),
                 ])
                 .style(style),
             )
         });
 
     let header = Row::new(["", "id", "technique", "hits", "description"]).style(app.theme.dim);
-    let widths = [
-        Constraint::Length(2),
-        Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Length(5),
-        Constraint::Min(0),
-    ];
+    let widths = fixed
+        .into_iter()
+        .map(|width| Constraint::Length(u16::try_from(width).unwrap_or(u16::MAX)))
+        .chain([Constraint::Min(0)]);
     let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
 }

@@ -3,57 +3,105 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
-use super::super::app::App;
+use super::super::app::{App, ChainSource, DetailFocus, View};
 use super::super::cursor::ListCursor;
-use super::super::format;
 use super::super::sanitize::{sanitize, sanitize_lines};
 use super::super::tune::RerunState;
-use super::{case_marks, labeled, pane, row_style, spinner};
+use super::wrap::wrap;
+use super::{chain, labeled, pane, spinner};
 use crate::engine::AnalyticSummary;
 
 /// Rows above the chains: the heading with the chain count and the column header.
 const CHAIN_CHROME_ROWS: usize = 2;
 
-/// Draws the detail of analytic `index`: its description and facts on top, its chains below.
-pub fn draw(
-    frame: &mut Frame,
-    app: &App,
-    index: usize,
-    cursor: &ListCursor,
-    area: Rect,
-    focused: bool,
-) {
-    let Some(analytic) = app.analytics.get(index) else {
+/// Draws a detail view; `view` must be a [`View::Detail`], anything else draws an empty pane.
+///
+/// The analytic's page (description, facts, query) takes the top and scrolls by rows; its
+/// chains take the rest.
+pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool) {
+    let View::Detail {
+        analytic: index,
+        chains: cursor,
+        scroll,
+        focus,
+    } = view
+    else {
         frame.render_widget(pane(app, " Detail ", focused), area);
         return;
     };
-    let title = format!(" {} ", sanitize(&analytic.id));
-    let block = pane(app, title, focused);
+    let Some(analytic) = app.analytics.get(*index) else {
+        frame.render_widget(pane(app, " Detail ", focused), area);
+        return;
+    };
+    let block = Block::bordered();
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let layout = layout(app, *index, inner);
+    let height = usize::from(layout.page.height);
+    let total = layout.rows.len();
+    let start = (*scroll).min(total.saturating_sub(height));
+    let chains_listed = !app.visible_chains(ChainSource::Analytic(*index)).is_empty();
+    let page_focused = *focus == DetailFocus::Page || !chains_listed;
+    let mut title = format!(" {} ", sanitize(&analytic.id));
+    // The row range shows that the page scrolls, and where it is.
+    if total > height {
+        let end = (start + height).min(total);
+        title.push_str(&format!("rows {}–{end} of {total} ", start + 1));
+        if focused && chains_listed {
+            let part = if page_focused { "chains" } else { "page" };
+            title.push_str(&format!("(Tab: {part}) "));
+        }
+    }
+    frame.render_widget(pane(app, title, focused), area);
+    let rows: Vec<Line> = layout.rows.into_iter().skip(start).take(height).collect();
+    frame.render_widget(Paragraph::new(rows), layout.page);
+    draw_chains(
+        frame,
+        app,
+        *index,
+        cursor,
+        layout.chains,
+        focused && !page_focused,
+    );
+}
 
-    let info = info_lines(app, analytic);
-    // Wrapped lines take more than one row each, so the facts' height is counted in rows.
-    let width = usize::from(inner.width.max(1));
-    let info_rows: usize = info
-        .iter()
-        .map(|line| line.width().div_ceil(width).max(1))
-        .sum();
-    // The chains keep the rows they need, but the facts always get at least half the pane.
-    let chain_rows = if analytic.executable.is_some() {
-        app.visible_chains(index).len() + CHAIN_CHROME_ROWS
+/// The detail pane's parts: the page wrapped into rows, where the page is drawn, and where the
+/// chains are.
+struct PageLayout {
+    rows: Vec<Line<'static>>,
+    page: Rect,
+    chains: Rect,
+}
+
+fn layout(app: &App, index: usize, inner: Rect) -> PageLayout {
+    let rows = match app.analytics.get(index) {
+        Some(analytic) => wrap(&info_lines(app, analytic), usize::from(inner.width)),
+        None => Vec::new(),
+    };
+    // The chains keep the rows they need, but the page always gets at least half the pane.
+    let executable = app
+        .analytics
+        .get(index)
+        .is_some_and(|a| a.executable.is_some());
+    let chain_rows = if executable {
+        app.visible_chains(ChainSource::Analytic(index)).len() + CHAIN_CHROME_ROWS
     } else {
         1
     };
-    let rows = usize::from(inner.height);
-    let info_limit = rows.saturating_sub(chain_rows).max(rows / 2);
-    let info_height = u16::try_from(info_rows.min(info_limit)).unwrap_or(u16::MAX);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(info_height), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }), top);
-    draw_chains(frame, app, index, cursor, bottom, focused);
+    let height = usize::from(inner.height);
+    let page_limit = height.saturating_sub(chain_rows).max(height / 2);
+    let page_height = u16::try_from(rows.len().min(page_limit)).unwrap_or(u16::MAX);
+    let [page, chains] =
+        Layout::vertical([Constraint::Length(page_height), Constraint::Min(0)]).areas(inner);
+    PageLayout { rows, page, chains }
+}
+
+/// Returns the rows the page of analytic `index` takes in a detail pane of `area`, and how many
+/// of them the pane shows at once.
+pub fn page_rows(app: &App, index: usize, area: Rect) -> (usize, usize) {
+    let layout = layout(app, index, Block::bordered().inner(area));
+    (layout.rows.len(), usize::from(layout.page.height))
 }
 
 fn info_lines<'a>(app: &App, analytic: &'a AnalyticSummary) -> Vec<Line<'a>> {
@@ -180,8 +228,9 @@ fn draw_chains(
         return;
     }
 
-    let chains = app.visible_chains(index);
-    let total = app.finding(index).map_or(0, |f| f.chains.len());
+    let source = ChainSource::Analytic(index);
+    let chains = app.visible_chains(source);
+    let total = app.chains(source).len();
     let mut heading = if chains.len() == total {
         format!("{total} chains")
     } else {
@@ -203,55 +252,11 @@ fn draw_chains(
         Some(RerunState::Done) => heading.push_str(" (rerun with the new tunables)"),
         None => {}
     }
-    let Some(store) = &app.store else {
-        frame.render_widget(Paragraph::new(heading).style(theme.dim), area);
-        return;
-    };
-    let height = usize::from(area.height).saturating_sub(CHAIN_CHROME_ROWS);
-    let start = cursor.window_start(chains.len(), height);
-    let rows = chains
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(height.max(1))
-        .filter_map(|(position, &chain_index)| {
-            let chain = app.chain(index, chain_index)?;
-            let time = chain
-                .first_time(store)
-                .map(format::time)
-                .unwrap_or_default();
-            let host = chain.host(store).unwrap_or_default();
-            let keys: Vec<String> = chain
-                .join_keys
-                .iter()
-                .map(|k| format!("{}={}", sanitize(&k.field), sanitize(&k.value)))
-                .collect();
-            let marks = case_marks(app.chain_annotation(index, chain_index));
-            Some(
-                Row::new(vec![
-                    Cell::from(Span::styled(marks, theme.filter)),
-                    Cell::from(time),
-                    Cell::from(sanitize(&host).into_owned()),
-                    Cell::from(chain.steps.len().to_string()),
-                    Cell::from(keys.join(" ")),
-                ])
-                .style(row_style(app, position == cursor.selected, focused)),
-            )
-        });
-
-    let widths = [
-        Constraint::Length(6),
-        Constraint::Length(19),
-        Constraint::Length(16),
-        Constraint::Length(5),
-        Constraint::Min(0),
-    ];
     let [heading_area, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     frame.render_widget(
         Paragraph::new(Line::styled(heading, heading_style)),
         heading_area,
     );
-    let header = Row::new(["case", "first time", "host", "steps", "join keys"]).style(theme.dim);
-    frame.render_widget(Table::new(rows, widths).header(header), table_area);
+    chain::draw_list(frame, app, source, &chains, cursor, table_area, focused);
 }

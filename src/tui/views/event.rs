@@ -18,6 +18,7 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
         cursor,
         show_raw,
         raw,
+        column,
     } = view
     else {
         frame.render_widget(pane(app, " Event ", focused), area);
@@ -26,10 +27,13 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     let lines = document(app, *event, *show_raw, raw);
     let height = usize::from(area.height.saturating_sub(2));
     let start = cursor.window_start(lines.len(), height);
-    let title = format!(
+    let mut title = format!(
         " Event {event} {}",
         case_title(app.event_annotation(*event))
     );
+    if *column > 0 {
+        title.push_str(&format!("from column {} ", column + 1));
+    }
 
     let selected = cursor.selected.min(lines.len().saturating_sub(1));
     let visible_lines: Vec<Line> = lines
@@ -44,8 +48,12 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
             }
         })
         .collect();
+    // Lines are not wrapped, so a long value or raw line scrolls sideways instead.
+    let column = u16::try_from(*column).unwrap_or(u16::MAX);
     frame.render_widget(
-        Paragraph::new(visible_lines).block(pane(app, title, focused)),
+        Paragraph::new(visible_lines)
+            .block(pane(app, title, focused))
+            .scroll((0, column)),
         area,
     );
 }
@@ -59,6 +67,23 @@ pub fn line_count(app: &App, view: &View) -> usize {
             raw,
             ..
         } => document(app, *event, *show_raw, raw).len(),
+        _ => 0,
+    }
+}
+
+/// Columns of the widest line [`draw`] shows for `view`, used to bound sideways scrolling.
+pub fn max_width(app: &App, view: &View) -> usize {
+    match view {
+        View::Event {
+            event,
+            show_raw,
+            raw,
+            ..
+        } => document(app, *event, *show_raw, raw)
+            .iter()
+            .map(Line::width)
+            .max()
+            .unwrap_or(0),
         _ => 0,
     }
 }

@@ -92,7 +92,7 @@ fn row(area: Rect, y: u16, indent: u16) -> Rect {
 }
 
 /// Lists the keys of a scope from the keymap, one per action.
-fn scope_keys(app: &App, scope: Scope) -> Vec<Span<'static>> {
+pub(super) fn scope_keys(app: &App, scope: Scope) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut seen: Vec<Action> = Vec::new();
     for binding in KEYMAP.iter().filter(|b| b.scope == scope) {

@@ -1,7 +1,7 @@
 //! The header (sample marker, load totals, progress), the filter bar and the status line.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -9,7 +9,8 @@ use super::super::app::{App, FilterKind, View, Work};
 use super::super::format;
 use super::super::keymap::{Action, KEYMAP, key_name};
 use super::super::sanitize::sanitize;
-use super::spinner;
+use super::wrap::text_width;
+use super::{fit, spinner};
 
 pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
@@ -21,6 +22,7 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     }
     first.push(Span::styled("Glexia ", theme.accent));
     first.push(Span::styled(sanitize(&app.title).into_owned(), theme.text));
+    let width = usize::from(area.width);
 
     let second = match (&app.work, &app.summary) {
         (Work::Failed(message), _) => Line::from(vec![
@@ -44,16 +46,23 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             )];
             if summary.is_some() {
                 spans.push(Span::raw("  "));
-                spans.extend(load_spans(app));
+                let room = width.saturating_sub(spans.iter().map(Span::width).sum());
+                spans.extend(load_spans(app, room));
             }
             Line::from(spans)
         }
-        _ => Line::from(load_spans(app)),
+        _ => Line::from(load_spans(app, width)),
     };
-    frame.render_widget(Paragraph::new(vec![Line::from(first), second]), area);
+    let lines = vec![
+        Line::from(fit(first, width)),
+        Line::from(fit(second.spans, width)),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn load_spans(app: &App) -> Vec<Span<'static>> {
+/// Describes the load in `width` columns or fewer where it can: the time range drops its
+/// seconds, then the repeated date, before the line is cut.
+fn load_spans(app: &App, width: usize) -> Vec<Span<'static>> {
     let theme = &app.theme;
     let Some(summary) = &app.summary else {
         return vec![Span::styled("no data loaded", theme.dim)];
@@ -71,7 +80,19 @@ fn load_spans(app: &App) -> Vec<Span<'static>> {
     }
     parts.push(format::counted(app.hosts.len(), "host", "hosts"));
     if let Some((first, last)) = app.time_range {
-        parts.push(format!("{} → {}", format::time(first), format::time(last)));
+        let (first, last) = (format::time(first), format::time(last));
+        let full = format!("{first} → {last}");
+        parts.push(full);
+        if text_width(&parts.join(" · ")) > width {
+            // `YYYY-MM-DD HH:MM`, and only `HH:MM` at the end when the day is the same.
+            let minutes = |time: &str| time.get(..16).unwrap_or(time).to_owned();
+            let end = match (first.get(..10), last.get(..10)) {
+                (Some(a), Some(b)) if a == b => last.get(11..16).unwrap_or(&last).to_owned(),
+                _ => minutes(&last),
+            };
+            parts.pop();
+            parts.push(format!("{} → {end}", minutes(&first)));
+        }
     }
     vec![Span::styled(parts.join(" · "), theme.text)]
 }
@@ -112,13 +133,24 @@ pub(super) fn draw_filter_bar(frame: &mut Frame, app: &App, area: Rect) {
             ),
             theme.dim,
         ));
-    } else if app.analytics_loaded {
-        spans.push(Span::styled(
-            format!("{} of {} analytics", app.visible.len(), app.analytics.len()),
-            theme.dim,
-        ));
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // The count keeps its place at the right end, and the filters are cut before it.
+    let count = if app.analytics_loaded {
+        format!("{} of {} analytics", app.visible.len(), app.analytics.len())
+    } else {
+        String::new()
+    };
+    let count_width = u16::try_from(text_width(&count)).unwrap_or(u16::MAX);
+    let [filters, counts] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(count_width)]).areas(area);
+    let spans = fit(spans, usize::from(filters.width));
+    frame.render_widget(Paragraph::new(Line::from(spans)), filters);
+    frame.render_widget(
+        Paragraph::new(Line::styled(count, theme.dim)).right_aligned(),
+        counts,
+    );
 }
 
 pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
@@ -146,34 +178,65 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         ));
     }
 
-    let mut hints = vec![(Action::Open, "open"), (Action::Back, "back")];
+    // Each hint has a rank. When the line is too narrow, the lowest ranks go first, so that the
+    // help key, which lists every other key, stays.
+    let mut hints = vec![(Action::Open, "open", 5), (Action::Back, "back", 5)];
     match app.current() {
-        View::Detail { .. } => hints.push((Action::Tune, "tune")),
+        View::Detail { .. } => {
+            hints.push((Action::Tune, "tune", 4));
+            hints.push((Action::SwitchFocus, "page/chains", 4));
+        }
         View::Chain { .. } => {
-            hints.push((Action::NextChain, "next chain"));
-            hints.push((Action::PreviousChain, "previous"));
+            hints.push((Action::NextChain, "next chain", 4));
+            hints.push((Action::PreviousChain, "previous", 4));
         }
         View::Event { .. } => {
-            hints.push((Action::Pivot, "pivot"));
-            hints.push((Action::ToggleRaw, "raw"));
-            hints.push((Action::Timeline, "timeline"));
+            hints.push((Action::Pivot, "pivot", 4));
+            hints.push((Action::ToggleRaw, "raw", 4));
+            hints.push((Action::Timeline, "timeline", 4));
+            hints.push((Action::ScrollRight, "scroll right", 1));
         }
         _ => {}
     }
     hints.extend([
-        (Action::Search, "search"),
-        (Action::FilterPicker, "filter"),
-        (Action::Help, "help"),
-        (Action::Quit, "quit"),
+        (Action::QueryPrompt, "query", 2),
+        (Action::Search, "search", 2),
+        (Action::FilterPicker, "filter", 2),
+        (Action::Help, "help", 6),
+        (Action::Quit, "quit", 3),
     ]);
     if app.typing {
         hints = vec![
-            (Action::Open, "keep search"),
-            (Action::Back, "clear search"),
+            (Action::Open, "keep search", 5),
+            (Action::Back, "clear search", 5),
         ];
     }
+    if app.prompt.is_some() {
+        hints = vec![(Action::Open, "run query", 5), (Action::Back, "close", 5)];
+    }
 
-    for (action, label) in hints {
+    let used: usize = spans.iter().map(Span::width).sum();
+    let room = usize::from(area.width).saturating_sub(used);
+    let width = |hints: &[(Action, &str, u8)]| -> usize {
+        hints
+            .iter()
+            .map(|(action, label, _)| key_for(*action).chars().count() + label.chars().count() + 3)
+            .sum()
+    };
+    while width(&hints) > room {
+        let lowest = hints
+            .iter()
+            .enumerate()
+            .min_by_key(|(position, (_, _, rank))| (*rank, std::cmp::Reverse(*position)))
+            .map(|(position, _)| position);
+        match lowest {
+            Some(position) if hints[position].2 < 6 => {
+                hints.remove(position);
+            }
+            _ => break,
+        }
+    }
+    for (action, label, _) in hints {
         spans.push(Span::styled(key_for(action), theme.key));
         spans.push(Span::styled(format!(" {label}  "), theme.dim));
     }

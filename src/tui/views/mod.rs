@@ -13,7 +13,10 @@ mod header;
 mod histogram;
 mod overlay;
 pub mod pivot;
+mod prompt;
+pub mod query;
 pub mod timeline;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -22,7 +25,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
 use super::app::{App, View};
-use super::cursor::ListCursor;
 
 /// Rows of the histogram pane: events, chains and the time axis.
 const HISTOGRAM_ROWS: u16 = 3;
@@ -30,50 +32,89 @@ const HISTOGRAM_ROWS: u16 = 3;
 /// Terminal width from which the body shows two panes side by side.
 pub const WIDE_COLUMNS: u16 = 120;
 
-/// Draws the whole screen.
-pub fn draw(frame: &mut Frame, app: &App) {
+/// The screen's parts.
+struct Screen {
+    header: Rect,
+    filters: Rect,
+    histogram: Option<Rect>,
+    body: Rect,
+    status: Rect,
+}
+
+fn screen(app: &App, area: Rect) -> Screen {
     let [header, filters, body, status] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
-    .areas(frame.area());
-    header::draw_header(frame, app, header);
-    header::draw_filter_bar(frame, app, filters);
-    let body = if app.show_histogram {
+    .areas(area);
+    let (histogram, body) = if app.show_histogram {
         let [chart, rest] =
             Layout::vertical([Constraint::Length(HISTOGRAM_ROWS), Constraint::Min(0)]).areas(body);
-        histogram::draw(frame, app, chart);
-        rest
+        (Some(chart), rest)
     } else {
-        body
+        (None, body)
     };
-    draw_body(frame, app, body);
-    header::draw_status(frame, app, status);
-    overlay::draw(frame, app, body);
-    form::draw(frame, app, body);
-    form::draw_note(frame, app, body);
+    Screen {
+        header,
+        filters,
+        histogram,
+        body,
+        status,
+    }
+}
+
+/// Splits the body into the left and right panes of a wide screen, or returns `None` when it
+/// is too narrow for two.
+fn split_body(body: Rect) -> Option<(Rect, Rect)> {
+    if body.width < WIDE_COLUMNS {
+        return None;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+    Some((left, right))
+}
+
+/// Returns the pane of the innermost view on a screen of `area`, as [`draw`] lays it out, so
+/// that the app can bound scrolling by what is visible.
+pub fn focused_area(app: &App, area: Rect) -> Rect {
+    let body = screen(app, area).body;
+    match split_body(body) {
+        None => body,
+        Some((left, _)) if matches!(app.current(), View::Analytics(_)) => left,
+        Some((_, right)) => right,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let parts = screen(app, frame.area());
+    header::draw_header(frame, app, parts.header);
+    header::draw_filter_bar(frame, app, parts.filters);
+    if let Some(chart) = parts.histogram {
+        histogram::draw(frame, app, chart);
+    }
+    draw_body(frame, app, parts.body);
+    header::draw_status(frame, app, parts.status);
+    overlay::draw(frame, app, parts.body);
+    form::draw(frame, app, parts.body);
+    form::draw_note(frame, app, parts.body);
+    prompt::draw(frame, app, parts.body);
 }
 
 fn draw_body(frame: &mut Frame, app: &App, area: Rect) {
     let current = app.current();
-    if area.width < WIDE_COLUMNS {
+    let Some((left, right)) = split_body(area) else {
         draw_view(frame, app, current, area, true);
         return;
-    }
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
+    };
     let depth = app.path.len();
     match current {
         View::Analytics(cursor) => {
             draw_view(frame, app, current, left, true);
             if let Some(&analytic) = app.visible.get(cursor.selected) {
-                let preview = View::Detail {
-                    analytic,
-                    chains: ListCursor::default(),
-                };
-                draw_view(frame, app, &preview, right, false);
+                draw_view(frame, app, &View::detail(analytic), right, false);
             } else {
                 frame.render_widget(pane(app, "Detail", false), right);
             }
@@ -90,14 +131,13 @@ fn draw_body(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_view(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool) {
     match view {
         View::Analytics(cursor) => analytics::draw(frame, app, cursor, area, focused),
-        View::Detail { analytic, chains } => {
-            detail::draw(frame, app, *analytic, chains, area, focused);
-        }
+        View::Detail { .. } => detail::draw(frame, app, view, area, focused),
+        View::Query { .. } => query::draw(frame, app, view, area, focused),
         View::Chain {
-            analytic,
+            source,
             chain,
             steps,
-        } => chain::draw(frame, app, *analytic, *chain, steps, area, focused),
+        } => chain::draw(frame, app, *source, *chain, steps, area, focused),
         View::Timeline { .. } => timeline::draw(frame, app, view, area, focused),
         View::Pivot { .. } => pivot::draw(frame, app, view, area, focused),
         View::Event { .. } => event::draw(frame, app, view, area, focused),
@@ -151,6 +191,48 @@ fn case_title(annotation: Option<&super::case::Annotation>) -> String {
         title.push_str(&format!("“{}” ", super::sanitize::sanitize(note)));
     }
     title
+}
+
+/// Cuts `spans` to `width` columns, ending with `…` where text was cut, so that a cut line
+/// shows that it goes on.
+fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let total: usize = spans.iter().map(Span::width).sum();
+    if total <= width {
+        return spans;
+    }
+    let room = width.saturating_sub(1);
+    let mut used = 0;
+    let mut kept = Vec::new();
+    for span in spans {
+        let span_width = span.width();
+        if used + span_width <= room {
+            used += span_width;
+            kept.push(span);
+            continue;
+        }
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let mut buffer = [0; 4];
+            let char_width = wrap::text_width(c.encode_utf8(&mut buffer));
+            if used + char_width > room {
+                break;
+            }
+            used += char_width;
+            text.push(c);
+        }
+        kept.push(Span::styled(text, span.style));
+        kept.push(Span::styled("…", span.style));
+        break;
+    }
+    kept
+}
+
+/// Cuts `text` to `width` columns, ending with `…` where it was cut.
+fn ellipsize(text: &str, width: usize) -> String {
+    fit(vec![Span::raw(text.to_owned())], width)
+        .iter()
+        .map(|span| span.content.as_ref())
+        .collect()
 }
 
 /// Braille frames of the progress spinner.

@@ -6,11 +6,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::super::app::{App, PIVOT_LIMIT, View};
+use super::super::app::{App, ChainSource, PIVOT_LIMIT, View};
 use super::super::format;
 use super::super::sanitize::sanitize;
-use super::chain::{first_field, process_and_target};
-use super::{case_marks, pane, row_style};
+use super::chain::{event_source, first_field, last_column_width, process_and_target};
+use super::{case_marks, ellipsize, pane, row_style};
 
 /// Pane width below which the time column shows the time of day only.
 const COMPACT_BELOW: u16 = 100;
@@ -55,7 +55,14 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     // Three rows go to the borders and the column header.
     let height = usize::from(area.height.saturating_sub(3));
     let start = cursor.window_start(len, height);
-    let text = |value: String| Cell::from(sanitize(&value).into_owned());
+    let fixed = if compact {
+        [8, 8, 12, 16]
+    } else {
+        [12, 19, 18, 26]
+    };
+    // The borders take two columns.
+    let last = last_column_width(area.width.saturating_sub(2), &fixed);
+    let text = |value: String, width: usize| Cell::from(ellipsize(&sanitize(&value), width));
     let time_text = |timestamp| {
         if compact {
             format::clock(timestamp)
@@ -67,45 +74,41 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
         let style = row_style(app, position == cursor.selected, focused);
         if let Some(&index) = events.get(position) {
             let event = store.events().get(index)?;
-            let source = match store.field(index, "event.code") {
-                Some(code) => format!("{code} {}", store.log_source(index)),
-                None => store.log_source(index).to_owned(),
-            };
+            let source = event_source(store, index, compact);
             let kind = format!("event {}", case_marks(app.event_annotation(index)));
             let row = Row::new(vec![
                 Cell::from(Span::styled(kind, theme.dim)),
                 Cell::from(time_text(event.timestamp)),
-                text(first_field(store, index, &["host.name"])),
-                text(source),
-                text(process_and_target(store, index)),
+                text(first_field(store, index, &["host.name"]), fixed[2]),
+                text(source, fixed[3]),
+                text(process_and_target(store, index), last),
             ]);
             return Some(row.style(style));
         }
         let &(analytic, chain_index) = chains.get(position - events.len())?;
-        let chain = app.chain(analytic, chain_index)?;
+        let source = ChainSource::Analytic(analytic);
+        let chain = app.chain(source, chain_index)?;
         let id = app.analytics.get(analytic).map(|a| a.id.clone());
         let time = chain.first_time(store).map(time_text).unwrap_or_default();
         let kind = format!(
             "chain {}",
-            case_marks(app.chain_annotation(analytic, chain_index))
+            case_marks(app.chain_annotation(source, chain_index))
         );
         let row = Row::new(vec![
             Cell::from(Span::styled(kind, theme.hits)),
             Cell::from(time),
-            text(chain.host(store).unwrap_or_default()),
-            text(id.unwrap_or_default()),
+            text(chain.host(store).unwrap_or_default(), fixed[2]),
+            text(id.unwrap_or_default(), fixed[3]),
             Cell::from(format::counted(chain.steps.len(), "step", "steps")),
         ]);
         Some(row.style(style))
     });
 
-    let widths = if compact {
-        [8, 8, 12, 16].map(Constraint::Length)
-    } else {
-        [12, 19, 16, 24].map(Constraint::Length)
-    };
-    let widths = widths.into_iter().chain([Constraint::Min(0)]);
-    let header = Row::new(["", "time", "host", "source / analytic", "activity"]).style(theme.dim);
+    let widths = fixed
+        .into_iter()
+        .map(|width| Constraint::Length(u16::try_from(width).unwrap_or(u16::MAX)))
+        .chain([Constraint::Min(0)]);
+    let header = Row::new(["", "time", "host", "source/analytic", "activity"]).style(theme.dim);
     let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
 }

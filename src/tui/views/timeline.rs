@@ -8,8 +8,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::super::app::{App, View};
 use super::super::format;
 use super::super::sanitize::sanitize;
-use super::chain::{first_field, process_and_target};
-use super::{case_marks, pane, row_style};
+use super::chain::{event_source, first_field, last_column_width, process_and_target};
+use super::{case_marks, ellipsize, pane, row_style};
 
 /// Pane width below which the time column shows the time of day only.
 const COMPACT_BELOW: u16 = 100;
@@ -43,6 +43,13 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
     let anchor_time = store.events().get(*anchor).map(|e| e.timestamp);
     let compact = area.width < COMPACT_BELOW;
 
+    let fixed = if compact {
+        [2, 8, 7, 16, 10]
+    } else {
+        [4, 19, 7, 26, 14]
+    };
+    // The borders take two columns.
+    let last = last_column_width(area.width.saturating_sub(2), &fixed);
     // Three rows go to the borders and the column header.
     let height = usize::from(area.height.saturating_sub(3));
     let start = cursor.window_start(events.len(), height);
@@ -70,30 +77,26 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
             };
             let marks = case_marks(app.event_annotation(index));
             let mark = format!("{position_mark}{marks}");
-            let source = match store.field(index, "event.code") {
-                Some(code) => format!("{code} {}", store.log_source(index)),
-                None => store.log_source(index).to_owned(),
-            };
-            let text = |value: String| Cell::from(sanitize(&value).into_owned());
+            let source = event_source(store, index, compact);
+            let text =
+                |value: String, width: usize| Cell::from(ellipsize(&sanitize(&value), width));
             Some(
                 Row::new(vec![
                     Cell::from(Span::styled(mark, theme.hits)),
                     Cell::from(time),
                     Cell::from(Line::from(Span::styled(delta, theme.hits)).right_aligned()),
-                    text(source),
-                    text(first_field(store, index, &["user.name"])),
-                    text(process_and_target(store, index)),
+                    text(source, fixed[3]),
+                    text(first_field(store, index, &["user.name"]), fixed[4]),
+                    text(process_and_target(store, index), last),
                 ])
                 .style(row_style(app, position == cursor.selected, focused)),
             )
         });
 
-    let widths = if compact {
-        [2, 8, 7, 16, 10].map(Constraint::Length)
-    } else {
-        [4, 19, 7, 22, 12].map(Constraint::Length)
-    };
-    let widths = widths.into_iter().chain([Constraint::Min(0)]);
+    let widths = fixed
+        .into_iter()
+        .map(|width| Constraint::Length(u16::try_from(width).unwrap_or(u16::MAX)))
+        .chain([Constraint::Min(0)]);
     let header = Row::new([
         "",
         "time",
