@@ -432,7 +432,10 @@ mod tests {
     #[test]
     fn set_tunable_rejects_bad_duration() {
         let (mut analytics, _) = load(&[]);
-        let an0750 = &mut analytics[0];
+        let an0750 = analytics
+            .iter_mut()
+            .find(|a| a.id == "AN0750")
+            .expect("AN0750 ships");
         let before = an0750.query_text.clone();
         let error = an0750
             .set_tunable("TimeWindow", "soon")
