@@ -49,3 +49,65 @@ fn an0763_port_profiles_exempt_ports() {
     let result = scan("network-devices", &[("AN0763", "PortProfiles", "443, 53")]);
     assert!(chains(&result, "AN0763").is_empty());
 }
+
+const ROUTER: &str = "rtr-edge01-syslog.log";
+
+#[test]
+fn an0758_patched_image_then_builtin_account() {
+    let result = scan("network-devices", &[]);
+    // Left out: jlee's first login with no image event before it, and the planned upgrade
+    // followed by netops logging in after two mistyped passwords.
+    assert_eq!(
+        chains(&result, "AN0758"),
+        [steps(&[(ROUTER, 21), (ROUTER, 23)])]
+    );
+    assert_eq!(
+        join_keys(&result, "AN0758"),
+        [[("host.name".to_owned(), "rtr-edge01".to_owned())]]
+    );
+}
+
+#[test]
+fn an0758_failure_threshold_adds_upgrade() {
+    let result = scan(
+        "network-devices",
+        &[("AN0758", "AuthFailureThreshold", "2")],
+    );
+    assert_eq!(
+        chains(&result, "AN0758"),
+        [
+            steps(&[(ROUTER, 11), (ROUTER, 15)]),
+            steps(&[(ROUTER, 21), (ROUTER, 23)]),
+        ]
+    );
+}
+
+#[test]
+fn an0758_baseline_images_are_trusted() {
+    // Trusting the staged image leaves the planned upgrade four hours earlier as the image
+    // event before the built-in account's login.
+    let staged = scan(
+        "network-devices",
+        &[("AN0758", "BaselineChecksums", "*c8000v-17.09.05a-rev2.bin*")],
+    );
+    assert_eq!(
+        chains(&staged, "AN0758"),
+        [steps(&[(ROUTER, 11), (ROUTER, 23)])]
+    );
+
+    let both = scan(
+        "network-devices",
+        &[("AN0758", "BaselineChecksums", "*c8000v*")],
+    );
+    assert!(chains(&both, "AN0758").is_empty());
+}
+
+#[test]
+fn an0758_short_interval_misses_login() {
+    // The login comes 9 minutes 29 seconds after the install completes.
+    let result = scan(
+        "network-devices",
+        &[("AN0758", "VerificationInterval", "5m")],
+    );
+    assert!(chains(&result, "AN0758").is_empty());
+}
