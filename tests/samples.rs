@@ -46,11 +46,22 @@ fn steps(list: &[(&str, u64)]) -> Vec<(String, u64)> {
 fn samples_load_without_errors() {
     let (_, result) = scan_samples();
     let totals = &result.report.totals;
-    assert_eq!(totals.files, 3);
-    assert_eq!(totals.records_read, 53);
-    assert_eq!(totals.events_loaded, 53);
+    assert_eq!(totals.files, 9);
+    assert_eq!(totals.files_loaded, 8);
+    assert_eq!(totals.records_read, 188);
+    assert_eq!(totals.events_loaded, 188);
     assert_eq!(totals.records_skipped, 0);
-    assert_eq!(totals.errors, 0);
+    // The one skipped file, with its one error, is the README that describes the samples.
+    assert_eq!(totals.files_skipped, 1);
+    assert_eq!(totals.errors, 1);
+    let skipped: Vec<&str> = result
+        .report
+        .files
+        .iter()
+        .filter(|f| f.error_count() > 0)
+        .filter_map(|f| f.path.file_name()?.to_str())
+        .collect();
+    assert_eq!(skipped, ["README.md"]);
     assert!(result.errors.is_empty(), "{:?}", result.errors);
 }
 

@@ -150,13 +150,23 @@ fn whole_evtx_folder_loads_every_record() {
     assert_eq!(totals.records_read, 1408);
     assert_eq!(totals.events_loaded, 1408);
     assert_eq!(totals.records_skipped, 0);
-    // Across all nineteen recordings only the WMI lateral movement completes a chain.
+    // Across all nineteen recordings only the WMI lateral movement, the GPO edit, the encoded
+    // PowerShell service, the password spray and the RDP session hijack complete a chain.
     let fired: Vec<(&str, usize)> = result
         .findings
         .iter()
         .map(|f| (f.analytic.as_str(), f.chains.len()))
         .collect();
-    assert_eq!(fired, [("AN0750", 1)]);
+    assert_eq!(
+        fired,
+        [
+            ("AN0750", 1),
+            ("AN0755", 1),
+            ("AN1252", 1),
+            ("AN1336", 1),
+            ("AN1620", 1)
+        ]
+    );
 }
 
 #[test]

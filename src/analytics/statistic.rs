@@ -45,8 +45,8 @@ pub struct StatisticFile {
     /// Fields whose values split the population into groups measured separately.
     #[serde(default)]
     pub by: Vec<String>,
-    /// The trailing window of `rate` and `sum`, or the learning period of `first_seen`; it may
-    /// name a tunable as `{{Name}}`.
+    /// The trailing window of `rate`, `sum` and `distinct`, or the learning period of
+    /// `first_seen`; it may name a tunable as `{{Name}}`.
     #[serde(default)]
     pub window: Option<String>,
     /// An EQL condition that narrows the population; it may name tunables as `{{Name}}`.
@@ -61,7 +61,8 @@ pub struct StatisticFile {
 pub enum StatisticKind {
     /// Population events in the event's group whose `of` value equals the event's.
     Count,
-    /// Distinct `of` values among the population events of the event's group.
+    /// Distinct `of` values among the population events of the event's group, only those in
+    /// the trailing window ending at the event when a window is set.
     Distinct,
     /// Whether no earlier population event of the group had the event's `of` value, once the
     /// learning window from the population's first event has passed.
@@ -124,7 +125,8 @@ pub struct Statistic {
     pub per: Option<String>,
     /// Grouping fields.
     pub by: Vec<String>,
-    /// The window in milliseconds: trailing for `rate` and `sum`, learning for `first_seen`.
+    /// The window in milliseconds: trailing for `rate`, `sum` and `distinct` (0: no window),
+    /// learning for `first_seen`.
     pub window_ms: u64,
     /// The population condition as an `any where` query, when one is set.
     pub population: Option<eql::Query>,
@@ -178,7 +180,8 @@ impl Statistic {
             );
         }
         let needs_window = matches!(kind, StatisticKind::Rate | StatisticKind::Sum);
-        let takes_window = needs_window || kind == StatisticKind::FirstSeen;
+        let takes_window =
+            needs_window || matches!(kind, StatisticKind::FirstSeen | StatisticKind::Distinct);
         let window_ms = match (&file.window, takes_window) {
             (None, _) if needs_window => {
                 return fail(

@@ -99,6 +99,9 @@ fn column(
 ) -> Vec<Cell> {
     match statistic.kind {
         StatisticKind::Count => count(statistic, documents, population),
+        StatisticKind::Distinct if statistic.window_ms > 0 => {
+            windowed_distinct(statistic, documents, population)
+        }
         StatisticKind::Distinct => distinct(statistic, documents, population),
         StatisticKind::FirstSeen => first_seen(statistic, documents, population),
         StatisticKind::Rate | StatisticKind::Sum => windowed(statistic, documents, population),
@@ -159,6 +162,62 @@ fn distinct(
                 Cell::Int(i64::try_from(n).unwrap_or(i64::MAX))
             }
             None => Cell::Absent,
+        })
+        .collect()
+}
+
+/// `distinct` with a `window`: distinct `of` values among the population events of the
+/// event's group whose time lies in `[t - window, t]`.
+///
+/// Documents and population both ascend in time, so one window per group slides forward: each
+/// document adds the population events up to its time and drops those before its window.
+fn windowed_distinct(
+    statistic: &Statistic,
+    documents: &[StoreDocument<'_>],
+    population: &[usize],
+) -> Vec<Cell> {
+    // Per group: the (time, value) pairs of its population events in time order.
+    let mut groups: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+    for &position in population {
+        let document = &documents[position];
+        if let Some((group, value)) = value_key(statistic, document) {
+            groups
+                .entry(group)
+                .or_default()
+                .push((document.timestamp(), value));
+        }
+    }
+    let window = window_ns(statistic);
+    // Per group: the index of the first event not yet added, the index of the first event
+    // still inside the window, and how often each value occurs between the two.
+    let mut slides: HashMap<String, (usize, usize, HashMap<String, usize>)> = HashMap::new();
+    documents
+        .iter()
+        .map(|document| {
+            let Some(group) = group_key(&statistic.by, document) else {
+                return Cell::Absent;
+            };
+            let Some(events) = groups.get(&group) else {
+                return Cell::Int(0);
+            };
+            let now = document.timestamp();
+            let (added, kept, counts) = slides.entry(group).or_default();
+            while *added < events.len() && events[*added].0 <= now {
+                *counts.entry(events[*added].1.clone()).or_default() += 1;
+                *added += 1;
+            }
+            let start = now.saturating_sub(window);
+            while *kept < *added && events[*kept].0 < start {
+                let value = &events[*kept].1;
+                if let Some(count) = counts.get_mut(value) {
+                    *count -= 1;
+                    if *count == 0 {
+                        counts.remove(value);
+                    }
+                }
+                *kept += 1;
+            }
+            Cell::Int(i64::try_from(counts.len()).unwrap_or(i64::MAX))
         })
         .collect()
 }
@@ -468,6 +527,31 @@ mod tests {
             .map(|b| Some(Value::Bool(b)))
             .to_vec();
         assert_eq!(learned, expected);
+    }
+
+    #[test]
+    fn windowed_distinct_slides_with_time() {
+        let store = store(&[
+            (0, "a", "u1", "x", 0),
+            (10, "a", "u2", "x", 0),
+            (20, "a", "u2", "x", 0),
+            (25, "b", "u9", "x", 0),
+            (30, "a", "u3", "x", 0),
+            (75, "a", "u4", "x", 0),
+        ]);
+        let accounts = values(
+            &store,
+            "kind = 'distinct'\nof = 'user.name'\nby = ['host.name']\nwindow = '30s'",
+        );
+        // At 30 s the window [0, 30] holds u1, u2 and u3; at 75 s only u4 is left in it.
+        let expected: Vec<_> = [1, 2, 2, 1, 3, 1].map(|n| Some(Value::Int(n))).to_vec();
+        assert_eq!(accounts, expected);
+        let whole = values(
+            &store,
+            "kind = 'distinct'\nof = 'user.name'\nby = ['host.name']",
+        );
+        let expected: Vec<_> = [4, 4, 4, 1, 4, 4].map(|n| Some(Value::Int(n))).to_vec();
+        assert_eq!(whole, expected);
     }
 
     #[test]

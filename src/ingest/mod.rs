@@ -7,8 +7,8 @@
 
 mod auditd;
 pub mod aws_vpc_flow;
-mod cloud_detect;
 pub mod cisco;
+mod cloud_detect;
 pub mod cloudtrail;
 mod detect;
 pub mod docker;
@@ -29,9 +29,9 @@ mod local_time;
 pub mod m365;
 pub mod m365_csv;
 mod memory;
-pub mod okta;
 pub mod netflow;
 mod network_detect;
+pub mod okta;
 mod osquery;
 mod raw;
 mod report;

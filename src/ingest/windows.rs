@@ -19,7 +19,8 @@ pub enum Derive {
     Long,
     /// A `0x`-prefixed hexadecimal integer, as Security events write process ids.
     HexLong,
-    /// An IP address; `-` and empty items are left out.
+    /// An IP address; `-` and empty items are left out, and an IPv4-mapped IPv6 address
+    /// (`::ffff:10.0.0.5`) becomes its IPv4 address.
     Ip,
     /// The last component of a Windows or POSIX path.
     Basename,
@@ -52,7 +53,7 @@ impl Derive {
             Derive::Copy => "",
             Derive::Long => "integer",
             Derive::HexLong => "hex integer",
-            Derive::Ip => "IP, `-` dropped",
+            Derive::Ip => "IP, `-` dropped, `::ffff:` removed",
             Derive::Basename => "basename",
             Derive::Directory => "directory",
             Derive::Extension => "extension",
@@ -574,6 +575,13 @@ pub const MAPPINGS: &[EventMapping] = &[
         &[LOGON_TARGET],
     ),
     security(
+        4771,
+        &["authentication"],
+        &["start"],
+        "kerberos-preauth-failed",
+        &[LOGON_TARGET],
+    ),
+    security(
         4776,
         &["authentication"],
         &["start"],
@@ -790,7 +798,13 @@ fn derive_fields(builder: &mut EventBuilder, rule: &FieldRule, value: &str) {
         }
         Derive::Ip => {
             let ip = value.trim();
-            if ip != "-" {
+            // Kerberos events write IPv4 clients as IPv4-mapped IPv6 (`::ffff:10.0.0.5`). The
+            // plain form joins them with the other events of the same client.
+            let ip = match ip.strip_prefix("::ffff:") {
+                Some(v4) if v4.parse::<std::net::Ipv4Addr>().is_ok() => v4,
+                _ => ip,
+            };
+            if ip != "-" && !ip.is_empty() {
                 builder.field(target, ip);
             }
         }
@@ -1276,6 +1290,68 @@ mod tests {
             Some(ValueRef::Str("b"))
         );
         assert_eq!(store.events()[0].timestamp, 1_577_836_800_500_000_000);
+    }
+
+    #[test]
+    fn map_kerberos_preauth_failure() {
+        let record = serde_json::json!({"Event": {
+            "System": {
+                "EventID": 4771,
+                "TimeCreated": {"#attributes": {"SystemTime": "2026-11-18T15:00:00.000000Z"}},
+                "Channel": "Security",
+                "Computer": "DC01.corp.example",
+                "Keywords": "0x8010000000000000"
+            },
+            "EventData": {
+                "TargetUserName": "jdoe",
+                "TargetSid": "S-1-5-21-1-2-3-1107",
+                "ServiceName": "krbtgt/CORP",
+                "Status": "0x18",
+                "IpAddress": "::ffff:10.0.9.77",
+                "IpPort": "50112"
+            }
+        }});
+
+        let store = load_one(record);
+
+        assert_eq!(
+            store.field(0, "event.action"),
+            Some(ValueRef::Str("kerberos-preauth-failed"))
+        );
+        assert_eq!(store.field(0, "user.name"), Some(ValueRef::Str("jdoe")));
+        assert_eq!(
+            store.field(0, "source.ip"),
+            Some(ValueRef::Str("10.0.9.77"))
+        );
+        assert_eq!(
+            store.field(0, "event.outcome"),
+            Some(ValueRef::Str("failure"))
+        );
+    }
+
+    #[test]
+    fn map_ip_keeps_ipv6_and_drops_dash() {
+        for (written, expected) in [
+            ("::ffff:192.168.1.4", Some("192.168.1.4")),
+            ("fe80::1", Some("fe80::1")),
+            ("::ffff:not-an-ip", Some("::ffff:not-an-ip")),
+            ("-", None),
+        ] {
+            let record = serde_json::json!({"Event": {
+                "System": {
+                    "EventID": 4624,
+                    "TimeCreated": {"#attributes": {"SystemTime": "2026-11-18T15:00:00Z"}},
+                    "Channel": "Security"
+                },
+                "EventData": {"IpAddress": written}
+            }});
+            let store = load_one(record);
+            assert_eq!(
+                store.field(0, "source.ip"),
+                expected.map(ValueRef::Str),
+                "{written}"
+            );
+        }
     }
 
     #[test]
