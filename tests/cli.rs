@@ -169,6 +169,13 @@ fn analytics_show_prints_the_catalog_record() {
         "{stdout}"
     );
     assert!(stdout.contains("mutable element: APIKeyList"), "{stdout}");
+    assert!(
+        stdout.contains("executable: analytics/saas/AN0746.toml"),
+        "{stdout}"
+    );
+    let catalog_only = glexia(&["analytics", "show", "AN0745"]);
+    assert_eq!(catalog_only.status.code(), Some(0), "{catalog_only:?}");
+    let stdout = String::from_utf8_lossy(&catalog_only.stdout);
     assert!(stdout.contains("executable: no"), "{stdout}");
     let missing = glexia(&["analytics", "show", "AN9999"]);
     assert_eq!(missing.status.code(), Some(2), "{missing:?}");

@@ -12,6 +12,8 @@
 //! `esxi:shell`…), because ESXi's `syslog.log` mixes programs. Continuation lines, which
 //! hostd also starts with `-->`, are joined to the line before them. See `esxi_mapping.md`.
 
+mod connections;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -344,12 +346,20 @@ fn map_line(line: &EsxiLine<'_>, timestamp: i64, origin: Origin) -> EventBuilder
     match source {
         "esxi:shell" => map_shell_command(&mut builder, line),
         "esxi:auth" => {
-            map_auth_message(&mut builder, line.program, line.message);
+            if line
+                .program
+                .is_some_and(|p| p.eq_ignore_ascii_case("login"))
+            {
+                map_console_login(&mut builder, line.message);
+            } else {
+                map_auth_message(&mut builder, line.program, line.message);
+            }
         }
         "esxi:hostd" | "esxi:vpxd" | "esxi:vpxa" => {
-            map_management_login(&mut builder, line.message)
+            map_management_login(&mut builder, line.message);
+            connections::map_connection(&mut builder, line.message);
         }
-        _ => {}
+        _ => connections::map_connection(&mut builder, line.message),
     }
     builder
 }
@@ -399,6 +409,20 @@ fn map_shell_command(builder: &mut EventBuilder, line: &EsxiLine<'_>) {
     builder.field("event.category", string_list(&["process"]));
     builder.field("event.type", string_list(&["start"]));
     builder.field("event.action", "shell_command");
+}
+
+/// Maps the ESXi Shell login at the host's console, `root login on 'char/tty/1'`, which
+/// `login` writes to `auth.log`.
+fn map_console_login(builder: &mut EventBuilder, message: &str) {
+    let Some((user, _terminal)) = message.split_once(" login on ") else {
+        return;
+    };
+    let user = user.trim();
+    if user.is_empty() || user.contains(char::is_whitespace) {
+        return;
+    }
+    builder.field("user.name", user);
+    login(builder, true, "user_login");
 }
 
 /// Maps the logins that hostd and vpxd record for the vSphere API and clients:
@@ -602,6 +626,30 @@ mod tests {
             assert_eq!(parsed.level, *level, "{line}");
             assert_eq!(parsed.message, *message, "{line}");
         }
+    }
+
+    #[test]
+    fn console_login_is_authentication() {
+        let text = concat!(
+            "2024-05-13T16:20:03.000Z In(38) login[2101877]: root login on 'char/tty/1'\n",
+            "2024-05-13T16:20:04.000Z In(38) login[2101877]: pam_per_user: create_subrequest_handle(): doing map lookup for user \"root\"\n",
+        );
+
+        let (report, events) = scan(text);
+
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let value = |index: usize, name: &str| {
+            events[index]
+                .pending_fields()
+                .iter()
+                .rev()
+                .find(|(field, _)| field == name)
+                .map(|(_, value)| value.clone())
+        };
+        assert_eq!(value(0, "user.name"), Some("root".into()));
+        assert_eq!(value(0, "event.action"), Some("user_login".into()));
+        assert_eq!(value(0, "event.outcome"), Some("success".into()));
+        assert_eq!(value(1, "event.action"), None);
     }
 
     #[test]

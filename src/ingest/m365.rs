@@ -23,7 +23,6 @@ const COPIED: &[(&str, &[&str])] = &[
     ("event.provider", &["Workload", "OfficeWorkload"]),
     ("event.id", &["Id", "OfficeId"]),
     ("user.id", &["UserId"]),
-    ("user_agent.original", &["UserAgent"]),
     ("organization.id", &["OrganizationId"]),
     ("organization.name", &["OrganizationName"]),
 ];
@@ -47,6 +46,9 @@ pub(crate) fn map_record(record: &Value, origin: Origin) -> Result<EventBuilder,
     }
     if let Some(user) = lookup_text(record, "UserId") {
         add_user(&mut builder, &user);
+    }
+    if let Some(agent) = lookup_text(record, "UserAgent").or_else(|| extended_user_agent(record)) {
+        builder.field("user_agent.original", agent);
     }
     let client = [
         "ClientIP",
@@ -89,6 +91,31 @@ pub(crate) fn add_user(builder: &mut EventBuilder, user: &str) {
     }
 }
 
+/// Returns the user agent that Entra ID records keep in `ExtendedProperties`: the entry named
+/// `UserAgent` (sign-ins), else the `User-Agent` key of the JSON object in the entry named
+/// `additionalDetails` (directory changes).
+fn extended_user_agent(record: &Value) -> Option<String> {
+    let properties = record.get("ExtendedProperties")?.as_array()?;
+    let entry = |name: &str| {
+        properties
+            .iter()
+            .find(|p| p.get("Name").and_then(Value::as_str) == Some(name))
+            .and_then(|p| p.get("Value"))
+            .and_then(Value::as_str)
+    };
+    if let Some(agent) = entry("UserAgent").filter(|a| !a.is_empty()) {
+        return Some(agent.to_owned());
+    }
+    let details: Value = serde_json::from_str(entry("additionalDetails")?).ok()?;
+    details
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("User-Agent"))
+        .and_then(|(_, value)| value.as_str())
+        .filter(|agent| !agent.is_empty())
+        .map(str::to_owned)
+}
+
 /// Returns the client address without a port or IPv6 brackets (`1.2.3.4:5678`, `[::1]:443`), or
 /// `None` when it is not an IP address.
 pub(crate) fn client_ip(text: &str) -> Option<String> {
@@ -129,7 +156,10 @@ pub fn mapping_markdown() -> String {
         out.push_str(&format!("| `{target}` | {} |\n", keys.join(", else ")));
     }
     out.push_str(
-        "| `user.email`, `user.name`, `user.domain` | `UserId` split at `@` |\n\
+        "| `user_agent.original` | `UserAgent`, else the `ExtendedProperties` entry named \
+         `UserAgent`, else the `User-Agent` key of the JSON object in the entry named \
+         `additionalDetails` |\n\
+         | `user.email`, `user.name`, `user.domain` | `UserId` split at `@` |\n\
          | `source.ip` | `ClientIP`, `ClientIPAddress`, `Client_IPAddress` or `ActorIpAddress`, \
          without port |\n\
          | `event.outcome` | `ResultStatus`: `Succeeded` is `success`, `Failed` is `failure` |\n\
@@ -213,6 +243,40 @@ mod tests {
             store.field(0, "o365.audit.RecordType"),
             Some(ValueRef::Int(6))
         );
+    }
+
+    #[test]
+    fn directory_change_user_agent_maps() {
+        let store = load(json!({
+            "CreationTime": "2024-11-05T10:31:07", "Operation": "Set domain authentication.",
+            "UserId": "admin@contoso.onmicrosoft.com", "Workload": "AzureActiveDirectory",
+            "ExtendedProperties": [
+                {"Name": "additionalDetails", "Value": "{\"User-Agent\":\"WindowsPowerShell/5.1\"}"},
+                {"Name": "extendedAuditEventCategory", "Value": "Domain"}
+            ]
+        }));
+        assert_eq!(
+            store.field(0, "user_agent.original"),
+            Some(ValueRef::Str("WindowsPowerShell/5.1"))
+        );
+
+        let store = load(json!({
+            "CreationTime": "2024-11-05T10:31:07", "Operation": "UserLoggedIn",
+            "ExtendedProperties": [
+                {"Name": "ResultStatusDetail", "Value": "Redirect"},
+                {"Name": "UserAgent", "Value": "Mozilla/5.0"}
+            ]
+        }));
+        assert_eq!(
+            store.field(0, "user_agent.original"),
+            Some(ValueRef::Str("Mozilla/5.0"))
+        );
+
+        let store = load(json!({
+            "CreationTime": "2024-11-05T10:31:07", "Operation": "Add user.",
+            "ExtendedProperties": [{"Name": "additionalDetails", "Value": "{}"}]
+        }));
+        assert_eq!(store.field(0, "user_agent.original"), None);
     }
 
     #[test]
