@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::Value;
 
 use super::detect::strip_bom;
+use super::json_skim::{is_depth_error, value_end};
 use super::report::{FileReport, Location};
 use super::windows::{map_event, note_clamped_times};
 use crate::store::{EventBuilder, FileId, Origin};
@@ -125,7 +126,7 @@ pub(crate) fn parse_bytes(
             }
             Some(Err(err)) => {
                 report.push_error(location, json_error_message(&err, line));
-                pos = next_document_start(bytes, start);
+                pos = resume_after_error(bytes, start, &err);
             }
             None => break,
         }
@@ -160,6 +161,18 @@ pub(crate) fn json_error_message(err: &serde_json::Error, document_line: u64) ->
         "invalid JSON: {message} at line {line} column {}",
         err.column()
     )
+}
+
+/// Returns where to resume after the document at `start` failed to parse with `err`: just past
+/// it when it failed only for nesting deeper than serde_json's limit, because its brackets can
+/// still be matched, else at [`next_document_start`].
+pub(crate) fn resume_after_error(bytes: &[u8], start: usize, err: &serde_json::Error) -> usize {
+    if is_depth_error(err)
+        && let Some(end) = value_end(bytes, start)
+    {
+        return end;
+    }
+    next_document_start(bytes, start)
 }
 
 /// Returns the start of the first line after the one containing `start` that begins with `{`,

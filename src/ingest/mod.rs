@@ -19,6 +19,7 @@ pub mod gcp_audit;
 mod input;
 mod journald;
 mod json_records;
+mod json_skim;
 mod json_stream;
 pub mod kubernetes_audit;
 mod lines;
