@@ -115,6 +115,7 @@ pub fn parse_bytes(
         }
         Format::Json | Format::Unknown => report.status = FileStatus::Skipped,
     }
+    super::limits::drop_events_over_field_limit(&mut report, &mut events);
     report.events_loaded = events.len() as u64;
     report.records_skipped = report.records_read.saturating_sub(report.events_loaded);
     (report, events)
