@@ -15,8 +15,9 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 
+use super::limits::time_out_of_range;
 use super::lines::{Line, read_lines_at, split_lines};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
@@ -139,9 +140,10 @@ pub(crate) fn parse_bytes(
         flush(&mut pending, events);
         report.records_read += 1;
         match parsed {
-            Some((timestamp, parsed)) => {
-                pending = Some(start_record(&parsed, timestamp, &line, file));
-            }
+            Some((time, parsed)) => match time.timestamp_nanos_opt() {
+                Some(timestamp) => pending = Some(start_record(&parsed, timestamp, &line, file)),
+                None => report.push_error(location, time_out_of_range(&time.to_rfc3339())),
+            },
             None => report.push_error(
                 location,
                 "not an ESXi log line: no UTC RFC 3339 timestamp followed by a severity, program or vmkernel CPU",
@@ -179,18 +181,16 @@ fn start_record(parsed: &EsxiLine<'_>, timestamp: i64, line: &Line<'_>, file: Fi
     }
 }
 
-/// Splits a line into its UTC timestamp (Unix nanoseconds) and parts, or returns `None` when
-/// it is not in an ESXi layout.
-fn parse_line(line: &str) -> Option<(i64, EsxiLine<'_>)> {
+/// Splits a line into its UTC timestamp and parts, or returns `None` when it is not in an ESXi
+/// layout.
+fn parse_line(line: &str) -> Option<(DateTime<FixedOffset>, EsxiLine<'_>)> {
     let (time, rest) = line.split_once(' ')?;
     // vobd before ESXi 8.0 puts a colon after the timestamp.
     let time = time.strip_suffix(':').unwrap_or(time);
     if !time.ends_with('Z') {
         return None;
     }
-    let timestamp = DateTime::parse_from_rfc3339(time)
-        .ok()?
-        .timestamp_nanos_opt()?;
+    let timestamp = DateTime::parse_from_rfc3339(time).ok()?;
     let mut parsed = EsxiLine::default();
     let mut rest = rest.trim_start();
 

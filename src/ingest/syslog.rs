@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use super::LoadOptions;
+use super::limits::time_out_of_range;
 use super::lines::{read_lines_at, split_lines};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
@@ -110,7 +111,7 @@ impl YearInference {
         if let Some(previous) = self.previous_month
             && month + 6 < previous
         {
-            self.year += 1;
+            self.year = self.year.saturating_add(1);
         }
         self.previous_month = Some(month);
         let build = |year: i32| {
@@ -124,7 +125,7 @@ impl YearInference {
         let time = build(self.year)?;
         match self.limit {
             Some(limit) if time > limit => {
-                self.year -= 1;
+                self.year = self.year.saturating_sub(1);
                 build(self.year)
             }
             _ => Some(time),
@@ -206,7 +207,9 @@ pub(crate) fn parse_bytes(
             continue;
         };
         let timestamp = match time {
-            LineTime::Full(time) => time.timestamp_nanos_opt(),
+            LineTime::Full(time) => time
+                .timestamp_nanos_opt()
+                .ok_or_else(|| time_out_of_range(&time.to_rfc3339())),
             LineTime::Partial {
                 month,
                 day,
@@ -214,17 +217,23 @@ pub(crate) fn parse_bytes(
                 nanos,
             } => {
                 partial_lines += 1;
-                years
-                    .resolve(month, day, seconds_of_day, nanos)
-                    .and_then(|local| to_utc(local, offset))
+                match years.resolve(month, day, seconds_of_day, nanos) {
+                    Some(local) => {
+                        to_utc(local, offset).ok_or_else(|| time_out_of_range(&local.to_string()))
+                    }
+                    None => Err(
+                        "invalid date in the inferred year (Feb 29 outside a leap year?)"
+                            .to_owned(),
+                    ),
+                }
             }
         };
-        let Some(timestamp) = timestamp else {
-            report.push_error(
-                location,
-                "invalid date in the inferred year (Feb 29 outside a leap year?)",
-            );
-            continue;
+        let timestamp = match timestamp {
+            Ok(timestamp) => timestamp,
+            Err(message) => {
+                report.push_error(location, message);
+                continue;
+            }
         };
         let origin = Origin {
             file,
