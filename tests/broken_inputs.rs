@@ -1450,3 +1450,72 @@ fn gzip_loads_like_plain_text() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Counts over whole collections
+
+/// Checks every file of `report` and its totals: records read = events loaded + records
+/// skipped, no parser panic, and every line location inside the file.
+fn check_report(report: &LoadReport, store: &EventStore) {
+    let mut sums = [0u64; 3];
+    for file in &report.files {
+        check_counts(file);
+        sums[0] += file.records_read;
+        sums[1] += file.events_loaded;
+        sums[2] += file.records_skipped;
+        let length = std::fs::read(&file.path).map_or(0, |bytes| {
+            if bytes.starts_with(&[0x1f, 0x8b]) {
+                // Offsets count decompressed bytes.
+                let mut text = Vec::new();
+                let mut decoder = flate2::read::MultiGzDecoder::new(&bytes[..]);
+                std::io::Read::read_to_end(&mut decoder, &mut text).map_or(0, |_| text.len())
+            } else {
+                bytes.len()
+            }
+        });
+        for error in &file.errors {
+            if let Location::Line { offset, .. } = error.location {
+                assert!(
+                    offset <= length as u64,
+                    "{}: error at byte {offset} of {length}: {}",
+                    file.path.display(),
+                    error.message
+                );
+            }
+        }
+    }
+    let totals = &report.totals;
+    assert_eq!(totals.records_read, sums[0]);
+    assert_eq!(totals.events_loaded, sums[1]);
+    assert_eq!(totals.records_skipped, sums[2]);
+    assert_eq!(
+        totals.records_read,
+        totals.events_loaded + totals.records_skipped
+    );
+    assert_eq!(store.len() as u64, totals.events_loaded);
+}
+
+#[test]
+fn shared_data_counts_add_up() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if !data.is_dir() {
+        eprintln!("skipping: {} not found", data.display());
+        return;
+    }
+
+    let (store, report) = load(&[data]);
+
+    assert!(report.totals.files > 100, "{:?}", report.totals);
+    assert!(report.totals.events_loaded > 0);
+    check_report(&report, &store);
+}
+
+#[test]
+fn repository_data_counts_add_up() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+
+    let (store, report) = load(&[root.join("tests/data"), root.join("samples")]);
+
+    assert!(report.totals.files_loaded > 20, "{:?}", report.totals);
+    check_report(&report, &store);
+}
