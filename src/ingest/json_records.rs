@@ -21,7 +21,7 @@ use super::evtx_json::{
     LineCounter, json_error_message, next_document_start, next_line, resume_after_error,
     skip_separators, skip_whitespace,
 };
-use super::json_skim;
+use super::json_skim::{self, Skimmer};
 use super::report::{FileReport, Location};
 use crate::store::{EventBuilder, FileId, Origin};
 
@@ -63,6 +63,7 @@ pub(crate) fn parse_bytes(
     events: &mut Vec<EventBuilder>,
 ) -> bool {
     let mut lines = LineCounter::default();
+    let mut skimmer = Skimmer::new(bytes);
     let mut pos = skip_whitespace(bytes, bytes.len() - strip_bom(bytes).len());
     let in_array = bytes.get(pos) == Some(&b'[');
     if in_array {
@@ -93,11 +94,16 @@ pub(crate) fn parse_bytes(
         }
 
         let start = pos;
-        let mut documents =
-            serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<&RawValue>();
-        match documents.next() {
-            Some(Ok(document)) => {
-                pos = start + documents.byte_offset();
+        // The depth-limited pass finds where the document ends, so the borrowing parse below
+        // reads exactly that much.
+        let document = json_skim::document_end(&bytes[start..]).map(|length| {
+            let length = length?;
+            serde_json::from_slice::<&RawValue>(&bytes[start..start + length])
+                .map(|document| (document, length))
+        });
+        match document {
+            Some(Ok((document, length))) => {
+                pos = start + length;
                 for record in records_of(document) {
                     if report.records_read % CANCEL_CHECK_INTERVAL == 0
                         && cancel.load(Ordering::Relaxed)
@@ -129,7 +135,7 @@ pub(crate) fn parse_bytes(
                     line,
                     offset: start as u64,
                 };
-                if let Some((records, end)) = container_records(bytes, start) {
+                if let Some((records, end)) = container_records(&mut skimmer, bytes, start) {
                     // The container did not parse, but its records can be told apart: each is
                     // parsed and reported on its own, so one bad record costs only itself.
                     let mut failed = false;
@@ -168,7 +174,7 @@ pub(crate) fn parse_bytes(
                 }
                 report.records_read += 1;
                 report.push_error(location, json_error_message(&err, line));
-                pos = resume_after_error(bytes, start, &err);
+                pos = resume_after_error(&mut skimmer, bytes, start, &err);
                 // `next_document_start` also stops at `Record ` lines, which are not JSON here.
                 while bytes[pos.min(bytes.len())..].starts_with(b"Record ") {
                     pos = next_line(bytes, pos);
@@ -280,8 +286,12 @@ fn records_of(document: &RawValue) -> Vec<&RawValue> {
 /// Returns the byte ranges of the records of the container document at `start` (the shapes
 /// [`records_of`] opens) and where the scan resumes, or `None` when the document is not such a
 /// container or holds no record. Used when the document does not parse as a whole.
-fn container_records(bytes: &[u8], start: usize) -> Option<(Vec<Range<usize>>, usize)> {
-    let (members, _) = json_skim::object_members(bytes, start);
+fn container_records(
+    skimmer: &mut Skimmer<'_>,
+    bytes: &[u8],
+    start: usize,
+) -> Option<(Vec<Range<usize>>, usize)> {
+    let (members, _) = skimmer.object_members(start);
     let has = |key: &[u8]| members.iter().any(|m| m.key == key);
     let is_kubernetes_list = members.iter().any(|m| {
         let value = &bytes[m.value.clone()];
@@ -298,8 +308,8 @@ fn container_records(bytes: &[u8], start: usize) -> Option<(Vec<Range<usize>>, u
     } else {
         return None;
     };
-    let array = json_skim::array_at(bytes, start, path)?;
-    json_skim::container_records(bytes, start, array, next_document_start)
+    let array = skimmer.array_at(start, path)?;
+    skimmer.container_records(start, array, next_document_start)
 }
 
 /// Looks up `path` (`a.b.c`) in `value`, as nested objects, as a literal dotted key, or as a

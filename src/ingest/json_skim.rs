@@ -9,73 +9,89 @@
 
 use std::ops::Range;
 
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
 /// Returns whether serde_json failed because the input nests deeper than its recursion limit
 /// of 128 arrays and objects, a failure that says nothing about the syntax around it.
 pub(crate) fn is_depth_error(err: &serde_json::Error) -> bool {
     err.is_syntax() && err.to_string().starts_with("recursion limit exceeded")
 }
 
-/// Returns the end (exclusive) of the JSON value that starts at `start`, or `None` when the
-/// input ends before the value does.
+/// A JSON value that serde_json parses and drops, with its recursion limit of 128.
 ///
-/// Objects and arrays end at the bracket that brings the count back to zero, whatever its
-/// kind; strings end at the first unescaped quote; other values end before the next `,`,
-/// `}`, `]` or whitespace.
-pub(crate) fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
-    match *bytes.get(start)? {
-        b'"' => string_end(bytes, start),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut pos = start;
-            while let Some(&byte) = bytes.get(pos) {
-                match byte {
-                    b'"' => {
-                        pos = string_end(bytes, pos)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(pos + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                pos += 1;
-            }
-            None
-        }
-        _ => {
-            let rest = bytes.get(start..)?;
-            let length = rest
-                .iter()
-                .position(|&b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
-                .unwrap_or(rest.len());
-            Some(start + length)
-        }
+/// serde_json skips `IgnoredAny` and `RawValue` without a depth limit, so a document that
+/// keeps opening brackets is read to the end of the file before it fails, and a file of
+/// thousands of such documents costs time quadratic in its size. Parsing through
+/// `deserialize_any` counts the depth, so such a document fails within 128 levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CheckedValue;
+
+impl<'de> Deserialize<'de> for CheckedValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
     }
 }
 
-/// Returns the end (exclusive) of the string whose opening quote is at `start`.
-fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut pos = start + 1;
-    while let Some(&byte) = bytes.get(pos) {
-        match byte {
-            b'\\' => pos += 2,
-            b'"' => return Some(pos + 1),
-            _ => pos += 1,
-        }
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = CheckedValue;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("any JSON value")
     }
-    None
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<CheckedValue, E> {
+        Ok(CheckedValue)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<CheckedValue, E> {
+        Ok(CheckedValue)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<CheckedValue, E> {
+        Ok(CheckedValue)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<CheckedValue, E> {
+        Ok(CheckedValue)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<CheckedValue, E> {
+        Ok(CheckedValue)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<CheckedValue, E> {
+        Ok(CheckedValue)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CheckedValue, A::Error> {
+        while seq.next_element::<CheckedValue>()?.is_some() {}
+        Ok(CheckedValue)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckedValue, A::Error> {
+        while map.next_entry::<IgnoredAny, CheckedValue>()?.is_some() {}
+        Ok(CheckedValue)
+    }
 }
 
-fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
-    while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {
-        pos += 1;
+/// Returns the end (exclusive) of the JSON document at the start of `bytes`, parsed with
+/// [`CheckedValue`], or serde_json's error.
+pub(crate) fn document_end(bytes: &[u8]) -> Option<Result<usize, serde_json::Error>> {
+    let mut documents = serde_json::Deserializer::from_slice(bytes).into_iter::<CheckedValue>();
+    match documents.next()? {
+        Ok(CheckedValue) => Some(Ok(documents.byte_offset())),
+        Err(err) => Some(Err(err)),
     }
-    pos
 }
+
+/// How many times the input's length a [`Skimmer`] may read in all, plus
+/// [`SKIM_EXTRA_BYTES`]. Splitting one broken container reads it about four times.
+const SKIM_BUDGET_FACTOR: usize = 8;
+
+/// The part of a [`Skimmer`]'s budget that does not grow with the input.
+const SKIM_EXTRA_BYTES: usize = 1 << 20;
 
 /// One member of a JSON object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,131 +102,245 @@ pub(crate) struct Member<'a> {
     pub value: Range<usize>,
 }
 
-/// Splits the object whose `{` is at `start` into its members, in order, and returns them
-/// with the end (exclusive) of the object, or `None` for the end when the object is not
-/// closed. Reading stops at the first member it cannot make out.
-pub(crate) fn object_members(bytes: &[u8], start: usize) -> (Vec<Member<'_>>, Option<usize>) {
-    let mut members = Vec::new();
-    if bytes.get(start) != Some(&b'{') {
-        return (members, None);
+/// A structural scanner over one file's bytes, with a budget of bytes it may read over all
+/// its calls.
+///
+/// Unlike serde_json, the scanner does not stop at the first invalid byte, so on hostile input
+/// (thousands of unclosed documents) each call could read to the end of the file. The budget
+/// keeps the total work linear in the file's size: once it is spent, every call answers as if
+/// the input ended there, and the scanners fall back to resuming at the next line.
+#[derive(Debug)]
+pub(crate) struct Skimmer<'a> {
+    bytes: &'a [u8],
+    budget: usize,
+}
+
+impl<'a> Skimmer<'a> {
+    /// Starts a scanner over `bytes` with a budget of [`SKIM_BUDGET_FACTOR`] times their
+    /// length.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Skimmer {
+            bytes,
+            budget: bytes
+                .len()
+                .saturating_mul(SKIM_BUDGET_FACTOR)
+                .saturating_add(SKIM_EXTRA_BYTES),
+        }
     }
-    let mut pos = skip_whitespace(bytes, start + 1);
-    if bytes.get(pos) == Some(&b'}') {
-        return (members, Some(pos + 1));
+
+    /// Reads the byte at `pos`, charging it to the budget; `None` past the end or the budget.
+    fn byte(&mut self, pos: usize) -> Option<u8> {
+        self.budget = self.budget.checked_sub(1)?;
+        self.bytes.get(pos).copied()
     }
-    loop {
-        if bytes.get(pos) != Some(&b'"') {
+
+    fn skip_whitespace(&mut self, mut pos: usize) -> usize {
+        while self.byte(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+            pos += 1;
+        }
+        pos
+    }
+
+    /// Returns the end (exclusive) of the JSON value that starts at `start`, or `None` when
+    /// the input (or the budget) ends before the value does.
+    ///
+    /// Objects and arrays end at the bracket that brings the count back to zero, whatever its
+    /// kind; strings end at the first unescaped quote; other values end before the next `,`,
+    /// `}`, `]` or whitespace.
+    pub fn value_end(&mut self, start: usize) -> Option<usize> {
+        match self.byte(start)? {
+            b'"' => self.string_end(start),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut pos = start;
+                while let Some(byte) = self.byte(pos) {
+                    match byte {
+                        b'"' => {
+                            pos = self.string_end(pos)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(pos + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    pos += 1;
+                }
+                None
+            }
+            _ => {
+                let mut pos = start;
+                while let Some(byte) = self.byte(pos) {
+                    if matches!(byte, b',' | b'}' | b']') || byte.is_ascii_whitespace() {
+                        return Some(pos);
+                    }
+                    pos += 1;
+                }
+                // The end of input ends a scalar; the end of the budget leaves it unknown.
+                (pos >= self.bytes.len()).then_some(pos)
+            }
+        }
+    }
+
+    /// Returns the end (exclusive) of the string whose opening quote is at `start`.
+    fn string_end(&mut self, start: usize) -> Option<usize> {
+        let mut pos = start + 1;
+        while let Some(byte) = self.byte(pos) {
+            match byte {
+                b'\\' => pos += 2,
+                b'"' => return Some(pos + 1),
+                _ => pos += 1,
+            }
+        }
+        None
+    }
+
+    /// Splits the object whose `{` is at `start` into its members, in order, and returns them
+    /// with the end (exclusive) of the object, or `None` for the end when the object is not
+    /// closed. Reading stops at the first member it cannot make out.
+    pub fn object_members(&mut self, start: usize) -> (Vec<Member<'a>>, Option<usize>) {
+        let bytes = self.bytes;
+        let mut members = Vec::new();
+        if self.byte(start) != Some(b'{') {
             return (members, None);
         }
-        let Some(key_end) = string_end(bytes, pos) else {
-            return (members, None);
-        };
-        let key = &bytes[pos + 1..key_end - 1];
-        pos = skip_whitespace(bytes, key_end);
-        if bytes.get(pos) != Some(&b':') {
-            return (members, None);
+        let mut pos = self.skip_whitespace(start + 1);
+        if self.byte(pos) == Some(b'}') {
+            return (members, Some(pos + 1));
         }
-        let value_start = skip_whitespace(bytes, pos + 1);
-        if value_start >= bytes.len() {
-            return (members, None);
-        }
-        let Some(end) = value_end(bytes, value_start) else {
+        loop {
+            if self.byte(pos) != Some(b'"') {
+                return (members, None);
+            }
+            let Some(key_end) = self.string_end(pos) else {
+                return (members, None);
+            };
+            let key = &bytes[pos + 1..key_end - 1];
+            pos = self.skip_whitespace(key_end);
+            if self.byte(pos) != Some(b':') {
+                return (members, None);
+            }
+            let value_start = self.skip_whitespace(pos + 1);
+            if value_start >= bytes.len() {
+                return (members, None);
+            }
+            let Some(end) = self.value_end(value_start) else {
+                members.push(Member {
+                    key,
+                    value: value_start..bytes.len(),
+                });
+                return (members, None);
+            };
             members.push(Member {
                 key,
-                value: value_start..bytes.len(),
+                value: value_start..end,
             });
-            return (members, None);
-        };
-        members.push(Member {
-            key,
-            value: value_start..end,
-        });
-        pos = skip_whitespace(bytes, end);
-        match bytes.get(pos) {
-            Some(b',') => pos = skip_whitespace(bytes, pos + 1),
-            Some(b'}') => return (members, Some(pos + 1)),
-            _ => return (members, None),
+            pos = self.skip_whitespace(end);
+            match self.byte(pos) {
+                Some(b',') => pos = self.skip_whitespace(pos + 1),
+                Some(b'}') => return (members, Some(pos + 1)),
+                _ => return (members, None),
+            }
         }
     }
-}
 
-/// Splits the array whose `[` is at `start` into the byte ranges of its elements, and returns
-/// them with the end (exclusive) of the array, or `None` for the end when the array is not
-/// closed. An element cut off by the end of input runs to the end; reading stops at the first
-/// separator that is not `,` or `]`.
-pub(crate) fn array_elements(bytes: &[u8], start: usize) -> (Vec<Range<usize>>, Option<usize>) {
-    let mut elements = Vec::new();
-    if bytes.get(start) != Some(&b'[') {
-        return (elements, None);
-    }
-    let mut pos = skip_whitespace(bytes, start + 1);
-    if bytes.get(pos) == Some(&b']') {
-        return (elements, Some(pos + 1));
-    }
-    while pos < bytes.len() {
-        let Some(end) = value_end(bytes, pos) else {
-            elements.push(pos..bytes.len());
+    /// Splits the array whose `[` is at `start` into the byte ranges of its elements, and
+    /// returns them with the end (exclusive) of the array, or `None` for the end when the array
+    /// is not closed. An element cut off by the end of input runs to the end; reading stops at
+    /// the first separator that is not `,` or `]`.
+    pub fn array_elements(&mut self, start: usize) -> (Vec<Range<usize>>, Option<usize>) {
+        let length = self.bytes.len();
+        let mut elements = Vec::new();
+        if self.byte(start) != Some(b'[') {
             return (elements, None);
+        }
+        let mut pos = self.skip_whitespace(start + 1);
+        if self.byte(pos) == Some(b']') {
+            return (elements, Some(pos + 1));
+        }
+        while pos < length {
+            let Some(end) = self.value_end(pos) else {
+                elements.push(pos..length);
+                return (elements, None);
+            };
+            elements.push(pos..end);
+            pos = self.skip_whitespace(end);
+            match self.byte(pos) {
+                Some(b',') => pos = self.skip_whitespace(pos + 1),
+                Some(b']') => return (elements, Some(pos + 1)),
+                _ => return (elements, None),
+            }
+        }
+        (elements, None)
+    }
+
+    /// Finds the member `key` of the object whose `{` is at `start`.
+    pub fn member(&mut self, start: usize, key: &[u8]) -> Option<Member<'a>> {
+        self.object_members(start)
+            .0
+            .into_iter()
+            .find(|member| member.key == key)
+    }
+
+    /// Returns the start of the array reached from the object at `start` by following `path`,
+    /// one member name per level, or `None` when a member is missing or the last is not an
+    /// array.
+    pub fn array_at(&mut self, start: usize, path: &[&[u8]]) -> Option<usize> {
+        let mut at = start;
+        for key in path {
+            at = self.member(at, key)?.value.start;
+        }
+        (self.bytes.get(at) == Some(&b'[')).then_some(at)
+    }
+
+    /// Splits the records of a container document that did not parse as a whole: the
+    /// elements of the array at `array` inside the document at `document`. Returns their byte
+    /// ranges and where the scan resumes, or `None` when the array holds nothing.
+    ///
+    /// The scan resumes after the document when it is closed. Otherwise it resumes at
+    /// `resync(bytes, start of the last record)`, the scanner's next line that starts a
+    /// document, and the last record is cut there, so a container cut short does not swallow
+    /// the documents after it.
+    pub fn container_records(
+        &mut self,
+        document: usize,
+        array: usize,
+        resync: impl Fn(&[u8], usize) -> usize,
+    ) -> Option<(Vec<Range<usize>>, usize)> {
+        let (mut records, _) = self.array_elements(array);
+        let document_end = self.value_end(document);
+        let last = records.last_mut()?;
+        let resume = match document_end {
+            Some(end) if end >= last.end => end,
+            _ => {
+                let resume = resync(self.bytes, last.start);
+                last.end = last.end.min(resume);
+                resume
+            }
         };
-        elements.push(pos..end);
-        pos = skip_whitespace(bytes, end);
-        match bytes.get(pos) {
-            Some(b',') => pos = skip_whitespace(bytes, pos + 1),
-            Some(b']') => return (elements, Some(pos + 1)),
-            _ => return (elements, None),
-        }
+        Some((records, resume))
     }
-    (elements, None)
-}
-
-/// Finds the member `key` of the object whose `{` is at `start`.
-pub(crate) fn member<'a>(bytes: &'a [u8], start: usize, key: &[u8]) -> Option<Member<'a>> {
-    object_members(bytes, start)
-        .0
-        .into_iter()
-        .find(|member| member.key == key)
-}
-
-/// Returns the start of the array reached from the object at `start` by following `path`, one
-/// member name per level, or `None` when a member is missing or the last is not an array.
-pub(crate) fn array_at(bytes: &[u8], start: usize, path: &[&[u8]]) -> Option<usize> {
-    let mut at = start;
-    for key in path {
-        at = member(bytes, at, key)?.value.start;
-    }
-    (bytes.get(at) == Some(&b'[')).then_some(at)
-}
-
-/// Splits the records of a container document that did not parse as a whole: the elements of
-/// the array at `array` inside the document at `document`. Returns their byte ranges and
-/// where the scan resumes, or `None` when the array holds nothing.
-///
-/// The scan resumes after the document when it is closed. Otherwise it resumes at
-/// `resync(bytes, start of the last record)`, the scanner's next line that starts a document,
-/// and the last record is cut there, so a container cut short does not swallow the documents
-/// after it.
-pub(crate) fn container_records(
-    bytes: &[u8],
-    document: usize,
-    array: usize,
-    resync: impl Fn(&[u8], usize) -> usize,
-) -> Option<(Vec<Range<usize>>, usize)> {
-    let (mut records, _) = array_elements(bytes, array);
-    let last = records.last_mut()?;
-    let resume = match value_end(bytes, document) {
-        Some(end) if end >= last.end => end,
-        _ => {
-            let resume = resync(bytes, last.start);
-            last.end = last.end.min(resume);
-            resume
-        }
-    };
-    Some((records, resume))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+        Skimmer::new(bytes).value_end(start)
+    }
+
+    fn object_members(bytes: &[u8], start: usize) -> (Vec<Member<'_>>, Option<usize>) {
+        Skimmer::new(bytes).object_members(start)
+    }
+
+    fn array_elements(bytes: &[u8], start: usize) -> (Vec<Range<usize>>, Option<usize>) {
+        Skimmer::new(bytes).array_elements(start)
+    }
 
     #[test]
     fn value_end_of_each_kind() {
@@ -275,9 +405,11 @@ mod tests {
     fn array_at_follows_path() {
         let text = br#"{"took": 1, "hits": {"total": 2, "hits": [{"a": 1}]}}"#;
 
-        assert_eq!(array_at(text, 0, &[b"hits", b"hits"]), Some(41));
-        assert_eq!(array_at(text, 0, &[b"hits"]), None);
-        assert_eq!(array_at(text, 0, &[b"missing"]), None);
+        let mut skimmer = Skimmer::new(text);
+
+        assert_eq!(skimmer.array_at(0, &[b"hits", b"hits"]), Some(41));
+        assert_eq!(skimmer.array_at(0, &[b"hits"]), None);
+        assert_eq!(skimmer.array_at(0, &[b"missing"]), None);
     }
 
     #[test]
@@ -287,7 +419,9 @@ mod tests {
             start + bytes[start..].iter().position(|&b| b == b'\n').unwrap() + 1
         };
 
-        let (records, resume) = container_records(text, 0, 12, next_line).unwrap();
+        let (records, resume) = Skimmer::new(text)
+            .container_records(0, 12, next_line)
+            .unwrap();
 
         assert_eq!(records, vec![13..21, 23..31]);
         assert_eq!(resume, 31);
@@ -312,8 +446,34 @@ mod tests {
             let _ = object_members(text, 0);
             let _ = array_elements(text, 0);
             let _ = value_end(text, 0);
-            let _ = member(text, 0, b"a");
+            let _ = Skimmer::new(text).member(0, b"a");
         }
+    }
+
+    #[test]
+    fn budget_bounds_total_work() {
+        // A thousand unclosed documents: each scan alone would read to the end.
+        let text = "{\"a\": [\n".repeat(1000);
+        let mut skimmer = Skimmer::new(text.as_bytes());
+        for line in 0..1000 {
+            let _ = skimmer.object_members(line * 8);
+        }
+
+        assert_eq!(skimmer.budget, 0);
+        assert_eq!(skimmer.value_end(0), None);
+    }
+
+    #[test]
+    fn checked_value_stops_at_depth_limit() {
+        let unclosed = "{\"a\": \n".repeat(10_000);
+        let err = document_end(unclosed.as_bytes()).unwrap().unwrap_err();
+        assert!(is_depth_error(&err), "{err}");
+        // The error comes at the 128th level, long before the end of the input.
+        assert!(err.line() <= 130, "{err}");
+
+        let text = br#"{"a": [1, "x", {"b": null}], "c": true} {"next": 1}"#;
+        assert_eq!(document_end(text).unwrap().unwrap(), 39);
+        assert!(document_end(b"  ").is_none());
     }
 
     #[test]

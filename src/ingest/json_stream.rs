@@ -8,8 +8,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::de::IgnoredAny;
-
 use super::detect::strip_bom;
 use super::json_skim;
 use super::report::{FileReport, Location};
@@ -66,6 +64,7 @@ pub(crate) fn scan_containers<'a>(
     mut on_document: impl FnMut(Document<'a>, &mut LineCounter<'a>, &mut FileReport),
 ) -> bool {
     let mut lines = LineCounter::new(bytes);
+    let mut skimmer = json_skim::Skimmer::new(bytes);
     let mut pos = skip_whitespace(bytes, bytes.len() - strip_bom(bytes).len());
     let in_array = bytes.get(pos) == Some(&b'[');
     if in_array {
@@ -94,10 +93,9 @@ pub(crate) fn scan_containers<'a>(
         }
         let start = pos;
         let line = lines.line_at(start);
-        let mut stream = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter();
-        match stream.next() {
-            Some(Ok(IgnoredAny)) => {
-                pos = start + stream.byte_offset();
+        match json_skim::document_end(&bytes[start..]) {
+            Some(Ok(length)) => {
+                pos = start + length;
                 let document = Document {
                     text: &bytes[start..pos],
                     offset: start,
@@ -111,8 +109,8 @@ pub(crate) fn scan_containers<'a>(
                     offset: start as u64,
                 };
                 let split = containers.iter().find_map(|path| {
-                    let array = json_skim::array_at(bytes, start, path)?;
-                    json_skim::container_records(bytes, start, array, next_document_start)
+                    let array = skimmer.array_at(start, path)?;
+                    skimmer.container_records(start, array, next_document_start)
                 });
                 if let Some((records, resume)) = split {
                     let mut failed = false;
@@ -123,8 +121,8 @@ pub(crate) fn scan_containers<'a>(
                             offset: range.start,
                             line,
                         };
-                        match serde_json::from_slice::<IgnoredAny>(document.text) {
-                            Ok(IgnoredAny) => on_document(document, &mut lines, report),
+                        match serde_json::from_slice::<json_skim::CheckedValue>(document.text) {
+                            Ok(_) => on_document(document, &mut lines, report),
                             Err(err) => {
                                 failed = true;
                                 report.records_read += 1;
@@ -142,12 +140,12 @@ pub(crate) fn scan_containers<'a>(
                 }
                 report.records_read += 1;
                 report.push_error(location, json_error_message(&err, line));
-                pos = match json_skim::value_end(bytes, start) {
-                    // Nesting too deep for serde_json is no syntax error, so the brackets
-                    // still show where the document ends.
-                    Some(end) if json_skim::is_depth_error(&err) => end,
-                    _ => next_document_start(bytes, start),
-                };
+                // Nesting too deep for serde_json is no syntax error, so the brackets still
+                // show where the document ends.
+                let end = json_skim::is_depth_error(&err)
+                    .then(|| skimmer.value_end(start))
+                    .flatten();
+                pos = end.unwrap_or_else(|| next_document_start(bytes, start));
             }
             None => break,
         }
