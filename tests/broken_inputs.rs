@@ -1519,3 +1519,48 @@ fn repository_data_counts_add_up() {
     assert!(report.totals.files_loaded > 20, "{:?}", report.totals);
     check_report(&report, &store);
 }
+
+/// Parses `bytes` as `format` on another thread and fails the test if it does not finish in
+/// time.
+fn parse_in_time(format: Format, bytes: Vec<u8>) -> (FileReport, usize) {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (report, events) = ingest::parse_bytes(format, &bytes, &options());
+        let _ = sender.send((report, events.len()));
+    });
+    receiver
+        .recv_timeout(LOAD_TIMEOUT)
+        .expect("parse did not finish in time (hang?) or panicked")
+}
+
+#[test]
+fn many_unclosed_documents_parse_in_time() {
+    let cases = [
+        (
+            Format::CloudTrail,
+            "{\"Records\": [{\"eventName\": \"x\", \n",
+        ),
+        (
+            Format::ElasticEndpoint,
+            "{\"hits\": {\"hits\": [{\"_source\": \n",
+        ),
+        (
+            Format::EvtxJson,
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n",
+        ),
+        (Format::Journald, "{\"a\": \n"),
+        (Format::OktaSystemLog, "{\"a\": \n"),
+    ];
+    // Each document keeps nesting into the next, so a parser without a depth limit reads to
+    // the end of the file for every one of them: quadratic time, far beyond the timeout.
+    for (format, line) in cases {
+        let lines = 20_000;
+
+        let (report, events) = parse_in_time(format, line.repeat(lines).into_bytes());
+
+        assert_eq!(events, 0, "{format}");
+        assert_eq!(report.records_read, report.records_skipped, "{format}");
+        assert!(report.records_read > 0, "{format}");
+        assert!(report.records_read <= lines as u64, "{format}");
+    }
+}
