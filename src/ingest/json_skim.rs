@@ -1,10 +1,11 @@
-//! A structural reader for JSON that finds where values end by tracking strings and brackets
-//! only.
+//! Finding where JSON documents and records end, on hostile input too.
 //!
-//! It keeps a bracket counter rather than a stack, so it has no depth limit, and it does not
-//! validate, so it can step over a record that serde_json rejects (nested deeper than
-//! serde_json's limit of 128, or with a syntax error inside) and split the records of a
-//! container document apart when the container as a whole does not parse. The scanners use it
+//! [`document_end`] finds the end of a document with serde_json's recursion limit applied, so
+//! no document costs more than 128 levels of nesting. [`Skimmer`] is a structural scanner that
+//! tracks strings and brackets only. It keeps a bracket counter rather than a stack, so it has
+//! no depth limit, and it does not validate. So it can step over a record that serde_json
+//! rejects, one nested too deep or with a syntax error inside, and split the records of a
+//! container document apart when the container as a whole does not parse. The readers use it
 //! only after serde_json has failed, so valid input never goes through it.
 
 use std::ops::Range;
@@ -12,16 +13,16 @@ use std::ops::Range;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// Returns whether serde_json failed because the input nests deeper than its recursion limit
-/// of 128 arrays and objects, a failure that says nothing about the syntax around it.
+/// of 128 arrays and objects. Such a failure does not mean that the brackets are unbalanced.
 pub(crate) fn is_depth_error(err: &serde_json::Error) -> bool {
     err.is_syntax() && err.to_string().starts_with("recursion limit exceeded")
 }
 
 /// A JSON value that serde_json parses and drops, with its recursion limit of 128.
 ///
-/// serde_json skips `IgnoredAny` and `RawValue` without a depth limit, so a document that
-/// keeps opening brackets is read to the end of the file before it fails, and a file of
-/// thousands of such documents costs time quadratic in its size. Parsing through
+/// serde_json skips `IgnoredAny` and `RawValue` without a depth limit (serde_json 1.0.154), so
+/// a document that keeps opening brackets is read to the end of the file before it fails. A
+/// file of thousands of such documents then costs time quadratic in its size. Parsing through
 /// `deserialize_any` counts the depth, so such a document fails within 128 levels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CheckedValue;
@@ -107,7 +108,7 @@ pub(crate) struct Member<'a> {
 ///
 /// Unlike serde_json, the scanner does not stop at the first invalid byte, so on hostile input
 /// (thousands of unclosed documents) each call could read to the end of the file. The budget
-/// keeps the total work linear in the file's size: once it is spent, every call answers as if
+/// keeps the total work linear in the file's size. Once it is spent, every call returns as if
 /// the input ended there, and the scanners fall back to resuming at the next line.
 #[derive(Debug)]
 pub(crate) struct Skimmer<'a> {
@@ -145,7 +146,7 @@ impl<'a> Skimmer<'a> {
     /// the input (or the budget) ends before the value does.
     ///
     /// Objects and arrays end at the bracket that brings the count back to zero, whatever its
-    /// kind; strings end at the first unescaped quote; other values end before the next `,`,
+    /// kind. Strings end at the first unescaped quote. Other values end before the next `,`,
     /// `}`, `]` or whitespace.
     pub fn value_end(&mut self, start: usize) -> Option<usize> {
         match self.byte(start)? {
@@ -299,7 +300,7 @@ impl<'a> Skimmer<'a> {
 
     /// Splits the records of a container document that did not parse as a whole: the
     /// elements of the array at `array` inside the document at `document`. Returns their byte
-    /// ranges and where the scan resumes, or `None` when the array holds nothing.
+    /// ranges and where the scan resumes, or `None` when the array is empty.
     ///
     /// The scan resumes after the document when it is closed. Otherwise it resumes at
     /// `resync(bytes, start of the last record)`, the scanner's next line that starts a
