@@ -9,7 +9,11 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(eql_parse eql_execute analytic_toml ingest_evtx ingest_evtx_json ingest_auditd
-        ingest_syslog ingest_netflow_csv ingest_cisco_syslog ingest_docker_daemon ingest_load_file)
+        ingest_syslog ingest_netflow_csv ingest_cisco_syslog ingest_docker_daemon ingest_load_file
+        ingest_cloudtrail ingest_m365 ingest_m365_csv ingest_entra
+        ingest_okta ingest_gcp_audit ingest_kubernetes_audit ingest_vpc_flow ingest_zeek_json
+        ingest_zeek_tsv ingest_esxi ingest_unified_log ingest_osquery ingest_journald
+        ingest_elastic_endpoint ingest_sysmon_linux ingest_windows_json)
 fi
 mkdir -p fuzz/logs
 for target in "${targets[@]}"; do

@@ -22,7 +22,11 @@ pub fn attack(command: &AttackCommand, out: &mut dyn Write) -> anyhow::Result<u8
 }
 
 fn import(bundle: &Path, output: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let (catalog, report) = catalog::stix::import_file(bundle)?;
+    let (catalog, report) = catalog::stix::import_file(bundle).map_err(|error| match error {
+        // This message names the file already, and its cause is part of it.
+        catalog::stix::ImportError::Read { .. } => anyhow::anyhow!("{error}"),
+        other => anyhow::anyhow!("cannot import '{}': {other}", bundle.display()),
+    })?;
     let output = output.map_or_else(
         || {
             PathBuf::from(format!(

@@ -353,9 +353,18 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
         }
     }
     for file in &result.report.files {
-        if file.status == crate::ingest::FileStatus::Skipped {
+        if file.status == crate::ingest::FileStatus::Skipped || file.error_count() == 0 {
             continue;
         }
+        // The counts come first, so a reader can match the errors below against them.
+        writeln!(
+            out,
+            "file: {}: {} read, {} loaded, {} skipped",
+            clean(&file.path.display().to_string()),
+            counted(file.records_read, "record"),
+            counted(file.events_loaded, "event"),
+            counted(file.records_skipped, "record"),
+        )?;
         for error in &file.errors {
             writeln!(
                 out,

@@ -798,3 +798,769 @@ fn directory_with_named_pipe_does_not_hang() {
         entry.errors[0].message
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Timestamps of the text formats
+//
+// A time the store's nanosecond clock holds (1677-09-21 to 2262-04-11) loads as written, also
+// before 1970. A valid time outside that range, and a time that does not parse, skip the record
+// with a message at its line. Windows formats clamp instead (see above).
+
+/// Returns the only error of `file`, after checking that there is exactly one.
+fn only_error(file: &FileReport) -> &glexia::ingest::RecordError {
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    &file.errors[0]
+}
+
+/// Returns the byte offset of line `number` (1-based) of `text`.
+fn offset_of_line(text: &str, number: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(number - 1)
+        .map(str::len)
+        .sum()
+}
+
+#[test]
+fn auditd_time_before_1970_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\
+type=SYSCALL msg=audit(-1.5:1): arch=c000003e syscall=59 success=yes pid=1 exe=\"/bin/a\"
+type=SYSCALL msg=audit(-0.25:2): arch=c000003e syscall=59 success=yes pid=2 exe=\"/bin/b\"
+type=SYSCALL msg=audit(-86400:3): arch=c000003e syscall=59 success=yes pid=3 exe=\"/bin/c\"
+";
+    let path = write(dir.path(), "audit.log", text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.events_loaded, 3);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    let times: Vec<i64> = store.events().iter().map(|e| e.timestamp).collect();
+    assert_eq!(
+        times,
+        vec![-86_400_000_000_000, -1_500_000_000, -250_000_000]
+    );
+}
+
+#[test]
+fn auditd_time_out_of_range_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{AUDIT_GOOD_1}\ntype=SYSCALL msg=audit(99999999999999.000:11): syscall=59 pid=101\n\
+         type=SYSCALL msg=audit(-99999999999999.5:13): syscall=59 pid=103\n{AUDIT_GOOD_2}\n"
+    );
+    let path = write(dir.path(), "audit.log", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 4);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 2, "{:?}", file.errors);
+    assert_eq!(
+        file.errors[0].location,
+        line_location(2, offset_of_line(&text, 2))
+    );
+    assert!(
+        file.errors[0]
+            .message
+            .contains("time 99999999999999.000000000 (Unix seconds) is outside 1677-09-21"),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(
+        file.errors[1].location,
+        line_location(3, offset_of_line(&text, 3))
+    );
+    assert!(
+        file.errors[1]
+            .message
+            .contains("time -99999999999999.500000000 (Unix seconds) is outside"),
+        "{}",
+        file.errors[1].message
+    );
+    assert_eq!(origin_records(&store), vec![1, 4]);
+}
+
+#[test]
+fn auditd_time_unparseable_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{AUDIT_GOOD_1}\ntype=SYSCALL msg=audit(yesterday:11): syscall=59 pid=101\n{AUDIT_GOOD_2}\n"
+    );
+    let path = write(dir.path(), "audit.log", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    let error = only_error(&file);
+    assert_eq!(error.location, line_location(2, offset_of_line(&text, 2)));
+    assert!(
+        error.message.contains("invalid audit stamp"),
+        "{}",
+        error.message
+    );
+    assert_eq!(origin_records(&store), vec![1, 3]);
+}
+
+const SYSLOG_GOOD: &str = "<38>1 2024-03-01T10:00:00Z host sshd 42 - - Accepted password for bob from 10.0.0.1 port 22 ssh2";
+
+#[test]
+fn syslog_time_before_1970_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\
+<38>1 1969-07-20T20:17:40Z host sshd 42 - - Accepted password for bob from 10.0.0.1 port 22 ssh2
+1969-07-20T20:17:41+00:00 host sshd[43]: Accepted password for eve from 10.0.0.2 port 22 ssh2
+";
+    let path = write(dir.path(), "auth.log", text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::Syslog);
+    assert_eq!(file.events_loaded, 2);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(store.events()[0].timestamp, -14_182_940_000_000_000);
+    assert_eq!(store.events()[1].timestamp, -14_182_939_000_000_000);
+}
+
+#[test]
+fn syslog_time_out_of_range_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{SYSLOG_GOOD}\n\
+         <38>1 9999-12-31T23:59:59Z host sshd 42 - - Accepted password for eve from 10.0.0.2 port 22 ssh2\n\
+         1601-01-01T00:00:00+00:00 host sshd[43]: Accepted password for eve from 10.0.0.3 port 22 ssh2\n\
+         {SYSLOG_GOOD}\n"
+    );
+    let path = write(dir.path(), "auth.log", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 4);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 2, "{:?}", file.errors);
+    assert_eq!(
+        file.errors[0].location,
+        line_location(2, offset_of_line(&text, 2))
+    );
+    assert!(
+        file.errors[0]
+            .message
+            .starts_with("time 9999-12-31T23:59:59+00:00 is outside 1677-09-21"),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(
+        file.errors[1].location,
+        line_location(3, offset_of_line(&text, 3))
+    );
+    assert!(
+        file.errors[1].message.starts_with("time 1601-01-01"),
+        "{}",
+        file.errors[1].message
+    );
+    assert_eq!(origin_records(&store), vec![1, 4]);
+}
+
+#[test]
+fn syslog_time_unparseable_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{SYSLOG_GOOD}\n<38>1 someday host sshd 42 - - hello\nFoo 99 99:99:99 host sshd[1]: hello\n\
+         2024-02-30T10:00:00Z host sshd[1]: hello\n{SYSLOG_GOOD}\n"
+    );
+    let path = write(dir.path(), "auth.log", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 5);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 3, "{:?}", file.errors);
+    for (error, line) in file.errors.iter().zip(2..) {
+        assert_eq!(
+            error.location,
+            line_location(line, offset_of_line(&text, line as usize))
+        );
+        assert!(
+            error.message.starts_with("not a syslog line"),
+            "{}",
+            error.message
+        );
+    }
+    assert_eq!(origin_records(&store), vec![1, 5]);
+}
+
+#[test]
+fn esxi_times_out_of_range_or_unparseable() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\
+2023-02-03T08:00:01Z shell[2100123]: Interactive shell session started
+1969-12-31T23:59:59Z shell[2100123]: [root]: id
+9999-01-01T00:00:00Z shell[2100123]: [root]: uname -a
+2023-13-45T00:00:00Z shell[2100123]: [root]: ls
+2023-02-03T08:00:09Z shell[2100123]: [root]: vim-cmd vmsvc/getallvms
+";
+    let path = write(dir.path(), "shell.log", text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::Esxi);
+    assert_eq!(file.records_read, 5);
+    assert_eq!(file.events_loaded, 3);
+    assert_eq!(file.errors.len(), 2, "{:?}", file.errors);
+    assert_eq!(
+        file.errors[0].location,
+        line_location(3, offset_of_line(text, 3))
+    );
+    assert!(
+        file.errors[0]
+            .message
+            .starts_with("time 9999-01-01T00:00:00+00:00 is outside"),
+        "{}",
+        file.errors[0].message
+    );
+    assert_eq!(
+        file.errors[1].location,
+        line_location(4, offset_of_line(text, 4))
+    );
+    assert!(
+        file.errors[1].message.starts_with("not an ESXi log line"),
+        "{}",
+        file.errors[1].message
+    );
+    // Time order puts the 1969 line first.
+    assert_eq!(store.events()[0].timestamp, -1_000_000_000);
+    assert_eq!(origin_records(&store), vec![2, 1, 5]);
+}
+
+const ZEEK_TSV_HEADER: &str = "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\n\
+#types\ttime\tstring\taddr\n";
+
+#[test]
+fn zeek_tsv_times_out_of_range_or_unparseable() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{ZEEK_TSV_HEADER}1692161674.5\tC1\t10.0.0.1\n-1.5\tC2\t10.0.0.2\n\
+         99999999999999\tC3\t10.0.0.3\nsoon\tC4\t10.0.0.4\n0\tC5\t10.0.0.5\n"
+    );
+    let path = write(dir.path(), "conn.log", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::ZeekTsv);
+    assert_eq!(file.records_read, 5);
+    assert_eq!(file.events_loaded, 2);
+    assert_eq!(file.errors.len(), 3, "{:?}", file.errors);
+    for (error, line) in file.errors.iter().zip(6..) {
+        assert_eq!(
+            error.location,
+            line_location(line, offset_of_line(&text, line as usize))
+        );
+        assert!(error.message.contains("no valid ts"), "{}", error.message);
+    }
+    assert_eq!(store.events()[0].timestamp, 0);
+    assert_eq!(origin_records(&store), vec![9, 5]);
+}
+
+#[test]
+fn vpc_flow_times_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol \
+                  packets bytes start end action log-status\n";
+    let row = |start: &str, end: &str| {
+        format!(
+            "2 123456789012 eni-0a1b2c3d 203.0.113.45 10.0.1.25 51544 22 6 20 4249 {start} \
+             {end} ACCEPT OK\n"
+        )
+    };
+    let text = format!(
+        "{header}{}{}{}{}",
+        row("1718870400", "1718870460"),
+        row("-60", "-1"),
+        row("99999999999999", "99999999999999"),
+        row("1718870500", "1718870560"),
+    );
+    let path = write(dir.path(), "flow.log", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::AwsVpcFlow);
+    assert_eq!(file.records_read, 4);
+    assert_eq!(file.events_loaded, 3);
+    let error = only_error(&file);
+    assert_eq!(error.location, line_location(4, offset_of_line(&text, 4)));
+    assert!(
+        error.message.contains("99999999999999 is out of range"),
+        "{}",
+        error.message
+    );
+    assert_eq!(store.events()[0].timestamp, -1_000_000_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON nesting: a record nested deeper than serde_json's limit of 128 costs only itself
+
+/// `levels` nested arrays, as JSON text.
+fn nested(levels: usize) -> String {
+    format!("{}{}", "[".repeat(levels), "]".repeat(levels))
+}
+
+/// `record` (a JSON object) with one more member, `deep`, nested `levels` arrays deep.
+fn with_deep_member(record: &str, levels: usize) -> String {
+    let rest = record.trim().strip_prefix('{').expect("a JSON object");
+    format!("{{\"deep\": {},{rest}", nested(levels))
+}
+
+fn cloudtrail_record(name: &str) -> String {
+    format!(
+        r#"{{"eventVersion": "1.08", "eventTime": "2024-08-02T08:53:24Z", "eventSource": "s3.amazonaws.com", "eventName": "{name}", "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.7"}}"#
+    )
+}
+
+#[test]
+fn cloudtrail_deep_record_costs_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{{\"Records\": [\n{},\n{},\n{}\n]}}\n",
+        cloudtrail_record("GetObject"),
+        with_deep_member(&cloudtrail_record("PutObject"), 10_000),
+        cloudtrail_record("DeleteObject"),
+    );
+    let path = write(dir.path(), "trail.json", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.format, Format::CloudTrail);
+    assert_eq!(file.status, FileStatus::Loaded);
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    let error = only_error(&file);
+    assert_eq!(error.location, line_location(3, offset_of_line(&text, 3)));
+    assert!(
+        error.message.contains("recursion limit exceeded"),
+        "{}",
+        error.message
+    );
+    assert_eq!(origin_records(&store), vec![2, 4]);
+}
+
+#[test]
+fn cloudtrail_container_cut_short_keeps_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let last = cloudtrail_record("DeleteObject");
+    let text = format!(
+        "{{\"Records\": [\n{},\n{},\n{}",
+        cloudtrail_record("GetObject"),
+        cloudtrail_record("PutObject"),
+        &last[..last.len() / 2],
+    );
+    let path = write(dir.path(), "trail.json", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    let error = only_error(&file);
+    assert_eq!(error.location, line_location(4, offset_of_line(&text, 4)));
+    assert!(error.message.contains("EOF"), "{}", error.message);
+    assert_eq!(origin_records(&store), vec![2, 3]);
+}
+
+#[test]
+fn cloudtrail_cut_container_spares_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = cloudtrail_record("PutObject");
+    let text = format!(
+        "{{\"Records\": [{}, {}\n{{\"Records\": [{}]}}\n",
+        cloudtrail_record("GetObject"),
+        &cut[..cut.len() / 2],
+        cloudtrail_record("DeleteObject"),
+    );
+    let path = write(dir.path(), "trail.json", &text);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    let error = only_error(&file);
+    let cut_at = "{\"Records\": [".len() + cloudtrail_record("GetObject").len() + ", ".len();
+    assert_eq!(error.location, line_location(1, cut_at));
+    assert_eq!(origin_records(&store), vec![1, 2]);
+}
+
+#[test]
+fn json_array_with_deep_element_on_one_line() {
+    let good = json_record(1, "host", "2020-01-01T00:00:00Z");
+    let deep = with_deep_member(&json_record(2, "host", "2020-01-01T00:00:00Z"), 500);
+    let last = json_record(3, "host", "2020-01-01T00:00:00Z");
+    let text = format!("[{good},{deep},{last}]");
+
+    let (report, events) = ingest::parse_bytes(Format::EvtxJson, text.as_bytes(), &options());
+
+    assert_eq!(report.records_read, 3);
+    assert_eq!(events.len(), 2);
+    let error = only_error(&report);
+    assert_eq!(error.location, line_location(1, good.len() + 2));
+    assert!(
+        error.message.contains("recursion limit exceeded"),
+        "{}",
+        error.message
+    );
+}
+
+fn options() -> LoadOptions {
+    LoadOptions {
+        years: vec![ingest::FileSetting::all(ingest::Year(2024))],
+        ..LoadOptions::default()
+    }
+}
+
+/// Returns the first line of a file under `tests/data` that loads alone as `format`.
+fn good_line(relative: &str, format: Format) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(relative);
+    let text = std::fs::read_to_string(&path).unwrap();
+    text.lines()
+        .find(|line| {
+            let (report, events) = ingest::parse_bytes(format, line.as_bytes(), &options());
+            report.errors.is_empty() && events.len() == 1
+        })
+        .unwrap_or_else(|| panic!("no line of {relative} loads alone"))
+        .to_owned()
+}
+
+#[test]
+fn json_lines_deep_record_costs_itself() {
+    let zeek = r#"{"_path":"conn","ts":1588205199.82437,"uid":"C1","id.orig_h":"10.0.1.6","id.orig_p":54243,"id.resp_h":"10.0.0.4","id.resp_p":53,"proto":"udp"}"#;
+    let cases = [
+        (Format::CloudTrail, cloudtrail_record("GetObject")),
+        (Format::ZeekJson, zeek.to_owned()),
+        (
+            Format::OktaSystemLog,
+            good_line("cloud/okta-system-log.ndjson", Format::OktaSystemLog),
+        ),
+        (
+            Format::KubernetesAudit,
+            good_line("cloud/k8s-audit.log", Format::KubernetesAudit),
+        ),
+        (
+            Format::Journald,
+            good_line("linux/journal.json", Format::Journald),
+        ),
+        (
+            Format::Osquery,
+            good_line("linux/osquery.results.log", Format::Osquery),
+        ),
+        (
+            Format::UnifiedLog,
+            good_line("macos/unifiedlog.ndjson", Format::UnifiedLog),
+        ),
+        (Format::EvtxJson, good(1)),
+    ];
+    for (format, record) in cases {
+        for levels in [200, 100_000] {
+            let text = format!(
+                "{record}\n{}\n{record}\n",
+                with_deep_member(&record, levels)
+            );
+
+            let (report, events) = ingest::parse_bytes(format, text.as_bytes(), &options());
+
+            assert_eq!(report.records_read, 3, "{format} at depth {levels}");
+            assert_eq!(events.len(), 2, "{format} at depth {levels}");
+            let error = only_error(&report);
+            assert_eq!(
+                error.location,
+                line_location(2, record.len() + 1),
+                "{format} at depth {levels}"
+            );
+            assert!(
+                error.message.contains("recursion limit exceeded"),
+                "{format}: {}",
+                error.message
+            );
+            let lines: Vec<u64> = events.iter().map(|e| e.origin().record).collect();
+            assert_eq!(lines, vec![1, 3], "{format} at depth {levels}");
+        }
+    }
+}
+
+#[test]
+fn elastic_response_with_deep_hit_keeps_others() {
+    let hit = |name: &str| {
+        format!(
+            r#"{{"_index": "logs-endpoint", "_source": {{"@timestamp": "2024-05-01T10:00:00Z", "host": {{"os": {{"type": "macos"}}, "name": "mac1"}}, "event": {{"category": ["process"], "type": ["start"]}}, "process": {{"name": "{name}", "pid": 7}}}}}}"#
+        )
+    };
+    let deep = with_deep_member(&hit("b"), 1000);
+    let text = format!(
+        "{{\"took\": 3, \"hits\": {{\"total\": 3, \"hits\": [\n{},\n{deep},\n{}\n]}}}}\n",
+        hit("a"),
+        hit("c")
+    );
+
+    let (report, events) =
+        ingest::parse_bytes(Format::ElasticEndpoint, text.as_bytes(), &options());
+
+    assert_eq!(report.records_read, 3);
+    assert_eq!(events.len(), 2, "{:?}", report.errors);
+    let error = only_error(&report);
+    assert_eq!(error.location, line_location(3, offset_of_line(&text, 3)));
+    assert!(
+        error.message.contains("recursion limit exceeded"),
+        "{}",
+        error.message
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields per event
+
+#[test]
+fn zeek_json_too_many_fields_skipped() {
+    let many: String = (0..20_000).map(|i| format!(",\"k{i}\":{i}")).collect();
+    let zeek = r#"{"_path":"conn","ts":1588205199.82437,"uid":"C1","id.orig_h":"10.0.1.6"}"#;
+    let wide = format!("{}{many}}}", zeek.strip_suffix('}').unwrap());
+    let text = format!("{zeek}\n{wide}\n{zeek}\n");
+
+    let (report, events) = ingest::parse_bytes(Format::ZeekJson, text.as_bytes(), &options());
+
+    assert_eq!(report.records_read, 3);
+    assert_eq!(report.records_skipped, 1);
+    assert_eq!(events.len(), 2);
+    let error = only_error(&report);
+    assert_eq!(error.location, line_location(2, zeek.len() + 1));
+    assert!(
+        error.message.contains("more than 10000 fields"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn evtx_json_too_many_fields_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let many: String = (0..12_000)
+        .map(|i| format!(",\"Extra{i}\":\"x\""))
+        .collect();
+    let wide = good(2).replace(
+        r#""NewProcessId":"0x1f4""#,
+        &format!(r#""NewProcessId":"0x1f4"{many}"#),
+    );
+    let first = format!("{}\n", good(1));
+    let path = write(
+        dir.path(),
+        "wide.jsonl",
+        format!("{first}{wide}\n{}\n", good(3)),
+    );
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.records_read, 3);
+    assert_eq!(file.events_loaded, 2);
+    let error = only_error(&file);
+    assert_eq!(error.location, line_location(2, first.len()));
+    assert!(
+        error.message.contains("more than 10000 fields"),
+        "{}",
+        error.message
+    );
+    assert_eq!(origin_records(&store), vec![1, 3]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line length and gzip
+
+#[test]
+fn m365_csv_row_over_1_mib_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cloud/m365-audit-powershell.csv");
+    let text = std::fs::read_to_string(source).unwrap();
+    let (_, plain) = load_one(&write(dir.path(), "plain.csv", &text));
+    // Pad the first data row's AuditData with spaces, which JSON allows between tokens.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let row = lines
+        .iter()
+        .position(|line| line.contains("{\"\""))
+        .unwrap();
+    lines[row] = lines[row].replacen("{\"\"", &format!("{{{}\"\"", " ".repeat(2 << 20)), 1);
+    let padded = lines.join("\n") + "\n";
+    let path = write(dir.path(), "long.csv", &padded);
+
+    let (_, file) = load_one(&path);
+
+    assert_eq!(file.records_read, plain.records_read);
+    assert_eq!(file.events_loaded, plain.events_loaded - 1);
+    let error = file
+        .errors
+        .iter()
+        .find(|e| e.message.contains("longer than 1048576 bytes"))
+        .unwrap_or_else(|| panic!("{:?}", file.errors));
+    assert_eq!(
+        error.location,
+        line_location(row as u64 + 1, offset_of_line(&padded, row + 1))
+    );
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn gzip_loads_like_plain_text() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = vec![
+        root.join("tests/data/linux/journal.json"),
+        root.join("tests/data/linux/osquery.results.log"),
+        root.join("tests/data/macos/unifiedlog.ndjson"),
+        root.join("tests/data/esxi/hostd.log"),
+    ];
+    for shared in [
+        "linux/otrf_log4shell_syslog_sysmon_for_linux.json",
+        "macos/persistence_crontab_creation.json",
+    ] {
+        let path = root.join("../shared/data").join(shared);
+        if path.is_file() {
+            sources.push(path);
+        } else {
+            eprintln!("skipping: {} not found", path.display());
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for source in sources {
+        let bytes = std::fs::read(&source).unwrap();
+        let name = source.file_name().unwrap().to_string_lossy().into_owned();
+        let (plain_store, plain) = load_one(&write(dir.path(), &name, &bytes));
+        let (packed_store, packed) =
+            load_one(&write(dir.path(), &format!("{name}.gz"), gzip(&bytes)));
+
+        assert_eq!(packed.format, plain.format, "{name}");
+        assert_eq!(packed.records_read, plain.records_read, "{name}");
+        assert_eq!(packed.events_loaded, plain.events_loaded, "{name}");
+        assert!(plain.events_loaded > 0, "{name}");
+        assert_eq!(packed.errors, plain.errors, "{name}");
+        assert_eq!(
+            origin_records(&packed_store),
+            origin_records(&plain_store),
+            "{name}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counts over whole collections
+
+/// Checks every file of `report` and its totals: records read = events loaded + records
+/// skipped, no parser panic, and every line location inside the file.
+fn check_report(report: &LoadReport, store: &EventStore) {
+    let mut sums = [0u64; 3];
+    for file in &report.files {
+        check_counts(file);
+        sums[0] += file.records_read;
+        sums[1] += file.events_loaded;
+        sums[2] += file.records_skipped;
+        let length = std::fs::read(&file.path).map_or(0, |bytes| {
+            if bytes.starts_with(&[0x1f, 0x8b]) {
+                // Offsets count decompressed bytes.
+                let mut text = Vec::new();
+                let mut decoder = flate2::read::MultiGzDecoder::new(&bytes[..]);
+                std::io::Read::read_to_end(&mut decoder, &mut text).map_or(0, |_| text.len())
+            } else {
+                bytes.len()
+            }
+        });
+        for error in &file.errors {
+            if let Location::Line { offset, .. } = error.location {
+                assert!(
+                    offset <= length as u64,
+                    "{}: error at byte {offset} of {length}: {}",
+                    file.path.display(),
+                    error.message
+                );
+            }
+        }
+    }
+    let totals = &report.totals;
+    assert_eq!(totals.records_read, sums[0]);
+    assert_eq!(totals.events_loaded, sums[1]);
+    assert_eq!(totals.records_skipped, sums[2]);
+    assert_eq!(
+        totals.records_read,
+        totals.events_loaded + totals.records_skipped
+    );
+    assert_eq!(store.len() as u64, totals.events_loaded);
+}
+
+#[test]
+fn shared_data_counts_add_up() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if !data.is_dir() {
+        eprintln!("skipping: {} not found", data.display());
+        return;
+    }
+
+    let (store, report) = load(&[data]);
+
+    assert!(report.totals.files > 100, "{:?}", report.totals);
+    assert!(report.totals.events_loaded > 0);
+    check_report(&report, &store);
+}
+
+#[test]
+fn repository_data_counts_add_up() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+
+    let (store, report) = load(&[root.join("tests/data"), root.join("samples")]);
+
+    assert!(report.totals.files_loaded > 20, "{:?}", report.totals);
+    check_report(&report, &store);
+}
+
+/// Parses `bytes` as `format` on another thread and fails the test if it does not finish in
+/// time.
+fn parse_in_time(format: Format, bytes: Vec<u8>) -> (FileReport, usize) {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (report, events) = ingest::parse_bytes(format, &bytes, &options());
+        let _ = sender.send((report, events.len()));
+    });
+    receiver
+        .recv_timeout(LOAD_TIMEOUT)
+        .expect("parse did not finish in time (hang?) or panicked")
+}
+
+#[test]
+fn many_unclosed_documents_parse_in_time() {
+    let cases = [
+        (
+            Format::CloudTrail,
+            "{\"Records\": [{\"eventName\": \"x\", \n",
+        ),
+        (
+            Format::ElasticEndpoint,
+            "{\"hits\": {\"hits\": [{\"_source\": \n",
+        ),
+        (
+            Format::EvtxJson,
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n",
+        ),
+        (Format::Journald, "{\"a\": \n"),
+        (Format::OktaSystemLog, "{\"a\": \n"),
+    ];
+    // Each document keeps nesting into the next, so a parser without a depth limit reads to
+    // the end of the file for every one of them: quadratic time, far beyond the timeout.
+    for (format, line) in cases {
+        let lines = 20_000;
+
+        let (report, events) = parse_in_time(format, line.repeat(lines).into_bytes());
+
+        assert_eq!(events, 0, "{format}");
+        assert_eq!(report.records_read, report.records_skipped, "{format}");
+        assert!(report.records_read > 0, "{format}");
+        assert!(report.records_read <= lines as u64, "{format}");
+    }
+}

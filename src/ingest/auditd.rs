@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::limits::time_out_of_range;
 use super::lines::{Line, read_lines_at, split_lines};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
@@ -57,7 +58,8 @@ pub(crate) fn parse(
     }
 }
 
-/// The stamp shared by all records of one event.
+/// The stamp shared by all records of one event. The time is `seconds` (rounded down, so
+/// negative for times before 1970) plus `nanos`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct EventKey {
     seconds: i64,
@@ -70,6 +72,18 @@ impl EventKey {
         self.seconds
             .checked_mul(1_000_000_000)?
             .checked_add(i64::from(self.nanos))
+    }
+
+    /// The time as decimal Unix seconds, for messages.
+    fn time_text(self) -> String {
+        let total = i128::from(self.seconds) * 1_000_000_000 + i128::from(self.nanos);
+        let sign = if total < 0 { "-" } else { "" };
+        let magnitude = total.unsigned_abs();
+        format!(
+            "{sign}{}.{:09} (Unix seconds)",
+            magnitude / 1_000_000_000,
+            magnitude % 1_000_000_000
+        )
     }
 }
 
@@ -216,7 +230,7 @@ fn flush_groups(
                     line: group.first_line,
                     offset: group.first_offset,
                 },
-                "audit timestamp out of range",
+                time_out_of_range(&group.key.time_text()),
             ),
         }
     }
@@ -261,14 +275,21 @@ fn parse_stamp(stamp: &str) -> Option<EventKey> {
     if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let nanos = if fraction.is_empty() {
+    let mut nanos = if fraction.is_empty() {
         0
     } else {
         let scale = 10u32.pow(9 - fraction.len() as u32);
         fraction.parse::<u32>().ok()? * scale
     };
+    let mut seconds: i64 = seconds.parse().ok()?;
+    // `-1.5` is a second and a half before 1970: the fraction counts away from zero, so the
+    // whole seconds round down and the fraction is what remains up to them.
+    if time.starts_with('-') && nanos > 0 {
+        seconds = seconds.checked_sub(1)?;
+        nanos = 1_000_000_000 - nanos;
+    }
     Some(EventKey {
-        seconds: seconds.parse().ok()?,
+        seconds,
         nanos,
         serial: serial.parse().ok()?,
     })

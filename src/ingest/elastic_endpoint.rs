@@ -49,7 +49,7 @@ struct Sequence<'a> {
     events: Vec<&'a RawValue>,
 }
 
-/// Parses the file at `path`. Returns `false` when `cancel` stopped it early.
+/// Parses the file at `path` (gzip or not). Returns `false` when `cancel` stopped it early.
 pub(crate) fn parse(
     path: &Path,
     file: FileId,
@@ -57,7 +57,7 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    match std::fs::read(path) {
+    match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));
@@ -75,44 +75,53 @@ pub(crate) fn parse_bytes(
     events: &mut Vec<EventBuilder>,
 ) -> bool {
     let mut empty_responses = 0u64;
-    let finished = json_stream::scan(bytes, cancel, report, |document, lines, report| {
-        let is_response = document_is_response(&document);
-        if !is_response {
-            report.records_read += 1;
-            let origin = Origin {
-                file,
-                record: document.line,
-                offset: Some(document.offset as u64),
-            };
-            match map_hit_text(document.text, origin, document.line) {
-                Ok(event) => events.push(event),
-                Err(message) => report.push_error(document.location(), message),
-            }
-            return;
-        }
-        match serde_json::from_slice::<Response<'_>>(document.text) {
-            Ok(response) => {
-                let hits: Vec<&RawValue> = response
-                    .hits
-                    .hits
-                    .into_iter()
-                    .chain(response.hits.events)
-                    .chain(response.hits.sequences.into_iter().flat_map(|s| s.events))
-                    .collect();
-                if hits.is_empty() {
-                    empty_responses += 1;
-                }
-                for hit in hits {
-                    map_nested_hit(hit, &document, file, lines, report, events);
-                }
-            }
-            Err(err) => {
+    // A response that does not parse as a whole is split into its hits, so one bad hit costs
+    // only itself.
+    let containers: [&[&[u8]]; 2] = [&[b"hits", b"hits"], &[b"hits", b"events"]];
+    let finished = json_stream::scan_containers(
+        bytes,
+        cancel,
+        report,
+        &containers,
+        |document, lines, report| {
+            let is_response = document_is_response(&document);
+            if !is_response {
                 report.records_read += 1;
-                let message = json_stream::json_error_message(&err, document.line);
-                report.push_error(document.location(), message);
+                let origin = Origin {
+                    file,
+                    record: document.line,
+                    offset: Some(document.offset as u64),
+                };
+                match map_hit_text(document.text, origin, document.line) {
+                    Ok(event) => events.push(event),
+                    Err(message) => report.push_error(document.location(), message),
+                }
+                return;
             }
-        }
-    });
+            match serde_json::from_slice::<Response<'_>>(document.text) {
+                Ok(response) => {
+                    let hits: Vec<&RawValue> = response
+                        .hits
+                        .hits
+                        .into_iter()
+                        .chain(response.hits.events)
+                        .chain(response.hits.sequences.into_iter().flat_map(|s| s.events))
+                        .collect();
+                    if hits.is_empty() {
+                        empty_responses += 1;
+                    }
+                    for hit in hits {
+                        map_nested_hit(hit, &document, file, lines, report, events);
+                    }
+                }
+                Err(err) => {
+                    report.records_read += 1;
+                    let message = json_stream::json_error_message(&err, document.line);
+                    report.push_error(document.location(), message);
+                }
+            }
+        },
+    );
     if empty_responses > 0 {
         report.notes.push(format!(
             "{empty_responses} Elasticsearch responses contained no hits"

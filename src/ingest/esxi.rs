@@ -17,8 +17,9 @@ mod connections;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 
+use super::limits::time_out_of_range;
 use super::lines::{Line, read_lines_at, split_lines};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
@@ -76,7 +77,7 @@ struct EsxiLine<'a> {
     message: &'a str,
 }
 
-/// Parses the file at `path`. Returns `false` when `cancel` stopped it early.
+/// Parses the file at `path` (gzip or not). Returns `false` when `cancel` stopped it early.
 pub(crate) fn parse(
     path: &Path,
     file: FileId,
@@ -84,7 +85,7 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    match std::fs::read(path) {
+    match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));
@@ -141,9 +142,10 @@ pub(crate) fn parse_bytes(
         flush(&mut pending, events);
         report.records_read += 1;
         match parsed {
-            Some((timestamp, parsed)) => {
-                pending = Some(start_record(&parsed, timestamp, &line, file));
-            }
+            Some((time, parsed)) => match time.timestamp_nanos_opt() {
+                Some(timestamp) => pending = Some(start_record(&parsed, timestamp, &line, file)),
+                None => report.push_error(location, time_out_of_range(&time.to_rfc3339())),
+            },
             None => report.push_error(
                 location,
                 "not an ESXi log line: no UTC RFC 3339 timestamp followed by a severity, program or vmkernel CPU",
@@ -181,18 +183,16 @@ fn start_record(parsed: &EsxiLine<'_>, timestamp: i64, line: &Line<'_>, file: Fi
     }
 }
 
-/// Splits a line into its UTC timestamp (Unix nanoseconds) and parts, or returns `None` when
-/// it is not in an ESXi layout.
-fn parse_line(line: &str) -> Option<(i64, EsxiLine<'_>)> {
+/// Splits a line into its UTC timestamp and parts, or returns `None` when it is not in an ESXi
+/// layout.
+fn parse_line(line: &str) -> Option<(DateTime<FixedOffset>, EsxiLine<'_>)> {
     let (time, rest) = line.split_once(' ')?;
     // vobd before ESXi 8.0 puts a colon after the timestamp.
     let time = time.strip_suffix(':').unwrap_or(time);
     if !time.ends_with('Z') {
         return None;
     }
-    let timestamp = DateTime::parse_from_rfc3339(time)
-        .ok()?
-        .timestamp_nanos_opt()?;
+    let timestamp = DateTime::parse_from_rfc3339(time).ok()?;
     let mut parsed = EsxiLine::default();
     let mut rest = rest.trim_start();
 

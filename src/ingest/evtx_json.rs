@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::Value;
 
 use super::detect::strip_bom;
+use super::json_skim::{Skimmer, is_depth_error};
 use super::report::{FileReport, Location};
 use super::windows::{map_event, note_clamped_times};
 use crate::store::{EventBuilder, FileId, Origin};
@@ -61,6 +62,7 @@ pub(crate) fn parse_bytes(
     events: &mut Vec<EventBuilder>,
 ) -> bool {
     let mut lines = LineCounter::default();
+    let mut skimmer = Skimmer::new(bytes);
     let mut pos = bytes.len() - strip_bom(bytes).len();
     pos = skip_whitespace(bytes, pos);
     let in_array = bytes.get(pos) == Some(&b'[');
@@ -125,7 +127,7 @@ pub(crate) fn parse_bytes(
             }
             Some(Err(err)) => {
                 report.push_error(location, json_error_message(&err, line));
-                pos = next_document_start(bytes, start);
+                pos = resume_after_error(&mut skimmer, bytes, start, &err);
             }
             None => break,
         }
@@ -160,6 +162,23 @@ pub(crate) fn json_error_message(err: &serde_json::Error, document_line: u64) ->
         "invalid JSON: {message} at line {line} column {}",
         err.column()
     )
+}
+
+/// Returns where to resume after the document at `start` failed to parse with `err`: just past
+/// it when it failed only for nesting deeper than serde_json's limit, because its brackets can
+/// still be matched, else at [`next_document_start`].
+pub(crate) fn resume_after_error(
+    skimmer: &mut Skimmer<'_>,
+    bytes: &[u8],
+    start: usize,
+    err: &serde_json::Error,
+) -> usize {
+    if is_depth_error(err)
+        && let Some(end) = skimmer.value_end(start)
+    {
+        return end;
+    }
+    next_document_start(bytes, start)
 }
 
 /// Returns the start of the first line after the one containing `start` that begins with `{`,

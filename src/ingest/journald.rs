@@ -36,7 +36,7 @@ const INTEGER_FIELDS: &[(&str, &str)] = &[
     ("SYSLOG_FACILITY", "log.syslog.facility.code"),
 ];
 
-/// Parses the file at `path`. Returns `false` when `cancel` stopped it early.
+/// Parses the file at `path` (gzip or not). Returns `false` when `cancel` stopped it early.
 pub(crate) fn parse(
     path: &Path,
     file: FileId,
@@ -44,7 +44,7 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    match std::fs::read(path) {
+    match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));

@@ -8,6 +8,7 @@
 //! Elasticsearch hit's `_source` is the record. Each record keeps the
 //! line and byte offset where it starts, so [`super::read_raw`] can show it alone.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,9 +18,10 @@ use serde_json::value::RawValue;
 
 use super::detect::strip_bom;
 use super::evtx_json::{
-    LineCounter, json_error_message, next_document_start, next_line, skip_separators,
-    skip_whitespace,
+    LineCounter, json_error_message, next_document_start, next_line, resume_after_error,
+    skip_separators, skip_whitespace,
 };
+use super::json_skim::{self, Skimmer};
 use super::report::{FileReport, Location};
 use crate::store::{EventBuilder, FileId, Origin};
 
@@ -61,6 +63,7 @@ pub(crate) fn parse_bytes(
     events: &mut Vec<EventBuilder>,
 ) -> bool {
     let mut lines = LineCounter::default();
+    let mut skimmer = Skimmer::new(bytes);
     let mut pos = skip_whitespace(bytes, bytes.len() - strip_bom(bytes).len());
     let in_array = bytes.get(pos) == Some(&b'[');
     if in_array {
@@ -91,11 +94,16 @@ pub(crate) fn parse_bytes(
         }
 
         let start = pos;
-        let mut documents =
-            serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<&RawValue>();
-        match documents.next() {
-            Some(Ok(document)) => {
-                pos = start + documents.byte_offset();
+        // The depth-limited pass finds where the document ends, so the borrowing parse below
+        // reads exactly that much.
+        let document = json_skim::document_end(&bytes[start..]).map(|length| {
+            let length = length?;
+            serde_json::from_slice::<&RawValue>(&bytes[start..start + length])
+                .map(|document| (document, length))
+        });
+        match document {
+            Some(Ok((document, length))) => {
+                pos = start + length;
                 for record in records_of(document) {
                     if report.records_read % CANCEL_CHECK_INTERVAL == 0
                         && cancel.load(Ordering::Relaxed)
@@ -123,13 +131,50 @@ pub(crate) fn parse_bytes(
             }
             Some(Err(err)) => {
                 let line = lines.line_at(bytes, start);
-                report.records_read += 1;
                 let location = Location::Line {
                     line,
                     offset: start as u64,
                 };
+                if let Some((records, end)) = container_records(&mut skimmer, bytes, start) {
+                    // The container did not parse, but its records can be told apart: each is
+                    // parsed and reported on its own, so one bad record costs only itself.
+                    let mut failed = false;
+                    for range in records {
+                        if report.records_read % CANCEL_CHECK_INTERVAL == 0
+                            && cancel.load(Ordering::Relaxed)
+                        {
+                            return false;
+                        }
+                        let offset = range.start;
+                        let line = lines.line_at(bytes, offset);
+                        report.records_read += 1;
+                        let origin = Origin {
+                            file,
+                            record: line,
+                            offset: Some(offset as u64),
+                        };
+                        let location = Location::Line {
+                            line,
+                            offset: offset as u64,
+                        };
+                        match map_slice(&bytes[range], origin, line, map) {
+                            Ok(event) => events.push(event),
+                            Err(message) => {
+                                failed = true;
+                                report.push_error(location, message);
+                            }
+                        }
+                    }
+                    if !failed {
+                        // Every record parsed, so the fault lies outside them.
+                        report.push_error(location, json_error_message(&err, line));
+                    }
+                    pos = end;
+                    continue;
+                }
+                report.records_read += 1;
                 report.push_error(location, json_error_message(&err, line));
-                pos = next_document_start(bytes, start);
+                pos = resume_after_error(&mut skimmer, bytes, start, &err);
                 // `next_document_start` also stops at `Record ` lines, which are not JSON here.
                 while bytes[pos.min(bytes.len())..].starts_with(b"Record ") {
                     pos = next_line(bytes, pos);
@@ -144,6 +189,22 @@ pub(crate) fn parse_bytes(
 fn map_raw(record: &RawValue, origin: Origin, map: MapRecord) -> Result<EventBuilder, String> {
     let value: Value =
         serde_json::from_str(record.get()).map_err(|err| format!("invalid JSON record: {err}"))?;
+    map_value(value, origin, map)
+}
+
+/// Parses and maps one record cut from a container that did not parse as a whole.
+fn map_slice(
+    record: &[u8],
+    origin: Origin,
+    line: u64,
+    map: MapRecord,
+) -> Result<EventBuilder, String> {
+    let value: Value =
+        serde_json::from_slice(record).map_err(|err| json_error_message(&err, line))?;
+    map_value(value, origin, map)
+}
+
+fn map_value(value: Value, origin: Origin, map: MapRecord) -> Result<EventBuilder, String> {
     let value = match value {
         Value::Object(mut object) if object.get("_source").is_some_and(Value::is_object) => {
             object.remove("_source").unwrap_or(Value::Null)
@@ -220,6 +281,35 @@ fn records_of(document: &RawValue) -> Vec<&RawValue> {
         return list.items;
     }
     vec![document]
+}
+
+/// Returns the byte ranges of the records of the container document at `start` (the shapes
+/// [`records_of`] opens) and where the scan resumes, or `None` when the document is not such a
+/// container or holds no record. Used when the document does not parse as a whole.
+fn container_records(
+    skimmer: &mut Skimmer<'_>,
+    bytes: &[u8],
+    start: usize,
+) -> Option<(Vec<Range<usize>>, usize)> {
+    let (members, _) = skimmer.object_members(start);
+    let has = |key: &[u8]| members.iter().any(|m| m.key == key);
+    let is_kubernetes_list = members.iter().any(|m| {
+        let value = &bytes[m.value.clone()];
+        m.key == b"kind" && value.starts_with(b"\"") && value.ends_with(b"List\"")
+    });
+    let path: &[&[u8]] = if has(b"Records") {
+        &[b"Records"]
+    } else if has(b"hits") {
+        &[b"hits", b"hits"]
+    } else if has(b"@odata.context") {
+        &[b"value"]
+    } else if is_kubernetes_list {
+        &[b"items"]
+    } else {
+        return None;
+    };
+    let array = skimmer.array_at(start, path)?;
+    skimmer.container_records(start, array, next_document_start)
 }
 
 /// Looks up `path` (`a.b.c`) in `value`, as nested objects, as a literal dotted key, or as a

@@ -8,9 +8,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::de::IgnoredAny;
-
 use super::detect::strip_bom;
+use super::json_skim;
 use super::report::{FileReport, Location};
 
 /// How many documents are scanned between two checks of the cancellation flag.
@@ -47,9 +46,25 @@ pub(crate) fn scan<'a>(
     bytes: &'a [u8],
     cancel: &AtomicBool,
     report: &mut FileReport,
+    on_document: impl FnMut(Document<'a>, &mut LineCounter<'a>, &mut FileReport),
+) -> bool {
+    scan_containers(bytes, cancel, report, &[], on_document)
+}
+
+/// Scans like [`scan`], and splits a document that does not parse as a whole when it is an
+/// object with an array of records at one of `containers` (member names from the top, such as
+/// `hits`, `hits`). Each record of such a document that parses goes to `on_document` as a
+/// document of its own, and each that does not counts as one record read and is reported at
+/// its own location, so one bad record costs only itself.
+pub(crate) fn scan_containers<'a>(
+    bytes: &'a [u8],
+    cancel: &AtomicBool,
+    report: &mut FileReport,
+    containers: &[&[&[u8]]],
     mut on_document: impl FnMut(Document<'a>, &mut LineCounter<'a>, &mut FileReport),
 ) -> bool {
     let mut lines = LineCounter::new(bytes);
+    let mut skimmer = json_skim::Skimmer::new(bytes);
     let mut pos = skip_whitespace(bytes, bytes.len() - strip_bom(bytes).len());
     let in_array = bytes.get(pos) == Some(&b'[');
     if in_array {
@@ -78,10 +93,9 @@ pub(crate) fn scan<'a>(
         }
         let start = pos;
         let line = lines.line_at(start);
-        let mut stream = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter();
-        match stream.next() {
-            Some(Ok(IgnoredAny)) => {
-                pos = start + stream.byte_offset();
+        match json_skim::document_end(&bytes[start..]) {
+            Some(Ok(length)) => {
+                pos = start + length;
                 let document = Document {
                     text: &bytes[start..pos],
                     offset: start,
@@ -90,13 +104,48 @@ pub(crate) fn scan<'a>(
                 on_document(document, &mut lines, report);
             }
             Some(Err(err)) => {
-                report.records_read += 1;
                 let location = Location::Line {
                     line,
                     offset: start as u64,
                 };
+                let split = containers.iter().find_map(|path| {
+                    let array = skimmer.array_at(start, path)?;
+                    skimmer.container_records(start, array, next_document_start)
+                });
+                if let Some((records, resume)) = split {
+                    let mut failed = false;
+                    for range in records {
+                        let line = lines.line_at(range.start);
+                        let document = Document {
+                            text: &bytes[range.clone()],
+                            offset: range.start,
+                            line,
+                        };
+                        match serde_json::from_slice::<json_skim::CheckedValue>(document.text) {
+                            Ok(_) => on_document(document, &mut lines, report),
+                            Err(err) => {
+                                failed = true;
+                                report.records_read += 1;
+                                let message = json_error_message(&err, line);
+                                report.push_error(document.location(), message);
+                            }
+                        }
+                    }
+                    if !failed {
+                        // Every record parsed, so the fault lies outside them.
+                        report.push_error(location, json_error_message(&err, line));
+                    }
+                    pos = resume;
+                    continue;
+                }
+                report.records_read += 1;
                 report.push_error(location, json_error_message(&err, line));
-                pos = next_document_start(bytes, start);
+                // Nesting too deep for serde_json is no syntax error, so the brackets still
+                // show where the document ends.
+                let end = json_skim::is_depth_error(&err)
+                    .then(|| skimmer.value_end(start))
+                    .flatten();
+                pos = end.unwrap_or_else(|| next_document_start(bytes, start));
             }
             None => break,
         }

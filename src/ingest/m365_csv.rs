@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::Value;
 
 use super::json_stream::LineCounter;
+use super::lines::MAX_LINE_BYTES;
 use super::raw::RawError;
 use super::report::{FileReport, Location};
 use crate::store::{EventBuilder, FileId, Origin};
@@ -183,6 +184,14 @@ pub(crate) fn parse_bytes(
         }
         number += 1;
         report.records_read += 1;
+        let length = (skip + reader.position().byte() as usize).saturating_sub(start);
+        if length > MAX_LINE_BYTES {
+            report.push_error(
+                location,
+                format!("CSV record {number} is longer than {MAX_LINE_BYTES} bytes; not parsed"),
+            );
+            continue;
+        }
         let origin = Origin {
             file,
             record: line,

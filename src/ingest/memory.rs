@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use super::report::{FileReport, FileStatus, Location};
+use super::report::{FileReport, FileStatus};
 use super::{
-    Format, LoadOptions, auditd, aws_vpc_flow, cisco, cloudtrail, docker, entra, evtx_file,
-    evtx_json, gcp_audit, json_records, kubernetes_audit, m365, m365_csv, netflow, okta, syslog,
-    windows_json, zeek,
+    Format, LoadOptions, auditd, aws_vpc_flow, cisco, cloudtrail, docker, elastic_endpoint, entra,
+    esxi, evtx_file, evtx_json, gcp_audit, journald, json_records, kubernetes_audit, m365,
+    m365_csv, netflow, okta, osquery, sentinel_syslog, syslog, unified_log, windows_json, zeek,
 };
 use crate::store::EventBuilder;
 
@@ -111,23 +111,30 @@ pub fn parse_bytes(
         Format::DockerDaemon => {
             docker::parse_daemon_bytes(bytes, file, &cancel, &mut report, &mut events);
         }
-        // NOTE: these readers take a path only; fuzzing reaches them through a temporary file
-        // and `load`, and here they are reported as skipped.
-        Format::ZeekTsv
-        | Format::SentinelSyslog
-        | Format::ElasticEndpoint
-        | Format::UnifiedLog
-        | Format::Journald
-        | Format::Osquery
-        | Format::Esxi => {
-            report.status = FileStatus::Skipped;
-            report.push_error(
-                Location::File,
-                format!("no in-memory reader for format {format}; load it from a file"),
-            );
+        Format::ZeekTsv => {
+            zeek::parse_tsv_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::SentinelSyslog => {
+            sentinel_syslog::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::ElasticEndpoint => {
+            elastic_endpoint::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::UnifiedLog => {
+            unified_log::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::Journald => {
+            journald::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::Osquery => {
+            osquery::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
+        }
+        Format::Esxi => {
+            esxi::parse_bytes(bytes, file, &cancel, &mut report, &mut events);
         }
         Format::Json | Format::Unknown => report.status = FileStatus::Skipped,
     }
+    super::limits::drop_events_over_field_limit(&mut report, &mut events);
     report.events_loaded = events.len() as u64;
     report.records_skipped = report.records_read.saturating_sub(report.events_loaded);
     (report, events)

@@ -21,8 +21,10 @@ pub mod gcp_audit;
 mod input;
 mod journald;
 mod json_records;
+mod json_skim;
 mod json_stream;
 pub mod kubernetes_audit;
+mod limits;
 mod lines;
 mod linux_detect;
 mod local_time;
@@ -317,6 +319,7 @@ fn parse_candidate(
             );
         }
     }
+    limits::drop_events_over_field_limit(&mut report, &mut events);
     // A file whose container could not be opened at all produced no records.
     if report.status == FileStatus::Loaded
         && report.records_read == 0

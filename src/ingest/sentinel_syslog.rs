@@ -18,7 +18,7 @@ use super::syslog::{SyslogLine, map_line};
 use super::sysmon_linux::{is_sysmon_xml, map_sysmon_xml};
 use crate::store::{EventBuilder, FileId, Origin};
 
-/// Parses the file at `path`. Returns `false` when `cancel` stopped it early.
+/// Parses the file at `path` (gzip or not). Returns `false` when `cancel` stopped it early.
 pub(crate) fn parse(
     path: &Path,
     file: FileId,
@@ -26,7 +26,7 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    match std::fs::read(path) {
+    match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::LoadOptions;
+use super::limits::time_out_of_range;
 use super::lines::{read_lines_at, split_lines};
 use super::local_time::{FileTimeOptions, LocalClock, YearInference, describe_year};
 use super::raw::RawError;
@@ -136,7 +137,9 @@ pub(crate) fn parse_bytes(
             continue;
         };
         let timestamp = match time {
-            LineTime::Full(time) => time.timestamp_nanos_opt(),
+            LineTime::Full(time) => time
+                .timestamp_nanos_opt()
+                .ok_or_else(|| time_out_of_range(&time.to_rfc3339())),
             LineTime::Partial {
                 month,
                 day,
@@ -144,17 +147,23 @@ pub(crate) fn parse_bytes(
                 nanos,
             } => {
                 partial_lines += 1;
-                years
-                    .resolve(month, day, seconds_of_day, nanos)
-                    .and_then(|local| clock.resolve_utc(local))
+                match years.resolve(month, day, seconds_of_day, nanos) {
+                    Some(local) => clock
+                        .resolve_utc(local)
+                        .ok_or_else(|| time_out_of_range(&local.to_string())),
+                    None => Err(
+                        "invalid date in the inferred year (Feb 29 outside a leap year?)"
+                            .to_owned(),
+                    ),
+                }
             }
         };
-        let Some(timestamp) = timestamp else {
-            report.push_error(
-                location,
-                "invalid date in the inferred year (Feb 29 outside a leap year?)",
-            );
-            continue;
+        let timestamp = match timestamp {
+            Ok(timestamp) => timestamp,
+            Err(message) => {
+                report.push_error(location, message);
+                continue;
+            }
         };
         let origin = Origin {
             file,

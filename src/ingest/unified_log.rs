@@ -24,7 +24,7 @@ pub(crate) const LOG_SOURCE: &str = "macos:unifiedlog";
 /// UTC offset of the Mac that logged it.
 const TIMESTAMP_LAYOUT: &str = "%Y-%m-%d %H:%M:%S%.f%z";
 
-/// Parses the file at `path`. Returns `false` when `cancel` stopped it early.
+/// Parses the file at `path` (gzip or not). Returns `false` when `cancel` stopped it early.
 pub(crate) fn parse(
     path: &Path,
     file: FileId,
@@ -32,7 +32,7 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    match std::fs::read(path) {
+    match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));

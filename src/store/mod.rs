@@ -150,10 +150,15 @@ impl Event {
     }
 }
 
+/// Maximum number of fields an [`EventBuilder`] keeps. The loader skips a record that has more
+/// and reports it, so one crafted record cannot grow an event without bound.
+pub const MAX_FIELDS_PER_EVENT: usize = 10_000;
+
 /// Builds one [`Event`], interning names and values as they are added.
 ///
 /// Parsers create a builder per record, add fields in any order and call [`EventBuilder::finish`].
-/// A field added twice keeps its last value.
+/// A field added twice keeps its last value. Additions past [`MAX_FIELDS_PER_EVENT`] are
+/// dropped and counted in [`EventBuilder::fields_dropped`].
 #[derive(Debug)]
 pub struct EventBuilder {
     timestamp: Timestamp,
@@ -161,6 +166,7 @@ pub struct EventBuilder {
     platform: Platform,
     origin: Origin,
     fields: Vec<(String, PendingValue)>,
+    fields_dropped: u64,
 }
 
 /// A field value before interning.
@@ -216,16 +222,29 @@ impl EventBuilder {
             platform,
             origin,
             fields: Vec::new(),
+            fields_dropped: 0,
         }
     }
 
-    /// Adds a field; empty strings are skipped because they carry nothing to match on.
+    /// Adds a field; empty strings are skipped because they carry nothing to match on, and
+    /// additions past [`MAX_FIELDS_PER_EVENT`] are only counted.
     pub fn field(&mut self, name: impl Into<String>, value: impl Into<PendingValue>) -> &mut Self {
         let value = value.into();
-        if !matches!(&value, PendingValue::Str(s) if s.is_empty()) {
+        if matches!(&value, PendingValue::Str(s) if s.is_empty()) {
+            return self;
+        }
+        if self.fields.len() < MAX_FIELDS_PER_EVENT {
             self.fields.push((name.into(), value));
+        } else {
+            self.fields_dropped += 1;
         }
         self
+    }
+
+    /// The number of field additions dropped because the event already had
+    /// [`MAX_FIELDS_PER_EVENT`] fields.
+    pub fn fields_dropped(&self) -> u64 {
+        self.fields_dropped
     }
 
     /// Where the record came from, as given to [`EventBuilder::new`].

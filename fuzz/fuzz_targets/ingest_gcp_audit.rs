@@ -1,0 +1,11 @@
+//! Parses arbitrary bytes as Google Cloud audit log entries.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    common::parse_and_check(glexia::ingest::Format::GcpAudit, data);
+});

@@ -1,0 +1,11 @@
+//! Parses arbitrary bytes as Sentinel `Syslog` rows carrying Sysmon for Linux events.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    common::parse_and_check(glexia::ingest::Format::SentinelSyslog, data);
+});
