@@ -143,6 +143,51 @@ impl Event {
             .ok()
             .map(|i| &self.fields[i].1)
     }
+
+    /// Replaces every symbol `s` of the event with `map[s]` and restores the field order.
+    fn remap(&mut self, map: &[Sym]) {
+        self.log_source = map[self.log_source.index()];
+        for (name, value) in self.fields.iter_mut() {
+            *name = map[name.index()];
+            value.remap(map);
+        }
+        // `finish` left no duplicate names and `map` is one-to-one, so order is all to restore.
+        self.fields.sort_unstable_by_key(|(name, _)| *name);
+    }
+}
+
+/// Events interned into an interner of their own, so that worker threads can intern in
+/// parallel; [`EventStore::append`] moves them into a store.
+#[derive(Debug, Default)]
+pub struct EventBatch {
+    strings: Interner,
+    events: Vec<Event>,
+}
+
+impl EventBatch {
+    /// Creates an empty batch with room for `events` events.
+    pub fn with_capacity(events: usize) -> Self {
+        EventBatch {
+            strings: Interner::default(),
+            events: Vec::with_capacity(events),
+        }
+    }
+
+    /// Interns and appends one event.
+    pub fn push(&mut self, event: EventBuilder) {
+        let event = event.finish(&mut self.strings);
+        self.events.push(event);
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Returns whether the batch contains no event.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
 }
 
 /// Builds one [`Event`], interning names and values as they are added.
@@ -289,6 +334,16 @@ impl EventStore {
         self.events.push(event);
     }
 
+    /// Moves a batch's events and strings into the store, after the events already in it.
+    pub fn append(&mut self, batch: EventBatch) {
+        let map = self.strings.absorb(batch.strings);
+        self.events.reserve(batch.events.len());
+        for mut event in batch.events {
+            event.remap(&map);
+            self.events.push(event);
+        }
+    }
+
     /// Sorts events by time; ties keep load order (file order, then record order).
     pub fn sort(&mut self) {
         self.events.sort_by_key(|e| e.timestamp);
@@ -326,5 +381,47 @@ impl EventStore {
     /// Returns the path of a loaded file.
     pub fn file_path(&self, file: FileId) -> Option<&std::path::Path> {
         self.files.get(file as usize).map(|f| f.path.as_path())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(record: u64, fields: &[(&str, &str)]) -> EventBuilder {
+        let origin = Origin {
+            file: 0,
+            record,
+            offset: None,
+        };
+        let mut builder = EventBuilder::new(0, "WinEventLog:Security", Platform::Windows, origin);
+        for (name, value) in fields {
+            builder.field(*name, *value);
+        }
+        builder
+    }
+
+    #[test]
+    fn append_merges_batches_interned_apart() {
+        let mut first = EventBatch::default();
+        first.push(event(1, &[("host.name", "a"), ("user.name", "alice")]));
+        let mut second = EventBatch::default();
+        second.push(event(2, &[("user.name", "bob"), ("host.name", "a")]));
+        second.push(event(3, &[("process.name", "cmd.exe")]));
+
+        let mut store = EventStore::new();
+        store.append(first);
+        store.append(second);
+
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.field(0, "user.name"), Some(ValueRef::Str("alice")));
+        assert_eq!(store.field(1, "user.name"), Some(ValueRef::Str("bob")));
+        assert_eq!(store.field(1, "host.name"), Some(ValueRef::Str("a")));
+        assert_eq!(
+            store.field(2, "process.name"),
+            Some(ValueRef::Str("cmd.exe"))
+        );
+        assert_eq!(store.log_source(2), "WinEventLog:Security");
+        assert_eq!(store.strings.len(), 8);
     }
 }
