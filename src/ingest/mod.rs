@@ -62,7 +62,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::store::{EventBuilder, EventStore, FileId, SourceFile};
+use crate::store::{EventBatch, EventBuilder, EventStore, FileId, SourceFile};
 use walk::{WalkEntry, walk};
 
 /// A file the walk found, after detection.
@@ -104,15 +104,20 @@ pub fn load_with(
 
     let mut store = EventStore::new();
     let mut load_report = LoadReport::default();
-    // Files are parsed a few at a time and interned into the store as each batch ends: a file's
-    // events as owned strings take several times the memory of their interned form, so parsing
-    // every file before interning any would hold the whole collection that way at once.
+    // Files are parsed a few at a time and moved into the store as each batch ends. Each worker
+    // interns its file's events into an interner of its own right after parsing, so interning
+    // runs in parallel and a file's events are held as owned strings only until its parse ends;
+    // the store then merges each file's distinct strings once.
     let batch_size = (rayon::current_num_threads() * 2).max(2);
     for batch in candidates.chunks(batch_size) {
-        let parsed: Vec<(FileReport, Vec<EventBuilder>)> = batch
+        let parsed: Vec<(FileReport, EventBatch)> = batch
             .par_iter()
             .map(|candidate| {
-                let (report, events) = parse_candidate(candidate, options, cancel);
+                let (report, builders) = parse_candidate(candidate, options, cancel);
+                let mut events = EventBatch::with_capacity(builders.len());
+                for builder in builders {
+                    events.push(builder);
+                }
                 let events_so_far = events_parsed.fetch_add(events.len() as u64, Ordering::Relaxed)
                     + events.len() as u64;
                 progress(Progress {
@@ -133,13 +138,13 @@ pub fn load_with(
     (store, load_report)
 }
 
-/// Registers one parsed file in the store, interns its events and records its report.
+/// Registers one parsed file in the store, moves its events into it and records its report.
 fn add_file(
     store: &mut EventStore,
     load_report: &mut LoadReport,
     candidate: &Candidate,
     mut report: FileReport,
-    events: Vec<EventBuilder>,
+    events: EventBatch,
 ) {
     if let Candidate::File {
         path,
@@ -159,9 +164,7 @@ fn add_file(
     }
     report.events_loaded = events.len() as u64;
     report.records_skipped = report.records_read.saturating_sub(report.events_loaded);
-    for event in events {
-        store.push(event);
-    }
+    store.append(events);
     load_report.cancelled |= report.status == FileStatus::Cancelled;
     load_report.files.push(report);
 }

@@ -676,21 +676,23 @@ pub fn map_event(record: &Value, origin: Origin) -> Result<EventBuilder, Mapping
     }
 
     let data = collect_data(event);
-    for (name, values) in &data.event_data {
+    if let Some(mapping) = event_id.and_then(|id| find_mapping(&channel, id)) {
+        apply_mapping(&mut builder, mapping, &data);
+    }
+    // The items are moved into the event after the mapping has read them. No mapped name
+    // starts with `winlog.event_data.` or `winlog.user_data.`, so the order cannot change
+    // which value a repeated name keeps.
+    for (name, values) in data.event_data {
         builder.field(
             format!("winlog.event_data.{name}"),
             values_to_pending(values),
         );
     }
-    for (name, values) in &data.user_data {
+    for (name, values) in data.user_data {
         builder.field(
             format!("winlog.user_data.{name}"),
             values_to_pending(values),
         );
-    }
-
-    if let Some(mapping) = event_id.and_then(|id| find_mapping(&channel, id)) {
-        apply_mapping(&mut builder, mapping, &data);
     }
     Ok(builder)
 }
@@ -927,10 +929,10 @@ fn string_list(items: &[&str]) -> PendingValue {
     PendingValue::List(items.iter().map(|s| PendingValue::from(*s)).collect())
 }
 
-fn values_to_pending(values: &[String]) -> PendingValue {
-    match values {
-        [one] => PendingValue::Str(one.clone()),
-        many => PendingValue::List(many.iter().cloned().map(PendingValue::Str).collect()),
+fn values_to_pending(mut values: Vec<String>) -> PendingValue {
+    match values.len() {
+        1 => PendingValue::Str(values.pop().unwrap_or_default()),
+        _ => PendingValue::List(values.into_iter().map(PendingValue::Str).collect()),
     }
 }
 

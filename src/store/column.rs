@@ -96,7 +96,7 @@ impl Cell {
             StoredValue::Str(sym) => Cell::Str(*sym),
             StoredValue::Bool(value) => Cell::Bool(*value),
             StoredValue::Int(value) if (INT_MIN..=INT_MAX).contains(value) => Cell::Int(*value),
-            StoredValue::List(items) => match items.as_ref() {
+            StoredValue::List(items) => match &***items {
                 [StoredValue::Str(sym)] => Cell::OneStrList(*sym),
                 _ => Cell::Position(position),
             },

@@ -1,8 +1,9 @@
 //! String interning for field names and values.
 
-use std::sync::Arc;
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 /// An interned string: an index into an [`Interner`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,32 +28,84 @@ impl Sym {
 }
 
 /// Stores each distinct string once and hands out [`Sym`]s for it.
-#[derive(Debug, Default)]
+///
+/// Each string is one allocation, owned by `strings`. The hash table stores only symbols and
+/// finds a string's symbol by comparing against `strings`, so a distinct string costs its
+/// bytes, a 16-byte pointer and a 4-byte table slot with its one-byte control tag.
+#[derive(Default)]
 pub struct Interner {
     // FxHash instead of SipHash: every field read of every query hashes a field name here,
     // and names are short, trusted program strings or log values that need no DoS defence
     // beyond what a single-user tool faces.
-    lookup: FxHashMap<Arc<str>, Sym>,
-    strings: Vec<Arc<str>>,
+    table: HashTable<Sym>,
+    strings: Vec<Box<str>>,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner")
+            .field("strings", &self.strings.len())
+            .finish()
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
 }
 
 impl Interner {
     /// Returns the symbol for `s`, adding it when new.
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&sym) = self.lookup.get(s) {
-            return sym;
+        match self.find(s) {
+            Some(sym) => sym,
+            None => self.insert_new(Box::from(s)),
         }
+    }
+
+    /// Adds `owned`, which must not be interned yet, and returns its new symbol.
+    fn insert_new(&mut self, owned: Box<str>) -> Sym {
         // More than u32::MAX distinct strings cannot be addressed; saturating keeps this total.
         let sym = Sym(u32::try_from(self.strings.len()).unwrap_or(u32::MAX));
-        let owned: Arc<str> = Arc::from(s);
-        self.strings.push(Arc::clone(&owned));
-        self.lookup.insert(owned, sym);
+        let hash_value = hash(&owned);
+        self.strings.push(owned);
+        let strings = &self.strings;
+        self.table.insert_unique(hash_value, sym, |sym| {
+            hash(strings.get(sym.index()).map_or("", |s| s))
+        });
         sym
+    }
+
+    fn find(&self, s: &str) -> Option<Sym> {
+        let strings = &self.strings;
+        self.table
+            .find(hash(s), |sym| {
+                strings.get(sym.index()).is_some_and(|t| **t == *s)
+            })
+            .copied()
+    }
+
+    /// Moves every string of `other` into this interner and returns, for each symbol of
+    /// `other`, the symbol of the same string here.
+    ///
+    /// Strings new here are moved, not copied, so merging a worker thread's interner costs one
+    /// hash lookup per distinct string.
+    pub fn absorb(&mut self, other: Interner) -> Vec<Sym> {
+        let mut map = Vec::with_capacity(other.strings.len());
+        // Frees the worker's table before this one grows.
+        drop(other.table);
+        for owned in other.strings {
+            let sym = match self.find(&owned) {
+                Some(sym) => sym,
+                None => self.insert_new(owned),
+            };
+            map.push(sym);
+        }
+        map
     }
 
     /// Returns the symbol for `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<Sym> {
-        self.lookup.get(s).copied()
+        self.find(s)
     }
 
     /// Returns the string behind `sym`, or "" for a symbol from another interner.
@@ -86,5 +139,20 @@ mod tests {
         assert_ne!(a, c);
         assert_eq!(strings.resolve(c), "host.name");
         assert_eq!(strings.len(), 2);
+    }
+
+    #[test]
+    fn absorb_maps_symbols_to_merged_ones() {
+        let mut merged = Interner::default();
+        let host = merged.intern("host.name");
+        let mut worker = Interner::default();
+        let name = worker.intern("process.name");
+        let worker_host = worker.intern("host.name");
+
+        let map = merged.absorb(worker);
+
+        assert_eq!(map[worker_host.index()], host);
+        assert_eq!(merged.resolve(map[name.index()]), "process.name");
+        assert_eq!(merged.len(), 2);
     }
 }

@@ -148,6 +148,51 @@ impl Event {
             .ok()
             .map(|i| &self.fields[i].1)
     }
+
+    /// Replaces every symbol `s` of the event with `map[s]` and restores the field order.
+    fn remap(&mut self, map: &[Sym]) {
+        self.log_source = map[self.log_source.index()];
+        for (name, value) in self.fields.iter_mut() {
+            *name = map[name.index()];
+            value.remap(map);
+        }
+        // `finish` left no duplicate names and `map` is one-to-one, so order is all to restore.
+        self.fields.sort_unstable_by_key(|(name, _)| *name);
+    }
+}
+
+/// Events interned into an interner of their own, so that worker threads can intern in
+/// parallel; [`EventStore::append`] moves them into a store.
+#[derive(Debug, Default)]
+pub struct EventBatch {
+    strings: Interner,
+    events: Vec<Event>,
+}
+
+impl EventBatch {
+    /// Creates an empty batch with room for `events` events.
+    pub fn with_capacity(events: usize) -> Self {
+        EventBatch {
+            strings: Interner::default(),
+            events: Vec::with_capacity(events),
+        }
+    }
+
+    /// Interns and appends one event.
+    pub fn push(&mut self, event: EventBuilder) {
+        let event = event.finish(&mut self.strings);
+        self.events.push(event);
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Returns whether the batch contains no event.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
 }
 
 /// Maximum number of fields an [`EventBuilder`] keeps. The loader skips a record that has more
@@ -385,6 +430,17 @@ impl EventStore {
         self.drop_columns();
     }
 
+    /// Moves a batch's events and strings into the store, after the events already in it.
+    pub fn append(&mut self, batch: EventBatch) {
+        let map = self.strings.absorb(batch.strings);
+        self.events.reserve(batch.events.len());
+        for mut event in batch.events {
+            event.remap(&map);
+            self.events.push(event);
+        }
+        self.drop_columns();
+    }
+
     /// Sorts events by time; ties keep load order (file order, then record order).
     pub fn sort(&mut self) {
         self.events.sort_by_key(|e| e.timestamp);
@@ -561,5 +617,42 @@ mod tests {
             let handle = store.field_handle(name).unwrap();
             assert_eq!(store.field_at(0, handle), Some(FieldRead::Int(7)), "{name}");
         }
+    }
+
+    fn event(record: u64, fields: &[(&str, &str)]) -> EventBuilder {
+        let origin = Origin {
+            file: 0,
+            record,
+            offset: None,
+        };
+        let mut builder = EventBuilder::new(0, "WinEventLog:Security", Platform::Windows, origin);
+        for (name, value) in fields {
+            builder.field(*name, *value);
+        }
+        builder
+    }
+
+    #[test]
+    fn append_merges_batches_interned_apart() {
+        let mut first = EventBatch::default();
+        first.push(event(1, &[("host.name", "a"), ("user.name", "alice")]));
+        let mut second = EventBatch::default();
+        second.push(event(2, &[("user.name", "bob"), ("host.name", "a")]));
+        second.push(event(3, &[("process.name", "cmd.exe")]));
+
+        let mut store = EventStore::new();
+        store.append(first);
+        store.append(second);
+
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.field(0, "user.name"), Some(ValueRef::Str("alice")));
+        assert_eq!(store.field(1, "user.name"), Some(ValueRef::Str("bob")));
+        assert_eq!(store.field(1, "host.name"), Some(ValueRef::Str("a")));
+        assert_eq!(
+            store.field(2, "process.name"),
+            Some(ValueRef::Str("cmd.exe"))
+        );
+        assert_eq!(store.log_source(2), "WinEventLog:Security");
+        assert_eq!(store.strings.len(), 8);
     }
 }

@@ -3,6 +3,9 @@
 use super::{Interner, PendingValue, Sym};
 
 /// A field value inside the store: strings are interned symbols.
+///
+/// The value is 16 bytes: a list sits behind a second box so that its slice's length does not
+/// widen every scalar value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoredValue {
     /// An interned string.
@@ -14,7 +17,7 @@ pub enum StoredValue {
     /// A boolean.
     Bool(bool),
     /// A list, such as `event.category`.
-    List(Box<[StoredValue]>),
+    List(Box<Box<[StoredValue]>>),
 }
 
 impl StoredValue {
@@ -24,12 +27,21 @@ impl StoredValue {
             PendingValue::Int(n) => StoredValue::Int(n),
             PendingValue::Float(x) => StoredValue::Float(x),
             PendingValue::Bool(b) => StoredValue::Bool(b),
-            PendingValue::List(items) => StoredValue::List(
+            PendingValue::List(items) => StoredValue::List(Box::new(
                 items
                     .into_iter()
                     .map(|v| StoredValue::intern(v, strings))
                     .collect(),
-            ),
+            )),
+        }
+    }
+
+    /// Replaces each interned string's symbol `s` with `map[s]`.
+    pub(super) fn remap(&mut self, map: &[Sym]) {
+        match self {
+            StoredValue::Str(sym) => *sym = map[sym.index()],
+            StoredValue::List(items) => items.iter_mut().for_each(|v| v.remap(map)),
+            StoredValue::Int(_) | StoredValue::Float(_) | StoredValue::Bool(_) => {}
         }
     }
 
@@ -110,5 +122,34 @@ impl<'a> From<&'a StoredValue> for FieldRead<'a> {
             StoredValue::Bool(b) => FieldRead::Bool(*b),
             StoredValue::List(items) => FieldRead::List(items),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_value_is_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<StoredValue>(), 16);
+    }
+
+    #[test]
+    fn remap_rewrites_strings_in_lists() {
+        let mut strings = Interner::default();
+        let a = strings.intern("a");
+        let b = strings.intern("b");
+        let mut value = StoredValue::List(Box::new(Box::new([
+            StoredValue::Str(a),
+            StoredValue::Int(3),
+        ])));
+
+        value.remap(&[b, a]);
+
+        let expected = StoredValue::List(Box::new(Box::new([
+            StoredValue::Str(b),
+            StoredValue::Int(3),
+        ])));
+        assert_eq!(value, expected);
     }
 }
