@@ -215,6 +215,7 @@ fn options() -> Options {
         case_sensitive_equals: false,
         lineage: LineageOptions::reference(),
         host_field: "hostname".to_string(),
+        ..Options::default()
     }
 }
 

@@ -85,6 +85,7 @@ fn options(case_sensitive: bool) -> Options {
         case_sensitive_equals: case_sensitive,
         lineage: LineageOptions::reference(),
         host_field: "hostname".to_string(),
+        ..Options::default()
     }
 }
 

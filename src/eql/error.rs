@@ -91,4 +91,15 @@ pub enum EvalError {
     /// The query uses a part of EQL that this evaluator does not run yet.
     #[error("unsupported EQL feature: {0}")]
     Unsupported(String),
+    /// A `sequence` or `join` would have held more partial matches than the options allow.
+    #[error(
+        "stopped after {events_read} events: the query held more than {limit} partial matches \
+         at once; add `with maxspan` or join on narrower keys"
+    )]
+    StateLimit {
+        /// The limit, [`super::Options::max_partials`].
+        limit: usize,
+        /// How many events had been read when the limit was passed.
+        events_read: usize,
+    },
 }

@@ -19,7 +19,8 @@ use super::{Document, Match, Options, Value};
 ///
 /// Returns an [`EvalError`] before reading any event when the query calls an unknown function,
 /// passes a wrong number of arguments, contains an invalid regular expression, or uses a
-/// lineage expression in a pipe.
+/// lineage expression in a pipe, and [`EvalError::StateLimit`] partway when a `sequence` or
+/// `join` would hold more partial matches than [`Options::max_partials`].
 pub fn execute<D: Document>(
     query: &Query,
     events: &[D],
@@ -77,7 +78,7 @@ pub fn execute<D: Document>(
                 &mut trackers,
                 &context,
                 events,
-            )
+            )?
         }
         QueryBody::Join(join) => {
             let (mut steps, mut until) = compile_steps(
@@ -100,7 +101,7 @@ pub fn execute<D: Document>(
                 fields: &fields,
                 options,
             };
-            run_join(&steps, until.as_ref(), &mut trackers, &context, events)
+            run_join(&steps, until.as_ref(), &mut trackers, &context, events)?
         }
     };
     Ok(apply_pipes(&pipes, matches, events, options))
@@ -260,6 +261,70 @@ mod tests {
         (1..=count)
             .map(|id| event("process", id, id, json!({})))
             .collect()
+    }
+
+    /// Process events 1..=count, each with its own `key` and host `h`.
+    fn keyed_processes(count: i64) -> Vec<Json> {
+        (1..=count)
+            .map(|id| event("process", id, id, json!({"key": id, "host": "h"})))
+            .collect()
+    }
+
+    #[test]
+    fn sequence_state_past_limit_stops_with_message() {
+        let events = keyed_processes(20);
+        let options = Options {
+            max_partials: 10,
+            ..Options::default()
+        };
+        let query = parse("sequence by key [process where true] [file where true]").unwrap();
+        let error = execute(&query, &events, &options).unwrap_err();
+        assert_eq!(
+            error,
+            EvalError::StateLimit {
+                limit: 10,
+                events_read: 11
+            }
+        );
+        assert!(error.to_string().contains("maxspan"), "{error}");
+        // The same events under a key shared by all hold one partial and run to the end.
+        let query = parse("sequence by host [process where true] [file where true]").unwrap();
+        assert_eq!(execute(&query, &events, &options).unwrap(), vec![]);
+        // Exactly at the limit is allowed.
+        let query = parse("sequence by key [process where true] [file where true]").unwrap();
+        assert!(execute(&query, &events[..10], &options).is_ok());
+    }
+
+    #[test]
+    fn sequence_maxspan_keeps_state_under_limit() {
+        // One new key a second with a 1 s span: the sweep drops old partials every 1024
+        // events, so at most about that many are held.
+        let events = keyed_processes(5000);
+        let options = Options {
+            max_partials: 2000,
+            ..Options::default()
+        };
+        let query = parse("sequence by key with maxspan=1s [process where true] [file where true]")
+            .unwrap();
+        assert!(execute(&query, &events, &options).is_ok());
+    }
+
+    #[test]
+    fn join_state_past_limit_stops_with_message() {
+        let events = keyed_processes(20);
+        let options = Options {
+            max_partials: 5,
+            ..Options::default()
+        };
+        let query = parse("join by key [process where true] [file where true]").unwrap();
+        let error = execute(&query, &events, &options).unwrap_err();
+        assert_eq!(
+            error,
+            EvalError::StateLimit {
+                limit: 5,
+                events_read: 6
+            }
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 use super::category::{Categories, CategoryTest};
 use super::compile::Node;
+use super::error::EvalError;
 use super::eval::Evaluator;
 use super::keys::{Entry, KeyTable};
 use super::lineage::{LineageView, Observation, ProcessFields, Tracker, observe_all};
@@ -69,6 +70,11 @@ struct Partial {
 }
 
 /// Runs a compiled sequence over `events` and returns its matches in completion order.
+///
+/// # Errors
+///
+/// Returns [`EvalError::StateLimit`] when more partials than `context.options.max_partials`
+/// would be pending at once.
 pub(crate) fn run_sequence<D: Document>(
     steps: &[Step],
     until: Option<&Step>,
@@ -76,7 +82,7 @@ pub(crate) fn run_sequence<D: Document>(
     trackers: &mut [Tracker],
     context: &Context<'_>,
     events: &[D],
-) -> Vec<Match> {
+) -> Result<Vec<Match>, EvalError> {
     let hashing: KeyTable<()> = KeyTable::new(true);
     // pending[n] contains the partials that have satisfied n + 1 steps. Partials move between
     // the tables with their hashes, so all tables hash alike.
@@ -125,6 +131,9 @@ pub(crate) fn run_sequence<D: Document>(
                 if let Some(state) = pending.first_mut() {
                     start_partial(state, hash, &keys, index, now(), steps.len());
                 }
+                // Only a new partial grows the state, because extending one moves it.
+                let pending_count: usize = pending.iter().map(KeyTable::len).sum();
+                check_partials(pending_count, index, context.options)?;
                 continue;
             }
             let Some(waiting) = pending.get_mut(position - 1) else {
@@ -149,7 +158,19 @@ pub(crate) fn run_sequence<D: Document>(
             }
         }
     }
-    matches
+    Ok(matches)
+}
+
+/// Returns an error when `pending_count` partials exceed the options' limit, naming how many
+/// events were read (`index` + 1).
+fn check_partials(pending_count: usize, index: usize, options: &Options) -> Result<(), EvalError> {
+    if pending_count > options.max_partials {
+        return Err(EvalError::StateLimit {
+            limit: options.max_partials,
+            events_read: index.saturating_add(1),
+        });
+    }
+    Ok(())
 }
 
 /// Starts a partial at event `index`, replacing a pending one with the same key. The
@@ -190,13 +211,18 @@ fn start_partial(
 /// event, the match is output in step order and that key starts over; an `until` match drops
 /// the key's kept events. This mirrors the reference implementation's results on its
 /// conformance suite.
+///
+/// # Errors
+///
+/// Returns [`EvalError::StateLimit`] when more keys than `context.options.max_partials` would
+/// hold kept events at once.
 pub(crate) fn run_join<D: Document>(
     steps: &[Step],
     until: Option<&Step>,
     trackers: &mut [Tracker],
     context: &Context<'_>,
     events: &[D],
-) -> Vec<Match> {
+) -> Result<Vec<Match>, EvalError> {
     let mut pending: KeyTable<Vec<Option<usize>>> = KeyTable::new(true);
     let mut matches = Vec::new();
     let mut keys: Vec<Value<'_>> = Vec::new();
@@ -219,6 +245,7 @@ pub(crate) fn run_join<D: Document>(
             let hash = pending.hash(&keys);
             if pending.get(hash, &keys).is_none() {
                 pending.insert(KeyTable::new_entry(hash, &keys, vec![None; steps.len()]));
+                check_partials(pending.len(), index, context.options)?;
             }
             let Some(entry) = pending.get_mut(hash, &keys) else {
                 continue;
@@ -236,7 +263,7 @@ pub(crate) fn run_join<D: Document>(
             }
         }
     }
-    matches
+    Ok(matches)
 }
 
 /// Tests `event`, whose category mask is `mask`, against `step`. When it matches, puts the
