@@ -9,7 +9,7 @@ use clap::Parser;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cli::{Cli, Command, Format, SigmaCommand};
+use crate::cli::{Cli, Command, Format, MemoryLimit, SigmaCommand};
 use crate::commands;
 use crate::engine::{self, Setup, Update};
 use crate::ingest;
@@ -113,9 +113,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 
 /// Collects `--tz` and `--year` into load options, rejecting a second value for all files.
 fn load_options(cli: &Cli) -> anyhow::Result<ingest::LoadOptions> {
+    let memory_limit = match cli.memory_limit {
+        Some(MemoryLimit::Bytes(bytes)) => Some(bytes),
+        Some(MemoryLimit::Unlimited) => None,
+        None => physical_memory().map(|bytes| bytes / 2),
+    };
     let options = ingest::LoadOptions {
         zones: cli.tz.clone(),
         years: cli.year.clone(),
+        memory_limit,
     };
     let zones_for_all = options.zones.iter().filter(|s| s.pattern.is_none()).count();
     let years_for_all = options.years.iter().filter(|s| s.pattern.is_none()).count();
@@ -128,6 +134,15 @@ fn load_options(cli: &Cli) -> anyhow::Result<ingest::LoadOptions> {
         }
     }
     Ok(options)
+}
+
+/// Returns the machine's physical memory in bytes from /proc/meminfo, or `None` where that
+/// file is missing (other systems than Linux) or unreadable.
+fn physical_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// Reads `--sigma-placeholders`, or returns no placeholders without the option.

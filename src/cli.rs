@@ -64,9 +64,60 @@ pub struct Cli {
     #[arg(long = "year", value_name = "[FILE=]YEAR", global = true)]
     pub year: Vec<FileSetting<Year>>,
 
+    /// The maximum memory the loaded events and their strings may take, such as 8G, 512M or
+    /// none. A file that would pass it is not loaded, nor are the files after it, and each is
+    /// reported. Default: half of the machine's physical memory.
+    #[arg(long = "memory-limit", value_name = "SIZE|none", global = true)]
+    pub memory_limit: Option<MemoryLimit>,
+
     /// The subcommand; none opens the TUI.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The value of `--memory-limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryLimit {
+    /// No limit.
+    Unlimited,
+    /// A limit in bytes.
+    Bytes(u64),
+}
+
+impl std::str::FromStr for MemoryLimit {
+    type Err = String;
+
+    /// Parses `none`, a byte count, or a number with a K, M, G or T suffix (powers of 1024,
+    /// with an optional `B` or `iB` after it).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(MemoryLimit::Unlimited);
+        }
+        let invalid =
+            || format!("invalid size '{text}': expected a number with K, M, G or T, or none");
+        let split = text
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: f64 = number.parse().map_err(|_| invalid())?;
+        let unit = unit.trim().to_ascii_uppercase();
+        let unit = unit.trim_end_matches("IB").trim_end_matches('B');
+        let scale: f64 = match unit {
+            "" => 1.0,
+            "K" => 1024.0,
+            "M" => 1024.0 * 1024.0,
+            "G" => 1024.0 * 1024.0 * 1024.0,
+            "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+            _ => return Err(invalid()),
+        };
+        let bytes = number * scale;
+        if !bytes.is_finite() || bytes < 1.0 {
+            return Err(invalid());
+        }
+        // `as` saturates at u64::MAX for larger values.
+        Ok(MemoryLimit::Bytes(bytes as u64))
+    }
 }
 
 /// Subcommands.
@@ -225,6 +276,27 @@ mod tests {
     #[test]
     fn command_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn memory_limit_sizes_parse() {
+        let cases = [
+            ("none", Ok(MemoryLimit::Unlimited)),
+            ("NONE", Ok(MemoryLimit::Unlimited)),
+            ("4096", Ok(MemoryLimit::Bytes(4096))),
+            ("512M", Ok(MemoryLimit::Bytes(512 << 20))),
+            ("512MiB", Ok(MemoryLimit::Bytes(512 << 20))),
+            ("8G", Ok(MemoryLimit::Bytes(8 << 30))),
+            ("8gb", Ok(MemoryLimit::Bytes(8 << 30))),
+            ("1.5K", Ok(MemoryLimit::Bytes(1536))),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(text.parse::<MemoryLimit>(), expected, "{text}");
+        }
+        for bad in ["", "G", "8X", "-1G", "0", "1..2M"] {
+            let error = bad.parse::<MemoryLimit>().unwrap_err();
+            assert!(error.contains("invalid size"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -81,6 +81,32 @@ fn scan_exit_status_follows_results() {
 }
 
 #[test]
+fn scan_memory_limit_reports_files_left_out() {
+    let samples = samples().join("windows");
+    let samples = samples.to_str().expect("utf-8 path");
+    let output = glexia(&["scan", samples, "--memory-limit", "1K", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    let files = document["files"].as_array().expect("files list");
+    let left_out: Vec<&serde_json::Value> = files
+        .iter()
+        .filter(|file| file["status"] == "failed")
+        .collect();
+    assert!(!left_out.is_empty(), "{files:?}");
+    for file in left_out {
+        let message = file["errors"][0]["message"].as_str().expect("message");
+        assert!(message.contains("memory limit of 1.0 KiB"), "{message}");
+    }
+
+    let unlimited = glexia(&["scan", samples, "--memory-limit", "none"]);
+    assert_eq!(unlimited.status.code(), Some(0), "{unlimited:?}");
+    let invalid = glexia(&["scan", samples, "--memory-limit", "lots"]);
+    assert_eq!(invalid.status.code(), Some(2), "{invalid:?}");
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("invalid size 'lots'"));
+}
+
+#[test]
 fn bad_analytic_file_is_named() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let bad = dir.path().join("AN0750.toml");

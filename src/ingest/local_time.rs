@@ -226,6 +226,10 @@ pub struct LoadOptions {
     /// `--year`: the year of each file's first timestamp written without one; later ones
     /// follow it across New Year.
     pub years: Vec<FileSetting<Year>>,
+    /// `--memory-limit`: the maximum bytes the store's events and strings may take, by
+    /// [`crate::store::EventStore::heap_bytes`]. A file that would pass it is not loaded, and
+    /// neither are the files after it. `None` loads everything.
+    pub memory_limit: Option<u64>,
 }
 
 /// The settings that apply to one file.
@@ -558,6 +562,7 @@ mod tests {
                 FileSetting::all("UTC".parse().unwrap()),
             ],
             years: vec![FileSetting::all(Year(2021))],
+            ..LoadOptions::default()
         };
 
         let auth = options.for_file(Path::new("x/auth.log"));

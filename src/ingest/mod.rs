@@ -109,7 +109,27 @@ pub fn load_with(
     // runs in parallel and a file's events are held as owned strings only until its parse ends;
     // the store then merges each file's distinct strings once.
     let batch_size = (rayon::current_num_threads() * 2).max(2);
+    let mut memory_full = false;
     for batch in candidates.chunks(batch_size) {
+        if memory_full {
+            for candidate in batch {
+                // Unreadable and unsupported files keep their own reports, which cost nothing.
+                let report = match candidate {
+                    Candidate::File { id: Some(_), .. } => {
+                        over_memory_limit(candidate, &store, options)
+                    }
+                    _ => parse_candidate(candidate, options, cancel).0,
+                };
+                add_file(
+                    &mut store,
+                    &mut load_report,
+                    candidate,
+                    report,
+                    EventBatch::default(),
+                );
+            }
+            continue;
+        }
         let parsed: Vec<(FileReport, EventBatch)> = batch
             .par_iter()
             .map(|candidate| {
@@ -130,12 +150,80 @@ pub fn load_with(
             })
             .collect();
         for (candidate, (report, events)) in batch.iter().zip(parsed) {
-            add_file(&mut store, &mut load_report, candidate, report, events);
+            let fits = options.memory_limit.is_none_or(|limit| {
+                let after = store.heap_bytes().saturating_add(events.heap_bytes());
+                u64::try_from(after).unwrap_or(u64::MAX) <= limit
+            });
+            memory_full |= !fits;
+            if memory_full && !events.is_empty() {
+                let mut dropped = over_memory_limit(candidate, &store, options);
+                dropped.records_read = report.records_read;
+                add_file(
+                    &mut store,
+                    &mut load_report,
+                    candidate,
+                    dropped,
+                    EventBatch::default(),
+                );
+            } else {
+                add_file(&mut store, &mut load_report, candidate, report, events);
+            }
         }
     }
     store.sort();
     load_report.compute_totals();
+    tracing::info!(
+        events = store.len(),
+        estimated_mib = store.heap_bytes() / (1024 * 1024),
+        limit_mib = options.memory_limit.map(|limit| limit / (1024 * 1024)),
+        "load finished"
+    );
     (store, load_report)
+}
+
+/// Makes the report of a file left out because the store reached `options.memory_limit`.
+fn over_memory_limit(
+    candidate: &Candidate,
+    store: &EventStore,
+    options: &LoadOptions,
+) -> FileReport {
+    let (path, format) = match candidate {
+        Candidate::File { path, format, .. } => (path.clone(), *format),
+        Candidate::Unreadable { path, .. } => (path.clone(), Format::Unknown),
+    };
+    let mut report = FileReport::new(path, format, FileStatus::Failed);
+    let limit = options.memory_limit.unwrap_or(u64::MAX);
+    let loaded = u64::try_from(store.heap_bytes()).unwrap_or(u64::MAX);
+    report.push_error(
+        Location::File,
+        format!(
+            "not loaded: the events loaded so far take {} and this file would pass the \
+             memory limit of {}; raise --memory-limit or load fewer files",
+            human_bytes(loaded),
+            human_bytes(limit)
+        ),
+    );
+    report
+}
+
+/// Formats a byte count with a binary unit and one decimal, such as `1.5 GiB`.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    // Precision loss above 2^53 bytes does not show at one decimal.
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for next in UNITS {
+        unit = next;
+        if value < 1024.0 || next == "TiB" {
+            break;
+        }
+        value /= 1024.0;
+    }
+    if unit == "B" {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {unit}")
+    }
 }
 
 /// Registers one parsed file in the store, moves its events into it and records its report.
@@ -343,6 +431,15 @@ fn parse_candidate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_bytes_picks_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(1536 * 1024 * 1024), "1.5 GiB");
+        assert_eq!(human_bytes(u64::MAX), "16777216.0 TiB");
+    }
 
     const RECORD: &str = concat!(
         r#"{"Event":{"System":{"EventID":4688,"EventRecordID":7,"#,

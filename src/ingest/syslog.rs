@@ -509,6 +509,7 @@ mod tests {
                 FixedOffset::east_opt(3600).unwrap(),
             ))],
             years: vec![FileSetting::all(Year(2019))],
+            ..LoadOptions::default()
         };
         let text = "Dec 31 23:00:00 h a: x\nDec 30 23:00:00 h a: y\nJan  2 01:00:00 h a: z\n";
 

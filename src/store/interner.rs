@@ -39,6 +39,8 @@ pub struct Interner {
     // beyond what a single-user tool faces.
     table: HashTable<Sym>,
     strings: Vec<Box<str>>,
+    /// Total length of `strings`, for [`Interner::heap_bytes`].
+    string_bytes: usize,
 }
 
 impl std::fmt::Debug for Interner {
@@ -67,6 +69,7 @@ impl Interner {
         // More than u32::MAX distinct strings cannot be addressed; saturating keeps this total.
         let sym = Sym(u32::try_from(self.strings.len()).unwrap_or(u32::MAX));
         let hash_value = hash(&owned);
+        self.string_bytes = self.string_bytes.saturating_add(owned.len());
         self.strings.push(owned);
         let strings = &self.strings;
         self.table.insert_unique(hash_value, sym, |sym| {
@@ -112,6 +115,16 @@ impl Interner {
     #[inline]
     pub fn resolve(&self, sym: Sym) -> &str {
         self.strings.get(sym.index()).map_or("", |s| s)
+    }
+
+    /// Returns an estimate of the heap memory held: the strings' bytes, their pointers and the
+    /// table's slots. Allocator rounding and overhead are not counted.
+    pub fn heap_bytes(&self) -> usize {
+        let pointers = self.strings.capacity() * std::mem::size_of::<Box<str>>();
+        let slots = self.table.capacity() * (std::mem::size_of::<Sym>() + 1);
+        self.string_bytes
+            .saturating_add(pointers)
+            .saturating_add(slots)
     }
 
     /// Number of distinct strings.

@@ -149,6 +149,17 @@ impl Event {
             .map(|i| &self.fields[i].1)
     }
 
+    /// Returns the memory the event holds: itself, its fields and their lists.
+    fn memory_bytes(&self) -> usize {
+        let fields = std::mem::size_of_val::<[(Sym, StoredValue)]>(&self.fields);
+        let lists: usize = self
+            .fields
+            .iter()
+            .map(|(_, value)| value.heap_bytes())
+            .sum();
+        std::mem::size_of::<Event>() + fields + lists
+    }
+
     /// Replaces every symbol `s` of the event with `map[s]` and restores the field order.
     fn remap(&mut self, map: &[Sym]) {
         self.log_source = map[self.log_source.index()];
@@ -167,6 +178,8 @@ impl Event {
 pub struct EventBatch {
     strings: Interner,
     events: Vec<Event>,
+    /// The sum of the events' [`Event::memory_bytes`].
+    event_bytes: usize,
 }
 
 impl EventBatch {
@@ -175,13 +188,21 @@ impl EventBatch {
         EventBatch {
             strings: Interner::default(),
             events: Vec::with_capacity(events),
+            event_bytes: 0,
         }
     }
 
     /// Interns and appends one event.
     pub fn push(&mut self, event: EventBuilder) {
         let event = event.finish(&mut self.strings);
+        self.event_bytes = self.event_bytes.saturating_add(event.memory_bytes());
         self.events.push(event);
+    }
+
+    /// Returns an estimate of the memory the batch's events and strings hold. Strings that the
+    /// store already has are counted too, so merging the batch adds at most this much.
+    pub fn heap_bytes(&self) -> usize {
+        self.event_bytes.saturating_add(self.strings.heap_bytes())
     }
 
     /// Number of events.
@@ -406,6 +427,8 @@ pub struct EventStore {
     /// Every loaded file, indexed by [`FileId`].
     pub files: Vec<SourceFile>,
     events: Vec<Event>,
+    /// The sum of the events' [`Event::memory_bytes`].
+    event_bytes: usize,
     /// Columns of the fields read through handles; emptied whenever the events change.
     columns: ColumnCache,
 }
@@ -426,6 +449,7 @@ impl EventStore {
     /// Interns and appends one event.
     pub fn push(&mut self, event: EventBuilder) {
         let event = event.finish(&mut self.strings);
+        self.event_bytes = self.event_bytes.saturating_add(event.memory_bytes());
         self.events.push(event);
         self.drop_columns();
     }
@@ -433,12 +457,22 @@ impl EventStore {
     /// Moves a batch's events and strings into the store, after the events already in it.
     pub fn append(&mut self, batch: EventBatch) {
         let map = self.strings.absorb(batch.strings);
+        self.event_bytes = self.event_bytes.saturating_add(batch.event_bytes);
         self.events.reserve(batch.events.len());
         for mut event in batch.events {
             event.remap(&map);
             self.events.push(event);
         }
         self.drop_columns();
+    }
+
+    /// Returns an estimate of the memory the events and strings hold, without the field
+    /// columns that queries add later. Allocator overhead is not counted.
+    pub fn heap_bytes(&self) -> usize {
+        let spare = (self.events.capacity() - self.events.len()) * std::mem::size_of::<Event>();
+        self.event_bytes
+            .saturating_add(spare)
+            .saturating_add(self.strings.heap_bytes())
     }
 
     /// Sorts events by time; ties keep load order (file order, then record order).

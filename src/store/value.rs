@@ -21,6 +21,18 @@ pub enum StoredValue {
 }
 
 impl StoredValue {
+    /// Returns the heap memory a value holds outside itself: a list's two boxes and items.
+    pub(super) fn heap_bytes(&self) -> usize {
+        match self {
+            StoredValue::List(items) => {
+                let own = std::mem::size_of::<Box<[StoredValue]>>()
+                    + std::mem::size_of_val::<[StoredValue]>(items);
+                items.iter().map(StoredValue::heap_bytes).sum::<usize>() + own
+            }
+            _ => 0,
+        }
+    }
+
     pub(super) fn intern(value: PendingValue, strings: &mut Interner) -> StoredValue {
         match value {
             PendingValue::Str(s) => StoredValue::Str(strings.intern(&s)),
