@@ -154,13 +154,39 @@ pub enum AnalyticError {
         message: String,
     },
     /// The query does not parse after substitution.
-    #[error("invalid query in analytic '{path}':\n{error}")]
+    #[error("invalid query in analytic '{path}'{}:\n{error}", file_line_text(*.file_line))]
     Query {
         /// The file.
         path: PathBuf,
-        /// The parse error with line, column and caret.
-        error: eql::ParseError,
+        /// The parse error with line, column and caret, counted within the query.
+        error: Box<eql::ParseError>,
+        /// The file line of the error's query line, when the file's text is known.
+        file_line: Option<usize>,
     },
+}
+
+/// Formats the file line of a query error for the message, or nothing.
+fn file_line_text(file_line: Option<usize>) -> String {
+    file_line.map_or_else(String::new, |line| format!(" at line {line} of the file"))
+}
+
+/// Returns the line of `text` on which the `query` value's content starts, or `None` when the
+/// file has no string `query`. A multi-line string's content starts after the newline that
+/// follows its opening quotes, which TOML drops.
+fn query_start_line(text: &str) -> Option<usize> {
+    #[derive(Deserialize)]
+    struct QueryOnly {
+        query: toml::Spanned<String>,
+    }
+    let spanned: QueryOnly = toml::from_str(text).ok()?;
+    let start = spanned.query.span().start;
+    let before = text.get(..start)?;
+    let value = text.get(start..)?;
+    let line = before.matches('\n').count() + 1;
+    let opens_block = ["'''\n", "'''\r\n", "\"\"\"\n", "\"\"\"\r\n"]
+        .iter()
+        .any(|opening| value.starts_with(opening));
+    Some(if opens_block { line + 1 } else { line })
 }
 
 impl Analytic {
@@ -170,7 +196,18 @@ impl Analytic {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        Analytic::resolve(path, file)
+        Analytic::resolve(path, file).map_err(|error| match error {
+            AnalyticError::Query { path, error, .. } => {
+                let file_line = query_start_line(text)
+                    .map(|start| start + error.position.line.saturating_sub(1));
+                AnalyticError::Query {
+                    path,
+                    error,
+                    file_line,
+                }
+            }
+            other => other,
+        })
     }
 
     /// Reads and resolves one analytic file.
@@ -224,7 +261,8 @@ impl Analytic {
             .map_err(|message| field_error("query", message))?;
         let query = eql::parse(&query_text).map_err(|error| AnalyticError::Query {
             path: path.to_owned(),
-            error,
+            error: Box::new(error),
+            file_line: None,
         })?;
         let statistics = statistic::resolve_all(&file.statistics, &tunables, &query)
             .map_err(|(field, message)| field_error(&field, message))?;
@@ -267,7 +305,8 @@ impl Analytic {
             tunable::substitute(&self.query_template, &tunables).map_err(field_error)?;
         let query = eql::parse(&query_text).map_err(|error| AnalyticError::Query {
             path: self.path.clone(),
-            error,
+            error: Box::new(error),
+            file_line: None,
         })?;
         let statistics = statistic::resolve_all(&self.statistic_files, &tunables, &query).map_err(
             |(field, message)| AnalyticError::Field {
@@ -414,6 +453,36 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("x/AN0001.toml"), "{message}");
         assert!(message.contains("bogus"), "{message}");
+    }
+
+    #[test]
+    fn query_error_names_file_line() {
+        let (path, text) = BUILTIN
+            .iter()
+            .find(|(path, _)| path.ends_with("AN0750.toml"))
+            .expect("AN0750 ships");
+        let query_index = text
+            .lines()
+            .position(|line| line.starts_with("query = "))
+            .expect("a query key");
+        // Breaks the query's second line, two lines below the `query = '''` line.
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines[query_index + 2].push_str(" and and");
+        let broken = lines.join("\n");
+        let error = Analytic::from_toml(Path::new(path), &broken).expect_err("invalid query");
+        let message = error.to_string();
+        let expected = format!("at line {} of the file", query_index + 3);
+        assert!(message.contains(&expected), "{message}");
+        assert!(message.contains("invalid query at line 2"), "{message}");
+    }
+
+    #[test]
+    fn query_start_line_handles_each_string_form() {
+        assert_eq!(query_start_line("id = 'x'\nquery = '''\nq\n'''\n"), Some(3));
+        assert_eq!(query_start_line("query = \"\"\"\r\nq\r\n\"\"\"\n"), Some(2));
+        assert_eq!(query_start_line("\nquery = '''q'''\n"), Some(2));
+        assert_eq!(query_start_line("query = \"q\"\n"), Some(1));
+        assert_eq!(query_start_line("query = 3\n"), None);
     }
 
     #[test]
