@@ -1440,5 +1440,6 @@ fn rerun_closes_stale_pivot() {
     assert!(matches!(app.current(), View::Detail { .. }));
 }
 
+mod hostile_text;
 mod query_prompt;
 mod scrolling;
