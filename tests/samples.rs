@@ -63,6 +63,10 @@ fn samples_load_without_errors() {
         .collect();
     assert_eq!(skipped, ["README.md"; 8]);
     assert!(result.errors.is_empty(), "{:?}", result.errors);
+    // The TUI lists the READMEs as files that are not logs, not as problems.
+    let summary = engine::load_summary(&result.report);
+    assert_eq!(summary.not_logs, 8);
+    assert_eq!(summary.problems.len(), 8);
 }
 
 #[test]

@@ -137,8 +137,12 @@ pub struct LoadSummary {
     pub skipped: usize,
     /// Files that could not be read at all; files of an unsupported format are not counted.
     pub failed_files: usize,
-    /// One line per problem: the file, the record or offset, and the message.
+    /// One line per problem: the file, the record or offset, and the message. The last
+    /// `not_logs` lines name files in no supported log format.
     pub problems: Vec<String>,
+    /// Files skipped because their content matches no supported log format, such as notes
+    /// beside the logs. They are listed with the problems but not counted as problems.
+    pub not_logs: usize,
 }
 
 /// Progress and results that background work sends to the UI, in the order it happens.

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use crate::analytics::{self, Analytic};
 use crate::catalog::{Catalog, CatalogError};
 use crate::eql;
-use crate::ingest::{self, LoadReport};
+use crate::ingest::{self, FileStatus, LoadReport};
 use crate::sigma;
 use crate::store::EventStore;
 
@@ -200,18 +200,29 @@ const MAX_PROBLEMS: usize = 2000;
 /// Condenses a load report into the totals and problem lines the UI shows.
 pub fn load_summary(report: &LoadReport) -> LoadSummary {
     let mut problems = Vec::new();
+    let mut not_logs = Vec::new();
     for file in &report.files {
-        for error in &file.errors {
-            if problems.len() < MAX_PROBLEMS {
-                problems.push(format!(
-                    "{}: {}: {}",
-                    file.path.display(),
-                    error.location,
-                    error.message
-                ));
-            }
+        let lines = if file.status == FileStatus::Skipped {
+            &mut not_logs
+        } else {
+            &mut problems
+        };
+        for error in file
+            .errors
+            .iter()
+            .take(MAX_PROBLEMS.saturating_sub(lines.len()))
+        {
+            lines.push(format!(
+                "{}: {}: {}",
+                file.path.display(),
+                error.location,
+                error.message
+            ));
         }
     }
+    not_logs.truncate(MAX_PROBLEMS.saturating_sub(problems.len()));
+    let not_logs_count = not_logs.len();
+    problems.append(&mut not_logs);
     let totals = &report.totals;
     LoadSummary {
         files: usize::try_from(totals.files).unwrap_or(usize::MAX),
@@ -219,6 +230,7 @@ pub fn load_summary(report: &LoadReport) -> LoadSummary {
         skipped: usize::try_from(totals.records_skipped).unwrap_or(usize::MAX),
         failed_files: usize::try_from(totals.files_failed).unwrap_or(usize::MAX),
         problems,
+        not_logs: not_logs_count,
     }
 }
 

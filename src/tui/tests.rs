@@ -223,6 +223,7 @@ fn loaded_app_with(options: &TuiOptions) -> App {
                 skipped: 1,
                 failed_files: 0,
                 problems: vec!["/cases/ws01-sysmon.evtx record 7: invalid XML".to_owned()],
+                not_logs: 0,
             },
         },
         Update::Findings(vec![Finding {
@@ -321,6 +322,30 @@ fn header_shows_load_totals() {
         "{screen}"
     );
     assert!(screen.contains("1 problem (!)"), "{screen}");
+}
+
+#[test]
+fn header_counts_files_not_logs_apart() {
+    let mut app = App::new(&options());
+    let summary = LoadSummary {
+        files: 2,
+        events: 4,
+        skipped: 0,
+        failed_files: 0,
+        problems: vec!["/cases/README.md: file: unsupported format".to_owned()],
+        not_logs: 1,
+    };
+    app.handle(Inbound::Update(Update::Loaded {
+        store: store(),
+        summary,
+    }));
+    app.settle();
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains("1 file not a log (!)"), "{screen}");
+    assert!(!screen.contains("problem"), "{screen}");
+    press(&mut app, &[Char('!')]);
+    let overlay = draw(&app, 80, 24);
+    assert!(overlay.contains("README.md"), "{overlay}");
 }
 
 #[test]

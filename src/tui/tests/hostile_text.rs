@@ -129,6 +129,7 @@ fn hostile_app() -> App {
                 skipped: 1,
                 failed_files: 0,
                 problems: vec![hostile("/cases/evil record 7: ")],
+                not_logs: 0,
             },
         },
         Update::Findings(vec![Finding {

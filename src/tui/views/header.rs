@@ -166,7 +166,9 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             theme.filter,
         ));
     }
-    let problems = app.summary.as_ref().map_or(0, |s| s.problems.len());
+    let (problems, not_logs) = app.summary.as_ref().map_or((0, 0), |s| {
+        (s.problems.len().saturating_sub(s.not_logs), s.not_logs)
+    });
     if problems > 0 {
         spans.push(Span::styled(
             format!(
@@ -175,6 +177,16 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
                 key_for(Action::Problems)
             ),
             theme.warning,
+        ));
+    } else if not_logs > 0 {
+        // Notes and other files beside the logs are not problems, but the list says which.
+        spans.push(Span::styled(
+            format!(
+                "{} ({})  ",
+                format::counted(not_logs, "file not a log", "files not logs"),
+                key_for(Action::Problems)
+            ),
+            theme.dim,
         ));
     }
 
