@@ -144,9 +144,10 @@ pub fn analytics(
 fn technique_matches(id: &str, wanted: &str) -> bool {
     id.eq_ignore_ascii_case(wanted)
         || id
-            .get(..wanted.len())
-            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(wanted))
-            && id[wanted.len()..].starts_with('.')
+            .split_at_checked(wanted.len())
+            .is_some_and(|(prefix, rest)| {
+                prefix.eq_ignore_ascii_case(wanted) && rest.starts_with('.')
+            })
 }
 
 fn list(
@@ -195,8 +196,8 @@ fn list(
 }
 
 fn first_sentence(text: &str) -> &str {
-    let end = text.find(". ").map_or(text.len(), |i| i + 1);
-    &text[..end]
+    // `..=i` keeps the full stop, which is one byte, so the end is a char boundary.
+    text.find(". ").and_then(|i| text.get(..=i)).unwrap_or(text)
 }
 
 fn show(

@@ -1,5 +1,17 @@
 //! The `glexia` binary: parses the command line and hands over to the library.
 
+// The same panic-free lints as src/lib.rs, which explains them.
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 use std::process::ExitCode;
 
 // mimalloc instead of the system allocator: loading frees and allocates millions of small

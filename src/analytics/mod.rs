@@ -337,7 +337,10 @@ impl Analytic {
 const SEVERITIES: [&str; 5] = ["informational", "low", "medium", "high", "critical"];
 
 fn is_analytic_id(id: &str) -> bool {
-    id.len() == 6 && id.starts_with("AN") && id[2..].bytes().all(|b| b.is_ascii_digit())
+    id.len() == 6
+        && id
+            .strip_prefix("AN")
+            .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Loads the built-in analytics, then every `*.toml` under `dirs` (recursively), a later file

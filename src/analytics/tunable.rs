@@ -181,19 +181,18 @@ fn format_number(x: f64) -> String {
 pub(super) fn substitute(template: &str, tunables: &[Tunable]) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
+    while let Some((before, after)) = rest.split_once("{{") {
+        out.push_str(before);
+        let (name, after_close) = after
+            .split_once("}}")
             .ok_or_else(|| "'{{' without a closing '}}'".to_owned())?;
-        let name = after[..end].trim();
+        let name = name.trim();
         let tunable = tunables
             .iter()
             .find(|t| t.name == name)
             .ok_or_else(|| format!("placeholder '{{{{{name}}}}}' names no tunable"))?;
         out.push_str(&tunable.value.to_eql());
-        rest = &after[end + 2..];
+        rest = after_close;
     }
     out.push_str(rest);
     Ok(out)

@@ -129,8 +129,8 @@ fn count(
     population: &[usize],
 ) -> Vec<Cell> {
     let mut counts: HashMap<(String, String), i64> = HashMap::new();
-    for &position in population {
-        if let Some(key) = value_key(statistic, &documents[position]) {
+    for document in population.iter().filter_map(|&p| documents.get(p)) {
+        if let Some(key) = value_key(statistic, document) {
             *counts.entry(key).or_default() += 1;
         }
     }
@@ -149,8 +149,8 @@ fn distinct(
     population: &[usize],
 ) -> Vec<Cell> {
     let mut values: HashMap<String, HashSet<String>> = HashMap::new();
-    for &position in population {
-        if let Some((group, value)) = value_key(statistic, &documents[position]) {
+    for document in population.iter().filter_map(|&p| documents.get(p)) {
+        if let Some((group, value)) = value_key(statistic, document) {
             values.entry(group).or_default().insert(value);
         }
     }
@@ -178,8 +178,7 @@ fn windowed_distinct(
 ) -> Vec<Cell> {
     // Per group: the (time, value) pairs of its population events in time order.
     let mut groups: HashMap<String, Vec<(i64, String)>> = HashMap::new();
-    for &position in population {
-        let document = &documents[position];
+    for document in population.iter().filter_map(|&p| documents.get(p)) {
         if let Some((group, value)) = value_key(statistic, document) {
             groups
                 .entry(group)
@@ -202,13 +201,15 @@ fn windowed_distinct(
             };
             let now = document.timestamp();
             let (added, kept, counts) = slides.entry(group).or_default();
-            while *added < events.len() && events[*added].0 <= now {
-                *counts.entry(events[*added].1.clone()).or_default() += 1;
+            while let Some((_, value)) = events.get(*added).filter(|(time, _)| *time <= now) {
+                *counts.entry(value.clone()).or_default() += 1;
                 *added += 1;
             }
             let start = now.saturating_sub(window);
-            while *kept < *added && events[*kept].0 < start {
-                let value = &events[*kept].1;
+            while let Some((_, value)) = events
+                .get(*kept)
+                .filter(|(time, _)| *kept < *added && *time < start)
+            {
                 if let Some(count) = counts.get_mut(value) {
                     *count -= 1;
                     if *count == 0 {
@@ -230,7 +231,10 @@ fn first_seen(
     // Population positions ascend, so the first insert of a key is its earliest occurrence.
     let mut first: HashMap<(String, String), usize> = HashMap::new();
     for &position in population {
-        if let Some(key) = value_key(statistic, &documents[position]) {
+        let Some(document) = documents.get(position) else {
+            continue;
+        };
+        if let Some(key) = value_key(statistic, document) {
             first.entry(key).or_insert(position);
         }
     }
@@ -265,8 +269,7 @@ fn windowed(
     let summing = statistic.kind == StatisticKind::Sum;
     // Per group: times in ascending order and the running sum of values up to each time.
     let mut groups: HashMap<String, (Vec<i64>, Vec<f64>)> = HashMap::new();
-    for &position in population {
-        let document = &documents[position];
+    for document in population.iter().filter_map(|&p| documents.get(p)) {
         let Some(group) = group_key(&statistic.by, document) else {
             continue;
         };
@@ -301,7 +304,12 @@ fn windowed(
             let end = times.partition_point(|&t| t <= now);
             let begin = times.partition_point(|&t| t < now.saturating_sub(window));
             if summing {
-                let upto = |i: usize| if i == 0 { 0.0 } else { sums[i - 1] };
+                let upto = |i: usize| {
+                    i.checked_sub(1)
+                        .and_then(|last| sums.get(last))
+                        .copied()
+                        .unwrap_or(0.0)
+                };
                 Cell::Float(upto(end) - upto(begin.min(end)))
             } else {
                 Cell::Int(i64::try_from(end.saturating_sub(begin)).unwrap_or(i64::MAX))

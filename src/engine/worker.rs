@@ -145,13 +145,16 @@ pub fn serve(
 /// Takes `first` and every request already queued, keeping the newest one per analytic, and
 /// the newest query, in the order their keys were first requested.
 fn newest_per_key(first: Request, requests: &Receiver<Request>) -> Vec<Request> {
-    let mut batch: Vec<Request> = vec![first];
     let mut positions: HashMap<Option<String>, usize> = HashMap::new();
-    positions.insert(batch[0].key().map(str::to_owned), 0);
+    positions.insert(first.key().map(str::to_owned), 0);
+    let mut batch: Vec<Request> = vec![first];
     while let Ok(request) = requests.try_recv() {
         let key = request.key().map(str::to_owned);
-        match positions.get(&key) {
-            Some(&position) => batch[position] = request,
+        match positions
+            .get(&key)
+            .and_then(|&position| batch.get_mut(position))
+        {
+            Some(slot) => *slot = request,
             None => {
                 positions.insert(key, batch.len());
                 batch.push(request);

@@ -105,7 +105,7 @@ impl Categories {
             return;
         }
         let mut ids = [None; BLOCK];
-        let ids = &mut ids[..events.len()];
+        let ids = ids.get_mut(..events.len()).unwrap_or_default();
         D::string_ids(events, self.field.key, &self.field.name, ids);
         // Neighbouring events often share a category, so the last one is checked first.
         let mut last: Option<(u64, u64)> = None;
@@ -171,11 +171,12 @@ impl<'e, D: Document> Iterator for Masked<'e, D> {
         let offset = index % BLOCK;
         if offset == 0 {
             let end = self.events.len().min(index + BLOCK);
-            let block = &self.events[index..end];
-            self.categories.fill(block, &mut self.masks[..block.len()]);
+            let block = self.events.get(index..end).unwrap_or_default();
+            let masks = self.masks.get_mut(..block.len()).unwrap_or_default();
+            self.categories.fill(block, masks);
         }
         self.next += 1;
-        Some((index, event, self.masks[offset]))
+        Some((index, event, self.masks.get(offset).copied().unwrap_or(0)))
     }
 }
 

@@ -373,8 +373,9 @@ impl Compiler {
             .iter()
             .position(|part| matches!(part, PathPart::Index(_)))
             .unwrap_or(parts.len());
+        let (named, rest) = parts.split_at_checked(split).unwrap_or((parts, &[]));
         let name = FieldPath {
-            parts: parts[..split].to_vec(),
+            parts: named.to_vec(),
         }
         .dotted();
         Node::Field(
@@ -382,7 +383,7 @@ impl Compiler {
             FieldRef {
                 name,
                 key: FieldKey::BY_NAME,
-                rest: parts[split..].to_vec(),
+                rest: rest.to_vec(),
             },
         )
     }
@@ -428,22 +429,22 @@ impl Compiler {
                 return self.array_loop(name, kind, args);
             }
             "match" | "matchlite" => {
-                check_count(name, args.len(), 2, usize::MAX)?;
+                let (subject, patterns) = subject_and_patterns(name, args)?;
                 return Ok(Node::Regex {
-                    subject: self.boxed(&args[0])?,
-                    regexes: compile_regexes(name, &args[1..], insensitive, false)?,
+                    subject: self.boxed(subject)?,
+                    regexes: compile_regexes(name, patterns, insensitive, false)?,
                 });
             }
             "wildcard" => {
-                check_count(name, args.len(), 2, usize::MAX)?;
+                let (subject, patterns) = subject_and_patterns(name, args)?;
                 let case_insensitive = insensitive.then_some(true);
                 return Ok(Node::Wildcard {
-                    subject: self.boxed(&args[0])?,
-                    patterns: self.all(&args[1..])?,
+                    subject: self.boxed(subject)?,
+                    patterns: self.all(patterns)?,
                     case_insensitive,
                     question_mark: false,
                     negated: false,
-                    compiled: WildcardSet::compile(&args[1..], case_insensitive, false),
+                    compiled: WildcardSet::compile(patterns, case_insensitive, false),
                 });
             }
             _ => {}
@@ -468,8 +469,10 @@ impl Compiler {
         kind: ArrayLoop,
         args: &[Expr],
     ) -> Result<Node, EvalError> {
-        check_count(name, args.len(), 3, 3)?;
-        let variable = match &args[1] {
+        let [array, variable, predicate] = args else {
+            return Err(wrong_count(name, args.len(), 3, 3));
+        };
+        let variable = match variable {
             Expr::Field(FieldPath { parts }) => match parts.as_slice() {
                 [PathPart::Name(variable)] => variable.clone(),
                 _ => String::new(),
@@ -482,10 +485,10 @@ impl Compiler {
                 reason: "the second argument must be a plain variable name".to_string(),
             });
         }
-        let array = self.boxed(&args[0])?;
+        let array = self.boxed(array)?;
         self.variables.push(variable);
         let slot = self.variables.len() - 1;
-        let predicate = self.boxed(&args[2]);
+        let predicate = self.boxed(predicate);
         self.variables.pop();
         Ok(Node::ArrayLoop {
             kind,
@@ -498,8 +501,24 @@ impl Compiler {
 
 fn check_count(name: &str, found: usize, min: usize, max: usize) -> Result<(), EvalError> {
     if (min..=max).contains(&found) {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(wrong_count(name, found, min, max))
     }
+}
+
+/// Splits the arguments of `match()` or `wildcard()` into the subject and at least one pattern.
+fn subject_and_patterns<'a>(
+    name: &str,
+    args: &'a [Expr],
+) -> Result<(&'a Expr, &'a [Expr]), EvalError> {
+    match args {
+        [subject, patterns @ ..] if !patterns.is_empty() => Ok((subject, patterns)),
+        _ => Err(wrong_count(name, args.len(), 2, usize::MAX)),
+    }
+}
+
+fn wrong_count(name: &str, found: usize, min: usize, max: usize) -> EvalError {
     let expected = if max == usize::MAX {
         format!("{min} or more")
     } else if min == max {
@@ -507,11 +526,11 @@ fn check_count(name: &str, found: usize, min: usize, max: usize) -> Result<(), E
     } else {
         format!("{min} to {max}")
     };
-    Err(EvalError::WrongArgumentCount {
+    EvalError::WrongArgumentCount {
         name: name.to_string(),
         expected,
         found,
-    })
+    }
 }
 
 /// Compiles literal regex patterns. `whole` anchors at both ends, as the `regex` operator

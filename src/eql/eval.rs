@@ -119,7 +119,8 @@ impl<'x, 't, D: Document> Evaluator<'x, 't, D> {
                     for (value, arg) in values.iter_mut().zip(args) {
                         *value = self.eval(arg);
                     }
-                    call(*function, &mut values[..args.len()], insensitive)
+                    let used = values.get_mut(..args.len()).unwrap_or_default();
+                    call(*function, used, insensitive)
                 } else {
                     let mut values: Vec<Value<'x>> =
                         args.iter().map(|arg| self.eval(arg)).collect();

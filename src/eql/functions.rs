@@ -21,7 +21,7 @@ pub(crate) fn call<'a>(function: Function, args: &mut [Value<'a>], insensitive: 
         Function::Divide => arithmetic(arg(0), ArithmeticOp::Divide, arg(1)),
         Function::Modulo => arithmetic(arg(0), ArithmeticOp::Modulo, arg(1)),
         Function::ArrayContains => match arg(0) {
-            Value::List(items) => Value::Bool(args[1..].iter().any(|wanted| {
+            Value::List(items) => Value::Bool(args.iter().skip(1).any(|wanted| {
                 items
                     .iter()
                     .any(|item| values_equal(item, wanted, insensitive))
@@ -34,7 +34,9 @@ pub(crate) fn call<'a>(function: Function, args: &mut [Value<'a>], insensitive: 
         Function::EndsWith => string_test(arg(0), arg(1), |text, suffix| {
             if insensitive && text.is_ascii() && suffix.is_ascii() {
                 let start = text.len().checked_sub(suffix.len());
-                return start.is_some_and(|start| text[start..].eq_ignore_ascii_case(suffix));
+                return start
+                    .and_then(|start| text.get(start..))
+                    .is_some_and(|end| end.eq_ignore_ascii_case(suffix));
             }
             fold(text, insensitive).ends_with(fold(suffix, insensitive).as_ref())
         }),
@@ -83,17 +85,11 @@ fn fold(text: &str, insensitive: bool) -> Cow<'_, str> {
 /// Tests whether ASCII `text` contains ASCII `part`, ignoring ASCII case.
 fn contains_ignore_ascii_case(text: &str, part: &str) -> bool {
     let (text, part) = (text.as_bytes(), part.as_bytes());
-    let Some((&first, rest)) = part.split_first() else {
+    if part.is_empty() {
         return true;
-    };
-    let last_start = match text.len().checked_sub(part.len()) {
-        Some(last_start) => last_start,
-        None => return false,
-    };
-    (0..=last_start).any(|start| {
-        text[start].eq_ignore_ascii_case(&first)
-            && text[start + 1..start + part.len()].eq_ignore_ascii_case(rest)
-    })
+    }
+    text.windows(part.len())
+        .any(|window| window.eq_ignore_ascii_case(part))
 }
 
 fn string_test<'a>(text: &Value, other: &Value, test: impl Fn(&str, &str) -> bool) -> Value<'a> {
@@ -137,7 +133,9 @@ fn find_from(text: &str, needle: &str, from: usize, insensitive: bool) -> Option
         .map(|(offset, _)| offset)
         .chain([text.len()]);
     for start in starts.filter(|&start| start >= from) {
-        let rest = &text[start..];
+        let Some(rest) = text.get(start..) else {
+            continue;
+        };
         if !insensitive {
             if rest.starts_with(needle) {
                 return Some((start, needle.len()));
@@ -174,7 +172,7 @@ fn char_to_byte(text: &str, chars: usize) -> Option<usize> {
 }
 
 fn byte_to_char(text: &str, byte: usize) -> usize {
-    text[..byte].chars().count()
+    text.get(..byte).unwrap_or(text).chars().count()
 }
 
 fn index_of<'a>(
@@ -237,7 +235,9 @@ fn between<'a>(args: &[Value], insensitive: bool) -> Value<'a> {
         find_from(text, right, after, insensitive).map(|(at, _)| at)
     };
     match end {
-        Some(end) => Value::Str(Cow::Owned(text[after..end].to_string())),
+        Some(end) => Value::Str(Cow::Owned(
+            text.get(after..end).unwrap_or_default().to_string(),
+        )),
         None => Value::Str(Cow::Owned(String::new())),
     }
 }
@@ -311,13 +311,13 @@ fn number<'a>(value: &Value, base: Option<&Value>) -> Value<'a> {
 
 /// Tests an address against CIDR blocks; an unparsable address or block never matches.
 fn cidr_match<'a>(args: &[Value]) -> Value<'a> {
-    let Some(Value::Str(address)) = args.first() else {
+    let Some((Value::Str(address), blocks)) = args.split_first() else {
         return Value::Null;
     };
     let Ok(address) = address.trim().parse::<IpAddr>() else {
         return Value::Bool(false);
     };
-    let matched = args[1..].iter().any(|block| match block {
+    let matched = blocks.iter().any(|block| match block {
         Value::Str(block) => in_block(address, block),
         _ => false,
     });

@@ -43,7 +43,9 @@ fn lookup<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
         .into_iter()
         .rev()
     {
-        let (head, rest) = (&path[..offset], &path[offset + 1..]);
+        let Some((head, rest)) = path.get(..offset).zip(path.get(offset + 1..)) else {
+            continue;
+        };
         if let Some(found) = step(value, head).and_then(|inner| lookup(inner, rest)) {
             return Some(found);
         }
@@ -53,8 +55,11 @@ fn lookup<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
 
 /// Applies one path segment such as `name`, `name[0]` or `name[1][-1]`.
 fn step<'a>(value: &'a Json, segment: &str) -> Option<&'a Json> {
-    let (name, mut indexes) = match segment.find('[') {
-        Some(at) if segment.ends_with(']') => (&segment[..at], &segment[at..]),
+    let split = segment
+        .find('[')
+        .and_then(|at| segment.split_at_checked(at));
+    let (name, mut indexes) = match split {
+        Some(parts) if segment.ends_with(']') => parts,
         _ => (segment, ""),
     };
     let mut current = if name.is_empty() {
@@ -63,13 +68,13 @@ fn step<'a>(value: &'a Json, segment: &str) -> Option<&'a Json> {
         value.as_object()?.get(name)?
     };
     while let Some(rest) = indexes.strip_prefix('[') {
-        let close = rest.find(']')?;
-        let index: i64 = rest[..close].trim().parse().ok()?;
+        let (number, after) = rest.split_once(']')?;
+        let index: i64 = number.trim().parse().ok()?;
         let items = current.as_array()?;
         let length = i64::try_from(items.len()).ok()?;
         let position = if index < 0 { length + index } else { index };
         current = items.get(usize::try_from(position).ok()?)?;
-        indexes = &rest[close + 1..];
+        indexes = after;
     }
     Some(current)
 }

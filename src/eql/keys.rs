@@ -144,7 +144,7 @@ fn hash_str(hasher: &mut impl Hasher, text: &str, fold_case: bool) {
             for (target, byte) in buffer.iter_mut().zip(chunk) {
                 *target = byte.to_ascii_lowercase();
             }
-            hasher.write(&buffer[..chunk.len()]);
+            hasher.write(buffer.get(..chunk.len()).unwrap_or_default());
         }
         return;
     }

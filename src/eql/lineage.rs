@@ -236,13 +236,12 @@ impl ProcessFields {
                 .map(|field| field.read(event).unwrap_or(Value::Null));
             let found = if scheme.scope.len() <= INLINE_SCOPE {
                 let mut key = [const { Value::Null }; INLINE_SCOPE + 2];
-                key[0] = number;
-                for (slot, value) in key[1..].iter_mut().zip(scope) {
+                let values = std::iter::once(number).chain(scope).chain([id]);
+                for (slot, value) in key.iter_mut().zip(values) {
                     *slot = value;
                 }
                 let length = scheme.scope.len() + 2;
-                key[length - 1] = id;
-                visit(&key[..length])
+                visit(key.get(..length).unwrap_or_default())
             } else {
                 let mut key = Vec::with_capacity(scheme.scope.len() + 2);
                 key.push(number);
@@ -328,7 +327,9 @@ impl Tracker {
         observation: Observation<'_>,
     ) {
         let fields = inner.fields;
-        let event = &events[index];
+        let Some(event) = events.get(index) else {
+            return;
+        };
         if let Some(action) = action {
             self.drop_ended(events, fields);
             match action {

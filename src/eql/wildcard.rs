@@ -17,7 +17,7 @@ pub fn wildcard_match(
     question_mark: bool,
 ) -> bool {
     // Positions are byte offsets at character boundaries, so nothing is copied.
-    let next = |s: &str, at: usize| s[at..].chars().next();
+    let next = |s: &str, at: usize| s.get(at..).and_then(|rest| rest.chars().next());
     let (mut t, mut p) = (0, 0);
     let mut last_star: Option<(usize, usize)> = None;
     while let Some(c) = next(text, t) {
@@ -46,7 +46,9 @@ pub fn wildcard_match(
             },
         }
     }
-    pattern[p..].chars().all(|c| c == '*')
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.chars().all(|c| c == '*'))
 }
 
 #[cfg(test)]

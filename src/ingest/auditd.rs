@@ -322,26 +322,32 @@ fn split_fields_into<'a>(body: &'a str, fields: &mut Vec<(&'a str, RawValue<'a>)
     let bytes = body.as_bytes();
     let mut pos = 0;
     while pos < bytes.len() {
-        while pos < bytes.len() && is_separator(bytes[pos]) {
+        while bytes.get(pos).is_some_and(|&b| is_separator(b)) {
             pos += 1;
         }
         let start = pos;
-        while pos < bytes.len() && bytes[pos] != b'=' && !is_separator(bytes[pos]) {
+        while bytes
+            .get(pos)
+            .is_some_and(|&b| b != b'=' && !is_separator(b))
+        {
             pos += 1;
         }
-        if pos >= bytes.len() || is_separator(bytes[pos]) {
+        if bytes.get(pos).is_none_or(|&b| is_separator(b)) {
             continue;
         }
-        let key = &body[start..pos];
+        // Every position stops at an ASCII delimiter or the end, so each is a char boundary.
+        let key = body.get(start..pos).unwrap_or_default();
         pos += 1;
         match bytes.get(pos) {
             Some(&quote @ (b'"' | b'\'')) => {
                 let value_start = pos + 1;
-                let value_end = bytes[value_start..]
+                let value_end = bytes
+                    .get(value_start..)
+                    .unwrap_or_default()
                     .iter()
                     .position(|&b| b == quote)
                     .map_or(bytes.len(), |i| value_start + i);
-                let value = &body[value_start..value_end];
+                let value = body.get(value_start..value_end).unwrap_or_default();
                 pos = value_end + 1;
                 // The user-space message nests its own pairs one level deep.
                 if quote == b'\'' && key == "msg" && depth == 0 {
@@ -352,11 +358,12 @@ fn split_fields_into<'a>(body: &'a str, fields: &mut Vec<(&'a str, RawValue<'a>)
             }
             _ => {
                 let value_start = pos;
-                while pos < bytes.len() && !is_separator(bytes[pos]) {
+                while bytes.get(pos).is_some_and(|&b| !is_separator(b)) {
                     pos += 1;
                 }
                 if !key.is_empty() {
-                    fields.push((key, RawValue::Bare(&body[value_start..pos])));
+                    let value = body.get(value_start..pos).unwrap_or_default();
+                    fields.push((key, RawValue::Bare(value)));
                 }
             }
         }
@@ -395,7 +402,10 @@ pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     };
     text.as_bytes()
         .chunks_exact(2)
-        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .map(|pair| match pair {
+            [high, low] => Some(digit(*high)? << 4 | digit(*low)?),
+            _ => None,
+        })
         .collect()
 }
 
@@ -728,9 +738,10 @@ fn map_execve(builder: &mut EventBuilder, record: &Record) {
         if !is_execve_argument(key) {
             continue;
         }
-        let (index, piece) = match key[1..].split_once('[') {
+        let number = key.strip_prefix('a').unwrap_or(key);
+        let (index, piece) = match number.split_once('[') {
             Some((index, _)) => (index, true),
-            None => (&key[1..], false),
+            None => (number, false),
         };
         let Ok(index) = index.parse::<u32>() else {
             continue;
@@ -761,7 +772,7 @@ fn add_command_line(builder: &mut EventBuilder, records: &[Record]) {
             .fields
             .iter()
             .filter(|(key, _)| is_execve_argument(key) && !key.contains('['))
-            .filter_map(|(key, value)| Some((key[1..].parse().ok()?, value.as_str())))
+            .filter_map(|(key, value)| Some((key.get(1..)?.parse().ok()?, value.as_str())))
             .collect();
         pieces.sort_by_key(|(index, _)| *index);
         pieces
@@ -873,7 +884,8 @@ pub(crate) fn decode_sockaddr(bytes: &[u8]) -> Option<SocketAddress> {
             let text = match path.first() {
                 // An abstract socket name starts with a NUL byte.
                 Some(0) => {
-                    let name = path[1..].split(|&b| b == 0).next().unwrap_or_default();
+                    let name = path.get(1..).unwrap_or_default();
+                    let name = name.split(|&b| b == 0).next().unwrap_or_default();
                     format!("@{}", String::from_utf8_lossy(name))
                 }
                 _ => {

@@ -238,9 +238,13 @@ fn columns<S: AsRef<str>>(names: &[S]) -> Vec<Column> {
 fn is_default_format_line(line: &str) -> bool {
     let tokens: Vec<&str> = line.split_ascii_whitespace().collect();
     tokens.len() == DEFAULT_FIELDS.len()
-        && tokens[0] == "2"
-        && ["ACCEPT", "REJECT", "-"].contains(&tokens[12])
-        && ["OK", "NODATA", "SKIPDATA"].contains(&tokens[13])
+        && tokens.first() == Some(&"2")
+        && tokens
+            .get(12)
+            .is_some_and(|action| ["ACCEPT", "REJECT", "-"].contains(action))
+        && tokens
+            .get(13)
+            .is_some_and(|status| ["OK", "NODATA", "SKIPDATA"].contains(status))
 }
 
 fn field(name: &str) -> Option<&'static (&'static str, Kind, &'static [&'static str])> {
@@ -366,8 +370,12 @@ fn map_record(record: &[(&Column, &str)], origin: Origin) -> Result<EventBuilder
         numbers.push(number);
     }
     let position = |name: &str| record.iter().position(|(column, _)| column.name == name);
-    let number = |name: &str| position(name).and_then(|i| numbers[i]);
-    let text = |name: &str| position(name).map(|i| record[i].1);
+    let number = |name: &str| position(name).and_then(|i| numbers.get(i).copied().flatten());
+    let text = |name: &str| {
+        position(name)
+            .and_then(|i| record.get(i))
+            .map(|(_, value)| *value)
+    };
 
     let start = number("start").map(seconds_to_nanos).transpose()?;
     let end = number("end").map(seconds_to_nanos).transpose()?;

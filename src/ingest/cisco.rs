@@ -64,6 +64,10 @@ const SEVERITY_NAMES: [&str; 8] = [
 
 /// `%FACILITY-SEVERITY-MNEMONIC:`; IOS XR puts a subfacility after the facility and a space
 /// before the colon.
+#[allow(
+    clippy::expect_used,
+    reason = "a constant pattern, which `tags_are_found_near_the_start` compiles"
+)]
 static TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"%([A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*)-([0-7])-([A-Z0-9][A-Z0-9_]*) ?:")
         .expect("valid tag pattern")
@@ -123,7 +127,7 @@ pub(crate) fn looks_like_cisco_syslog(text: &str) -> bool {
 /// Returns whether the text before the tag is a plausible header: no more than a PRI, times,
 /// host names, sequence numbers and a process, so no word of free text.
 fn tag_in_header_position(line: &str, tag: &Tag<'_>) -> bool {
-    let prefix = &line[..tag.start];
+    let prefix = line.get(..tag.start).unwrap_or_default();
     prefix.split_whitespace().count() <= 14
 }
 
@@ -196,7 +200,9 @@ fn parse_header(prefix: &str) -> Header<'_> {
         {
             header.node = Some(node);
             let token_start = token.as_ptr() as usize - prefix.as_ptr() as usize;
-            rest = &prefix[token_start + node.len() + 1..];
+            rest = prefix
+                .get(token_start + node.len() + 1..)
+                .unwrap_or_default();
             continue;
         }
         read_token(&mut header, token);
@@ -246,8 +252,8 @@ fn is_uptime(text: &str) -> bool {
 /// and a colon right after it.
 fn parse_stamp(text: &str) -> Option<(Stamp<'_>, &str)> {
     let (unsynchronized, body) = match text.as_bytes().first()? {
-        b'*' => (true, &text[1..]),
-        b'.' => (false, &text[1..]),
+        b'*' => (true, text.get(1..)?),
+        b'.' => (false, text.get(1..)?),
         _ => (false, text),
     };
     let (first, rest) = body.split_once(' ').unwrap_or((body, ""));
@@ -338,7 +344,8 @@ fn split_zone(text: &str) -> Option<(&str, &str)> {
         .split(['+', '-'])
         .next()
         .filter(|l| (2..=5).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_uppercase()))?;
-    let offset_ok = name[letters.len()..]
+    let offset_ok = name
+        .get(letters.len()..)?
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b':'));
     (offset_ok && (colon || rest.trim().is_empty())).then_some((name, rest))
@@ -472,8 +479,8 @@ fn read_line(
     let Some(tag) = find_tag(&text) else {
         return read_linux_line(&text, origin, state);
     };
-    let header = parse_header(&text[..tag.start]);
-    let message = text[tag.end..].trim();
+    let header = parse_header(text.get(..tag.start).unwrap_or_default());
+    let message = text.get(tag.end..).unwrap_or_default().trim();
     let (timestamp, created) = choose_time(&header, state)?;
     let mut builder = map_message(&header, &tag, message, timestamp, origin);
     if let Some(created) = created {
@@ -672,6 +679,10 @@ fn format_time(nanos: i64) -> String {
     DateTime::from_timestamp_nanos(nanos).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "constant patterns, which `mapping_doc_matches_rules` compiles"
+)]
 static COMPILED: LazyLock<Vec<(&'static Rule, Regex)>> = LazyLock::new(|| {
     RULES
         .iter()
@@ -702,7 +713,11 @@ fn map_message(
         format!("{}-{}-{}", tag.facility, tag.severity, tag.mnemonic),
     );
     builder.field("message", message);
-    let severity = SEVERITY_NAMES[usize::from(tag.severity)];
+    // The tag pattern reads the severity as one digit from 0 to 7, so every one has a name.
+    let severity = SEVERITY_NAMES
+        .get(usize::from(tag.severity))
+        .copied()
+        .unwrap_or_default();
     builder.field("log.level", severity);
     builder.field("log.syslog.severity.code", i64::from(tag.severity));
     builder.field("log.syslog.severity.name", severity);

@@ -212,9 +212,9 @@ pub fn detect(prefix: &[u8]) -> Format {
         }
         return Format::Unknown;
     }
-    let object = match text.first() {
-        Some(b'{') => &text[1..],
-        Some(b'[') => match skip_whitespace(&text[1..]).split_first() {
+    let object = match text.split_first() {
+        Some((b'{', rest)) => rest,
+        Some((b'[', rest)) => match skip_whitespace(rest).split_first() {
             Some((b'{', rest)) => rest,
             // An empty array or an array of scalars is JSON, but not records we can read.
             _ => return Format::Json,
@@ -235,11 +235,7 @@ pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
 }
 
 fn skip_whitespace(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    &bytes[start..]
+    bytes.trim_ascii_start()
 }
 
 #[cfg(test)]

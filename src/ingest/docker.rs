@@ -267,7 +267,7 @@ pub(crate) fn parse_json_log(
     let first = events.len();
     let finished = json_records::parse(path, file, map_json_log, cancel, report, events);
     if let Some(id) = container_id_from_path(path) {
-        for event in &mut events[first..] {
+        for event in events.iter_mut().skip(first) {
             event.field("container.id", id.as_str());
         }
     }
@@ -339,10 +339,10 @@ pub(crate) fn parse_daemon_bytes(
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) -> bool {
-    let start = bytes
+    let first = bytes
         .iter()
-        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-    if start.is_some_and(|i| bytes[i] == b'{') {
+        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
+    if first == Some(&b'{') {
         return json_records::parse_bytes(bytes, file, map_daemon_json, cancel, report, events);
     }
     for line in split_lines(bytes) {
@@ -396,8 +396,9 @@ fn parse_logfmt(line: &str) -> Result<Map<String, Value>, String> {
         let (value, after) = if let Some(quoted) = after.strip_prefix('"') {
             read_quoted(quoted).ok_or_else(|| format!("unclosed quote in the value of {key}"))?
         } else {
-            let end = after.find(' ').unwrap_or(after.len());
-            (after[..end].to_owned(), &after[end..])
+            // `split_once` drops the separating space, which the next round would trim anyway.
+            let (value, after) = after.split_once(' ').unwrap_or((after, ""));
+            (value.to_owned(), after)
         };
         record.insert(key.to_owned(), Value::String(value));
         rest = after.trim_start();
@@ -418,7 +419,7 @@ fn read_quoted(text: &str) -> Option<(String, &str)> {
     let mut chars = text.char_indices();
     while let Some((index, c)) = chars.next() {
         match c {
-            '"' => return Some((value, &text[index + 1..])),
+            '"' => return Some((value, text.get(index + 1..)?)),
             '\\' => match chars.next()?.1 {
                 'n' => value.push('\n'),
                 't' => value.push('\t'),
@@ -499,8 +500,9 @@ fn strip_api_version(path: &str) -> &str {
         return path;
     };
     let end = rest.find('/').unwrap_or(rest.len());
-    if rest[..end].bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        &rest[end..]
+    let (version, after) = rest.split_at_checked(end).unwrap_or((rest, ""));
+    if version.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        after
     } else {
         path
     }
@@ -516,7 +518,9 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
     match (pattern.split_first(), path.split_first()) {
         (None, None) => true,
-        (Some((&"*", rest)), Some(_)) => (1..=path.len()).any(|n| segments_match(rest, &path[n..])),
+        (Some((&"*", rest)), Some(_)) => {
+            (1..=path.len()).any(|n| path.get(n..).is_some_and(|tail| segments_match(rest, tail)))
+        }
         (Some((want, rest)), Some((have, tail))) => want == have && segments_match(rest, tail),
         _ => false,
     }

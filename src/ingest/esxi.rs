@@ -295,9 +295,9 @@ fn split_vmkernel_cpu(text: &str) -> Option<(&str, &str)> {
 /// Splits a leading `[Originator@6876 …]` block from the message.
 fn split_originator(text: &str) -> (Option<&str>, &str) {
     if text.starts_with("[Originator@")
-        && let Some(end) = text.find(']')
+        && let Some((inside, after)) = text.split_once(']')
     {
-        return (text.get(1..end), text[end + 1..].trim_start());
+        return (inside.get(1..), after.trim_start());
     }
     (None, text)
 }

@@ -175,9 +175,9 @@ fn check_truncation(bytes: &[u8], report: &mut FileReport) {
     let tail = (length - HEADER_SIZE) % CHUNK_SIZE;
     if tail > 0 {
         let offset = length - tail;
-        let chunk = &bytes[usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len())..];
+        let chunk = bytes
+            .get(usize::try_from(offset).unwrap_or(usize::MAX)..)
+            .unwrap_or_default();
         let lost = chunk_record_count(chunk);
         let count = lost.map_or_else(
             || "an unknown number of records".to_owned(),

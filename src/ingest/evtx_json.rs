@@ -75,7 +75,7 @@ pub(crate) fn parse_bytes(
         if pos >= bytes.len() {
             break;
         }
-        if in_array && bytes[pos] == b']' {
+        if in_array && bytes.get(pos) == Some(&b']') {
             let end = skip_whitespace(bytes, pos + 1);
             if end < bytes.len() {
                 let line = lines.line_at(bytes, end);
@@ -89,7 +89,10 @@ pub(crate) fn parse_bytes(
             }
             break;
         }
-        if bytes[pos..].starts_with(b"Record ") {
+        if bytes
+            .get(pos..)
+            .is_some_and(|rest| rest.starts_with(b"Record "))
+        {
             pos = next_line(bytes, pos);
             continue;
         }
@@ -106,7 +109,7 @@ pub(crate) fn parse_bytes(
         report.records_read += 1;
         // Parsing stops at the size bound, so an oversized document ends in an EOF error.
         let window_end = bytes.len().min(start.saturating_add(MAX_DOCUMENT_BYTES));
-        let window = &bytes[start..window_end];
+        let window = bytes.get(start..window_end).unwrap_or_default();
         let mut documents = serde_json::Deserializer::from_slice(window).into_iter::<Value>();
         match documents.next() {
             Some(Err(err)) if err.is_eof() && window_end < bytes.len() => {
@@ -153,10 +156,10 @@ fn map_document(
 /// start of the document, not of the file.
 pub(crate) fn json_error_message(err: &serde_json::Error, document_line: u64) -> String {
     let text = err.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(cut) => &text[..cut],
-        None => &text,
-    };
+    let message = text
+        .rfind(" at line ")
+        .and_then(|cut| text.get(..cut))
+        .unwrap_or(&text);
     let line = document_line + err.line().saturating_sub(1) as u64;
     format!(
         "invalid JSON: {message} at line {line} column {}",
@@ -186,7 +189,7 @@ pub(crate) fn resume_after_error(
 pub(crate) fn next_document_start(bytes: &[u8], start: usize) -> usize {
     let mut pos = next_line(bytes, start);
     while pos < bytes.len() {
-        let rest = &bytes[pos..];
+        let rest = bytes.get(pos..).unwrap_or_default();
         if rest.starts_with(b"{") || rest.starts_with(b"Record ") || rest.starts_with(b"]") {
             return pos;
         }
@@ -197,7 +200,9 @@ pub(crate) fn next_document_start(bytes: &[u8], start: usize) -> usize {
 
 /// Returns the index just past the next `\n` at or after `pos`, or the end of input.
 pub(crate) fn next_line(bytes: &[u8], pos: usize) -> usize {
-    match bytes[pos.min(bytes.len())..]
+    match bytes
+        .get(pos..)
+        .unwrap_or_default()
         .iter()
         .position(|&b| b == b'\n')
     {
@@ -247,7 +252,9 @@ impl LineCounter {
             // Offsets only move forward in the scanner; recount from the start otherwise.
             *self = LineCounter::default();
         }
-        let newlines = bytes[self.counted_to..offset]
+        let newlines = bytes
+            .get(self.counted_to..offset)
+            .unwrap_or_default()
             .iter()
             .filter(|&&b| b == b'\n')
             .count();

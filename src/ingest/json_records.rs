@@ -75,7 +75,7 @@ pub(crate) fn parse_bytes(
         if pos >= bytes.len() {
             break;
         }
-        if in_array && bytes[pos] == b']' {
+        if in_array && bytes.get(pos) == Some(&b']') {
             let end = skip_whitespace(bytes, pos + 1);
             if end < bytes.len() {
                 let location = Location::Line {
@@ -96,9 +96,10 @@ pub(crate) fn parse_bytes(
         let start = pos;
         // The depth-limited pass finds where the document ends, so the borrowing parse below
         // reads exactly that much.
-        let document = json_skim::document_end(&bytes[start..]).map(|length| {
+        let rest = bytes.get(start..).unwrap_or_default();
+        let document = json_skim::document_end(rest).map(|length| {
             let length = length?;
-            serde_json::from_slice::<&RawValue>(&bytes[start..start + length])
+            serde_json::from_slice::<&RawValue>(rest.get(..length).unwrap_or_default())
                 .map(|document| (document, length))
         });
         match document {
@@ -157,7 +158,8 @@ pub(crate) fn parse_bytes(
                             line,
                             offset: offset as u64,
                         };
-                        match map_slice(&bytes[range], origin, line, map) {
+                        let record = bytes.get(range).unwrap_or_default();
+                        match map_slice(record, origin, line, map) {
                             Ok(event) => events.push(event),
                             Err(message) => {
                                 failed = true;
@@ -176,7 +178,10 @@ pub(crate) fn parse_bytes(
                 report.push_error(location, json_error_message(&err, line));
                 pos = resume_after_error(&mut skimmer, bytes, start, &err);
                 // `next_document_start` also stops at `Record ` lines, which are not JSON here.
-                while bytes[pos.min(bytes.len())..].starts_with(b"Record ") {
+                while bytes
+                    .get(pos..)
+                    .is_some_and(|rest| rest.starts_with(b"Record "))
+                {
                     pos = next_line(bytes, pos);
                 }
             }
@@ -294,7 +299,7 @@ fn container_records(
     let (members, _) = skimmer.object_members(start);
     let has = |key: &[u8]| members.iter().any(|m| m.key == key);
     let is_kubernetes_list = members.iter().any(|m| {
-        let value = &bytes[m.value.clone()];
+        let value = bytes.get(m.value.clone()).unwrap_or_default();
         m.key == b"kind" && value.starts_with(b"\"") && value.ends_with(b"List\"")
     });
     let path: &[&[u8]] = if has(b"Records") {
@@ -320,8 +325,8 @@ pub(crate) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
         return Some(found);
     }
     for (cut, _) in path.match_indices('.') {
-        if let Some(inner) = object.get(&path[..cut])
-            && let Some(found) = lookup(inner, &path[cut + 1..])
+        if let Some(inner) = path.get(..cut).and_then(|head| object.get(head))
+            && let Some(found) = path.get(cut + 1..).and_then(|rest| lookup(inner, rest))
         {
             return Some(found);
         }

@@ -220,7 +220,8 @@ impl<'a> Skimmer<'a> {
             let Some(key_end) = self.string_end(pos) else {
                 return (members, None);
             };
-            let key = &bytes[pos + 1..key_end - 1];
+            // `string_end` returned the index past the closing quote of the string at `pos`.
+            let key = bytes.get(pos + 1..key_end - 1).unwrap_or_default();
             pos = self.skip_whitespace(key_end);
             if self.byte(pos) != Some(b':') {
                 return (members, None);

@@ -76,7 +76,7 @@ pub(crate) fn scan_containers<'a>(
         if pos >= bytes.len() {
             break;
         }
-        if in_array && bytes[pos] == b']' {
+        if in_array && bytes.get(pos) == Some(&b']') {
             let end = skip_whitespace(bytes, pos + 1);
             if end < bytes.len() {
                 let location = Location::Line {
@@ -93,11 +93,12 @@ pub(crate) fn scan_containers<'a>(
         }
         let start = pos;
         let line = lines.line_at(start);
-        match json_skim::document_end(&bytes[start..]) {
+        let rest = bytes.get(start..).unwrap_or_default();
+        match json_skim::document_end(rest) {
             Some(Ok(length)) => {
                 pos = start + length;
                 let document = Document {
-                    text: &bytes[start..pos],
+                    text: rest.get(..length).unwrap_or_default(),
                     offset: start,
                     line,
                 };
@@ -117,7 +118,7 @@ pub(crate) fn scan_containers<'a>(
                     for range in records {
                         let line = lines.line_at(range.start);
                         let document = Document {
-                            text: &bytes[range.clone()],
+                            text: bytes.get(range.clone()).unwrap_or_default(),
                             offset: range.start,
                             line,
                         };
@@ -157,10 +158,10 @@ pub(crate) fn scan_containers<'a>(
 /// start of the document, not of the file.
 pub(crate) fn json_error_message(err: &serde_json::Error, document_line: u64) -> String {
     let text = err.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(cut) => &text[..cut],
-        None => &text,
-    };
+    let message = text
+        .rfind(" at line ")
+        .and_then(|cut| text.get(..cut))
+        .unwrap_or(&text);
     let line = document_line + err.line().saturating_sub(1) as u64;
     format!(
         "invalid JSON: {message} at line {line} column {}",
@@ -174,7 +175,7 @@ pub(crate) fn json_error_message(err: &serde_json::Error, document_line: u64) ->
 fn next_document_start(bytes: &[u8], start: usize) -> usize {
     let mut pos = next_line(bytes, start);
     while pos < bytes.len() {
-        let rest = &bytes[pos..];
+        let rest = bytes.get(pos..).unwrap_or_default();
         if rest.starts_with(b"{") || rest.starts_with(b"]") {
             return pos;
         }
@@ -188,7 +189,12 @@ fn next_document_start(bytes: &[u8], start: usize) -> usize {
 
 fn next_line(bytes: &[u8], pos: usize) -> usize {
     let pos = pos.min(bytes.len());
-    match bytes[pos..].iter().position(|&b| b == b'\n') {
+    match bytes
+        .get(pos..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| b == b'\n')
+    {
         Some(i) => pos + i + 1,
         None => bytes.len(),
     }
@@ -239,7 +245,10 @@ impl<'a> LineCounter<'a> {
             self.counted_to = 0;
             self.line = 1;
         }
-        let newlines = self.bytes[self.counted_to..offset]
+        let newlines = self
+            .bytes
+            .get(self.counted_to..offset)
+            .unwrap_or_default()
             .iter()
             .filter(|&&b| b == b'\n')
             .count();

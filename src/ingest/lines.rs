@@ -46,9 +46,9 @@ pub(crate) fn split_lines(bytes: &[u8]) -> impl Iterator<Item = Line<'_>> {
         if pos >= bytes.len() {
             return None;
         }
-        let rest = &bytes[pos..];
+        let rest = bytes.get(pos..)?;
         let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        let mut line = &rest[..end];
+        let mut line = rest.get(..end).unwrap_or(rest);
         if let Some(stripped) = line.strip_suffix(b"\r") {
             line = stripped;
         }

@@ -11,7 +11,8 @@ use std::path::{Component, Path};
 use std::str::FromStr;
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset,
+    TimeZone, Utc,
 };
 
 /// The zone of timestamps written without one: a fixed UTC offset or an IANA time zone.
@@ -54,15 +55,15 @@ impl fmt::Display for Zone {
 }
 
 fn utc_offset() -> FixedOffset {
-    FixedOffset::east_opt(0).expect("zero is a valid offset")
+    Utc.fix()
 }
 
 /// Parses `+HH:MM`, `+HHMM` or `+HH` (or `-`), optionally after `UTC`.
 fn parse_offset(text: &str) -> Option<FixedOffset> {
     let text = text.strip_prefix("UTC").unwrap_or(text);
     let (sign, digits) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
+        b'+' => (1, text.get(1..)?),
+        b'-' => (-1, text.get(1..)?),
         _ => return None,
     };
     let digits: String = digits.chars().filter(|c| *c != ':').collect();
@@ -72,8 +73,8 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
     let (hours, minutes) = match digits.len() {
         1 | 2 => (digits.parse::<i32>().ok()?, 0),
         4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
+            digits.get(..2)?.parse::<i32>().ok()?,
+            digits.get(2..)?.parse::<i32>().ok()?,
         ),
         _ => return None,
     };
@@ -183,10 +184,11 @@ fn path_matches(pattern: &str, path: &Path) -> bool {
     if parts.is_empty() || parts.len() > names.len() || (anchored && parts.len() != names.len()) {
         return false;
     }
-    let tail = &names[names.len() - parts.len()..];
+    // Compared from the end, so the parts meet the last `parts.len()` names.
     parts
         .iter()
-        .zip(tail)
+        .rev()
+        .zip(names.iter().rev())
         .all(|(part, name)| glob_matches(part.as_bytes(), name.as_bytes()))
 }
 
@@ -195,13 +197,13 @@ fn glob_matches(pattern: &[u8], name: &[u8]) -> bool {
     let (mut p, mut n) = (0, 0);
     // Where the last `*` was and the name position it matched up to, for backtracking.
     let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
+    while let Some(&byte) = name.get(n) {
         match pattern.get(p) {
             Some(b'*') => {
                 star = Some((p, n));
                 p += 1;
             }
-            Some(&c) if c == b'?' || c == name[n] => {
+            Some(&c) if c == b'?' || c == byte => {
                 p += 1;
                 n += 1;
             }
@@ -215,7 +217,11 @@ fn glob_matches(pattern: &[u8], name: &[u8]) -> bool {
             },
         }
     }
-    pattern[p..].iter().all(|&c| c == b'*')
+    pattern
+        .get(p..)
+        .unwrap_or_default()
+        .iter()
+        .all(|&c| c == b'*')
 }
 
 /// Settings for formats whose records leave out the year or the zone of their timestamps.

@@ -41,9 +41,9 @@ const FILLED: &[(&[&str], &str)] = &[
 /// export: an `AuditData` column with `CreationDate` and `Operation` or `Operations`.
 pub(crate) fn looks_like_m365_csv(text: &str) -> bool {
     let (skip, _) = content_start(text.as_bytes());
-    let rest = &text.as_bytes()[skip..];
-    let header_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-    let Ok(columns) = read_header(&rest[..header_end]) else {
+    let rest = text.as_bytes().get(skip..).unwrap_or_default();
+    let header = rest.split(|&b| b == b'\n').next().unwrap_or(rest);
+    let Ok(columns) = read_header(header) else {
         return false;
     };
     let has = |name: &str| columns.iter().any(|column| column == name);
@@ -55,8 +55,9 @@ pub(crate) fn looks_like_m365_csv(text: &str) -> bool {
 fn content_start(bytes: &[u8]) -> (usize, u64) {
     let mut start = bytes.len() - super::detect::strip_bom(bytes).len();
     let mut lines = 0;
-    if bytes[start..].starts_with(b"#TYPE") {
-        let end = bytes[start..]
+    let content = bytes.get(start..).unwrap_or_default();
+    if content.starts_with(b"#TYPE") {
+        let end = content
             .iter()
             .position(|&b| b == b'\n')
             .map_or(bytes.len(), |i| start + i + 1);
@@ -133,7 +134,7 @@ pub(crate) fn parse_bytes(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(&bytes[skip..]);
+        .from_reader(bytes.get(skip..).unwrap_or_default());
     let mut row = csv::ByteRecord::new();
     let columns = match reader.read_byte_record(&mut row) {
         Ok(true) => {
@@ -164,7 +165,9 @@ pub(crate) fn parse_bytes(
         // lines that the reader skips.
         let ended = skip + reader.position().byte() as usize;
         let start = ended
-            + bytes[ended.min(bytes.len())..]
+            + bytes
+                .get(ended..)
+                .unwrap_or_default()
                 .iter()
                 .take_while(|&&b| b == b'\r' || b == b'\n')
                 .count();
@@ -306,7 +309,7 @@ fn read_header_of(path: &Path) -> std::io::Result<Vec<String>> {
     let mut first = Vec::new();
     reader.read_until(b'\n', &mut first)?;
     let (skip, skipped_lines) = content_start(&first);
-    let mut line = first[skip.min(first.len())..].to_vec();
+    let mut line = first.get(skip..).unwrap_or_default().to_vec();
     if skipped_lines > 0 {
         line.clear();
         reader.read_until(b'\n', &mut line)?;

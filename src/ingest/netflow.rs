@@ -459,7 +459,7 @@ pub(crate) fn parse_bytes(
             header_seen = true;
             continue;
         }
-        if row.len() == 1 && row[0] == "Summary" {
+        if matches!(row.as_slice(), [only] if only == "Summary") {
             // nfdump 1.6 ends its CSV with a summary block, which holds totals, not flows.
             tally.summary_line = Some(line);
             break;
@@ -491,7 +491,9 @@ fn record_start(bytes: &[u8], offset: u64) -> u64 {
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(bytes.len());
-    let skipped = bytes[start..]
+    let skipped = bytes
+        .get(start..)
+        .unwrap_or_default()
         .iter()
         .take_while(|&&b| b == b'\n' || b == b'\r')
         .count();
@@ -629,11 +631,11 @@ fn map_row(
         if let Some(number) = number {
             parsed.insert(column, number);
             builder.field(target, number);
-        } else if let Some(index) = header.index(column)
+        } else if let Some(name) = header.index(column).and_then(|i| header.names.get(i))
             && let Some(raw) = value(column)
         {
             // Such as nfdump's ICMP `type.code` in the port column.
-            builder.field(format!("netflow.{}", column_key(&header.names[index])), raw);
+            builder.field(format!("netflow.{}", column_key(name)), raw);
         }
     }
     for (total, parts) in [

@@ -59,20 +59,23 @@ pub(crate) fn classify_text(text: &[u8]) -> Format {
 pub(crate) fn has_key(text: &[u8], key: &str) -> bool {
     let needle_len = key.len() + 2;
     let mut start = 0;
-    while let Some(found) = find(&text[start..], key.as_bytes()) {
+    while let Some(found) = text
+        .get(start..)
+        .and_then(|rest| find(rest, key.as_bytes()))
+    {
         let at = start + found;
         start = at + 1;
         // The key must be quoted, and the opening quote must not be an escaped one.
-        if at == 0 || text[at - 1] != b'"' || at + key.len() >= text.len() {
+        if at == 0 || text.get(at - 1) != Some(&b'"') || at + key.len() >= text.len() {
             continue;
         }
-        if at >= 2 && text[at - 2] == b'\\' {
+        if at >= 2 && text.get(at - 2) == Some(&b'\\') {
             continue;
         }
-        if text[at + key.len()] != b'"' {
+        if text.get(at + key.len()) != Some(&b'"') {
             continue;
         }
-        let after = &text[at - 1 + needle_len..];
+        let after = text.get(at - 1 + needle_len..).unwrap_or_default();
         let colon = after.iter().find(|b| !b.is_ascii_whitespace());
         if colon == Some(&b':') {
             return true;

@@ -73,10 +73,16 @@ pub(crate) fn map_sysmon_xml(xml: &str, origin: Origin) -> Result<EventBuilder, 
 /// element is closed where it ends, after dropping a partial tag at its end.
 pub(crate) fn event_xml_to_json(xml: &str) -> Result<(Value, bool), String> {
     match convert(xml) {
-        Err(err) if !xml.trim_end().ends_with('>') => match xml.rfind('<') {
-            Some(cut) if cut > 0 => convert(&xml[..cut]).map_err(|_| err),
-            _ => Err(err),
-        },
+        Err(err) if !xml.trim_end().ends_with('>') => {
+            match xml
+                .rfind('<')
+                .filter(|&cut| cut > 0)
+                .and_then(|cut| xml.get(..cut))
+            {
+                Some(head) => convert(head).map_err(|_| err),
+                None => Err(err),
+            }
+        }
         other => other,
     }
 }

@@ -319,13 +319,19 @@ fn top_level_pairs(text: &str) -> Vec<(&str, &str)> {
             b'[' => depth += 1,
             b']' => depth = depth.saturating_sub(1),
             b',' if depth == 0 => {
-                pairs.extend(text[start..i].trim().split_once('='));
+                pairs.extend(
+                    text.get(start..i)
+                        .and_then(|pair| pair.trim().split_once('=')),
+                );
                 start = i + 1;
             }
             _ => {}
         }
     }
-    pairs.extend(text[start..].trim().split_once('='));
+    pairs.extend(
+        text.get(start..)
+            .and_then(|pair| pair.trim().split_once('=')),
+    );
     pairs
 }
 

@@ -914,15 +914,14 @@ fn basename(path: &str) -> &str {
 }
 
 fn directory(path: &str) -> Option<&str> {
-    let cut = path.rfind(['\\', '/'])?;
-    Some(&path[..cut])
+    path.rsplit_once(['\\', '/'])
+        .map(|(directory, _)| directory)
 }
 
 fn extension(path: &str) -> Option<&str> {
     let name = basename(path);
-    let dot = name.rfind('.')?;
-    let ext = &name[dot + 1..];
-    (dot > 0 && !ext.is_empty()).then_some(ext)
+    let (stem, ext) = name.rsplit_once('.')?;
+    (!stem.is_empty() && !ext.is_empty()).then_some(ext)
 }
 
 fn string_list(items: &[&str]) -> PendingValue {

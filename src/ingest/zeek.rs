@@ -171,8 +171,10 @@ fn normalize_keys(object: &Map<String, Value>) -> Map<String, Value> {
         .map(|(key, value)| {
             let key = DOTTED_PREFIXES
                 .iter()
-                .find(|prefix| key.starts_with(*prefix))
-                .map(|prefix| format!("{}.{}", &prefix[..prefix.len() - 1], &key[prefix.len()..]))
+                .find_map(|prefix| {
+                    let head = prefix.get(..prefix.len() - 1)?;
+                    Some(format!("{head}.{}", key.strip_prefix(prefix)?))
+                })
                 .unwrap_or_else(|| key.clone());
             (key, value.clone())
         })
@@ -389,8 +391,8 @@ fn unescape(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
+    while let Some(&current) = bytes.get(i) {
+        if current == b'\\'
             && bytes.get(i + 1) == Some(&b'x')
             && let Some(hex) = bytes.get(i + 2..i + 4)
             && let Ok(hex) = std::str::from_utf8(hex)
@@ -399,7 +401,7 @@ fn unescape(text: &str) -> String {
             out.push(byte);
             i += 4;
         } else {
-            out.push(bytes[i]);
+            out.push(current);
             i += 1;
         }
     }

@@ -21,8 +21,11 @@ fn reason_kind(message: &str) -> String {
             None => message.to_owned(),
         };
     }
-    if let Some(index) = message.find("unknown modifier") {
-        return message[index..].to_owned();
+    if let Some(tail) = message
+        .find("unknown modifier")
+        .and_then(|index| message.get(index..))
+    {
+        return tail.to_owned();
     }
     if message.contains("does not compile") {
         return "regex feature the linear-time engine lacks (look-around or backreference)"

@@ -92,10 +92,10 @@ pub fn pattern_matches(pattern: &str, name: &str) -> bool {
         } else if i == parts.len() - 1 {
             return rest.len() >= part.len() && rest.ends_with(part);
         } else {
-            let Some(found) = rest.find(part) else {
+            let Some((_, after)) = rest.split_once(part) else {
                 return false;
             };
-            rest = &rest[found + part.len()..];
+            rest = after;
         }
     }
     true

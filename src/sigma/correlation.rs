@@ -85,7 +85,12 @@ fn number(value: Option<&String>) -> Option<f64> {
 
 /// Tests an aggregate type over a window; returns the occurrences that make up the match.
 fn aggregate(spec: &Spec<'_>, occurrences: &[Occurrence], window: &[usize]) -> Vec<Vec<usize>> {
-    let values = || window.iter().map(|&i| occurrences[i].value.as_ref());
+    let values = || {
+        window
+            .iter()
+            .filter_map(|&i| occurrences.get(i))
+            .map(|o| o.value.as_ref())
+    };
     let holds = |value: f64| thresholds_hold(spec.condition, value);
     match spec.kind {
         CorrelationType::EventCount => {
@@ -125,7 +130,7 @@ fn aggregate(spec: &Spec<'_>, occurrences: &[Occurrence], window: &[usize]) -> V
             // the condition (such as `lte: 1` for a rare process) is one match.
             let mut by_value: BTreeMap<&String, Vec<usize>> = BTreeMap::new();
             for &i in window {
-                if let Some(value) = occurrences[i].value.as_ref() {
+                if let Some(value) = occurrences.get(i).and_then(|o| o.value.as_ref()) {
                     by_value.entry(value).or_default().push(i);
                 }
             }
@@ -148,7 +153,9 @@ fn aggregate(spec: &Spec<'_>, occurrences: &[Occurrence], window: &[usize]) -> V
 fn temporal(spec: &Spec<'_>, occurrences: &[Occurrence], window: &[usize]) -> Option<Vec<usize>> {
     let mut latest: BTreeMap<usize, usize> = BTreeMap::new();
     for &i in window {
-        latest.insert(occurrences[i].rule, i);
+        if let Some(occurrence) = occurrences.get(i) {
+            latest.insert(occurrence.rule, i);
+        }
     }
     let distinct = latest.len() as f64;
     let enough = if spec.condition.is_empty() {
@@ -183,7 +190,9 @@ pub fn correlate(spec: &Spec<'_>, occurrences: &[Occurrence]) -> Vec<Correlation
     }
     let mut matches = Vec::new();
     for key in order {
-        let members = &groups[key];
+        let Some(members) = groups.get(key) else {
+            continue;
+        };
         let found = if spec.kind == CorrelationType::TemporalOrdered {
             ordered(spec, occurrences, members)
         } else if monotone(spec) {
@@ -204,11 +213,14 @@ fn sliding(spec: &Spec<'_>, occurrences: &[Occurrence], members: &[usize]) -> Ve
     let mut matches = Vec::new();
     let mut window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     for &i in members {
-        let now = occurrences[i].time;
+        let Some(now) = occurrences.get(i).map(|o| o.time) else {
+            continue;
+        };
         window.push_back(i);
         while window
             .front()
-            .is_some_and(|&first| now - occurrences[first].time > spec.timespan)
+            .and_then(|&first| occurrences.get(first))
+            .is_some_and(|first| now - first.time > spec.timespan)
         {
             window.pop_front();
         }
@@ -231,8 +243,9 @@ fn anchored(spec: &Spec<'_>, occurrences: &[Occurrence], members: &[usize]) -> V
     let mut matches = Vec::new();
     let mut window: Vec<usize> = Vec::new();
     for &i in members {
-        if let Some(&start) = window.first()
-            && occurrences[i].time - occurrences[start].time > spec.timespan
+        if let Some(start) = window.first().and_then(|&start| occurrences.get(start))
+            && let Some(occurrence) = occurrences.get(i)
+            && occurrence.time - start.time > spec.timespan
         {
             matches.extend(aggregate(spec, occurrences, &window));
             window.clear();
@@ -253,23 +266,23 @@ fn ordered(spec: &Spec<'_>, occurrences: &[Occurrence], members: &[usize]) -> Ve
     let steps = spec.rule_count;
     let mut matches = Vec::new();
     let mut partials: Vec<Option<Partial>> = vec![None; steps];
+    let events = |i: usize| occurrences.get(i).map(|o| &o.events);
+    let start_time = |partial: &[usize]| {
+        partial
+            .first()
+            .and_then(|&first| occurrences.get(first))
+            .map(|o| o.time)
+    };
     // Occurrences of several rules can share a time; those of one event arrive together.
-    let mut position = 0;
-    while position < members.len() {
-        let mut batch_end = position + 1;
-        while batch_end < members.len()
-            && occurrences[members[batch_end]].events == occurrences[members[position]].events
-        {
-            batch_end += 1;
-        }
-        let batch = &members[position..batch_end];
-        position = batch_end;
-        let now = occurrences[batch[0]].time;
+    for batch in members.chunk_by(|&a, &b| events(a) == events(b)) {
+        let Some(now) = start_time(batch) else {
+            continue;
+        };
         for partial in partials.iter_mut() {
             if partial
-                .as_ref()
-                .and_then(|p| p.first())
-                .is_some_and(|&first| now - occurrences[first].time > spec.timespan)
+                .as_deref()
+                .and_then(start_time)
+                .is_some_and(|first| now - first > spec.timespan)
             {
                 *partial = None;
             }
@@ -277,17 +290,19 @@ fn ordered(spec: &Spec<'_>, occurrences: &[Occurrence], members: &[usize]) -> Ve
         // Later steps first, so one event never satisfies two consecutive steps.
         let mut completed = None;
         for step in (0..steps).rev() {
-            let Some(&i) = batch.iter().find(|&&i| occurrences[i].rule == step) else {
+            let Some(&i) = batch
+                .iter()
+                .find(|&&i| occurrences.get(i).is_some_and(|o| o.rule == step))
+            else {
                 continue;
             };
-            let extended = if step == 0 {
-                Some(vec![i])
-            } else {
-                partials[step - 1].as_ref().map(|p| {
+            let extended = match step.checked_sub(1) {
+                None => Some(vec![i]),
+                Some(previous) => partials.get(previous).and_then(Option::as_ref).map(|p| {
                     let mut next = p.clone();
                     next.push(i);
                     next
-                })
+                }),
             };
             let Some(extended) = extended else {
                 continue;
@@ -296,11 +311,14 @@ fn ordered(spec: &Spec<'_>, occurrences: &[Occurrence], members: &[usize]) -> Ve
                 completed = Some(extended);
                 break;
             }
-            let better = partials[step].as_ref().is_none_or(|current| {
-                occurrences[current[0]].time <= occurrences[extended[0]].time
-            });
+            let Some(slot) = partials.get_mut(step) else {
+                continue;
+            };
+            let better = slot
+                .as_deref()
+                .is_none_or(|current| start_time(current) <= start_time(&extended));
             if better {
-                partials[step] = Some(extended);
+                *slot = Some(extended);
             }
         }
         if let Some(sequence) = completed {
@@ -358,11 +376,15 @@ impl Runner<'_> {
 
     fn occurrences(&mut self, index: usize) -> Vec<Occurrence> {
         let set = self.set;
-        let correlation = &set.correlations[index];
+        let Some(correlation) = set.correlations.get(index) else {
+            return Vec::new();
+        };
         let mut all = Vec::new();
         for (position, reference) in correlation.rules.iter().enumerate() {
-            if let Some(rule) = set.rule_index(reference) {
-                let info = &set.rules[rule].info;
+            if let Some(rule) = set.rule_index(reference)
+                && let Some(matched) = set.rules.get(rule)
+            {
+                let info = &matched.info;
                 let names: Vec<&str> = info
                     .name
                     .iter()
@@ -395,13 +417,15 @@ impl Runner<'_> {
                         value,
                     });
                 }
-            } else if let Some(inner) = set.correlation_index(reference) {
-                let inner_rule = &set.correlations[inner];
+            } else if let Some(inner) = set.correlation_index(reference)
+                && let Some(inner_rule) = set.correlations.get(inner)
+            {
                 for (found, inputs) in self.correlation(inner) {
                     let mut events: Vec<usize> = found
                         .occurrences
                         .iter()
-                        .flat_map(|&i| inputs[i].events.iter().copied())
+                        .filter_map(|&i| inputs.get(i))
+                        .flat_map(|o| o.events.iter().copied())
                         .collect();
                     events.sort_unstable();
                     events.dedup();
@@ -450,7 +474,9 @@ impl Runner<'_> {
             return done.clone();
         }
         let occurrences = self.occurrences(index);
-        let correlation = &self.set.correlations[index];
+        let Some(correlation) = self.set.correlations.get(index) else {
+            return Vec::new();
+        };
         let spec = Spec {
             kind: correlation.kind,
             rule_count: correlation.rules.len(),
@@ -463,7 +489,7 @@ impl Runner<'_> {
                 let inputs: Vec<Occurrence> = m
                     .occurrences
                     .iter()
-                    .map(|&i| occurrences[i].clone())
+                    .filter_map(|&i| occurrences.get(i).cloned())
                     .collect();
                 let renumbered = CorrelationMatch {
                     group: m.group,
@@ -496,12 +522,11 @@ pub fn findings(set: &RuleSet, store: &EventStore, matches: &[Vec<usize>]) -> Ve
         }
     }
     let mut findings = Vec::new();
-    for index in 0..set.correlations.len() {
+    for (index, correlation) in set.correlations.iter().enumerate() {
         let found = runner.correlation(index);
         if referenced.get(&index) == Some(&false) || found.is_empty() {
             continue;
         }
-        let correlation = &set.correlations[index];
         let chains = found
             .iter()
             .map(|(found, inputs)| {

@@ -178,8 +178,8 @@ impl BoundDetection<'_> {
         let count = self.detection.selections.len();
         let mut on_stack = [None; STACK_SELECTIONS];
         let mut on_heap = Vec::new();
-        let memo: &mut [Option<bool>] = if count <= STACK_SELECTIONS {
-            &mut on_stack[..count]
+        let memo: &mut [Option<bool>] = if let Some(memo) = on_stack.get_mut(..count) {
+            memo
         } else {
             on_heap.resize(count, None);
             &mut on_heap
@@ -563,7 +563,8 @@ impl<'r> Plan<'r> {
                         .get(&event.log_source)
                         .map_or(&[][..], Vec::as_slice);
                     for &source in indexed.iter().chain(self.unindexed.iter()) {
-                        if self.sources[source].selects(store, event, &self.common) {
+                        let source_set = self.sources.get(source);
+                        if source_set.is_some_and(|s| s.selects(store, event, &self.common)) {
                             selected.push(source);
                         }
                     }
@@ -578,7 +579,8 @@ impl<'r> Plan<'r> {
                     let first_hit = hits.len();
                     self.scan_event(store, event, &mut found);
                     for &source in &selected {
-                        for bound in &self.rules[source] {
+                        let bound_rules = self.rules.get(source).map_or(&[][..], Vec::as_slice);
+                        for bound in bound_rules {
                             let possible = bound.clauses.iter().all(|ids| {
                                 ids.iter()
                                     .any(|&id| found.get(id as usize).copied().unwrap_or(true))
@@ -588,7 +590,7 @@ impl<'r> Plan<'r> {
                             }
                             let rule = u32::try_from(bound.rule).unwrap_or(u32::MAX);
                             // Two sources of one rule can both select an event; count it once.
-                            if hits[first_hit..].iter().any(|(r, _)| *r == rule) {
+                            if hits.iter().skip(first_hit).any(|(r, _)| *r == rule) {
                                 continue;
                             }
                             if bound.detection.holds(&context)

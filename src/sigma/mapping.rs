@@ -123,6 +123,10 @@ impl Mapping {
     }
 
     /// Returns the mapping compiled into the binary.
+    #[allow(
+        clippy::panic,
+        reason = "the mapping is a constant of the binary, which `embedded_mapping_parses` checks"
+    )]
     pub fn embedded() -> &'static Mapping {
         static MAPPING: OnceLock<Mapping> = OnceLock::new();
         MAPPING.get_or_init(|| match Mapping::parse(MAPPING_TOML) {

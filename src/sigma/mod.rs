@@ -309,10 +309,12 @@ impl RuleSet {
         for filter in filters {
             let mut applied = false;
             for reference in &filter.rules {
-                match self.rule_index(reference) {
-                    Some(index) => {
-                        self.rules[index]
-                            .filters
+                match self
+                    .rule_index(reference)
+                    .and_then(|i| self.rules.get_mut(i))
+                {
+                    Some(rule) => {
+                        rule.filters
                             .push((filter.info.title.clone(), filter.detection.clone()));
                         applied = true;
                     }
@@ -418,7 +420,7 @@ impl RuleSet {
         let matches = self.match_rules(store, cancel);
         let mut findings = Vec::new();
         let hidden = self.hidden_rules();
-        for (index, events) in matches.iter().enumerate() {
+        for (index, (events, rule)) in matches.iter().zip(&self.rules).enumerate() {
             if events.is_empty() || hidden.contains(&index) {
                 continue;
             }
@@ -430,7 +432,7 @@ impl RuleSet {
                 })
                 .collect();
             findings.push(Finding {
-                analytic: format!("{FINDING_PREFIX}{}", self.rules[index].info.key()),
+                analytic: format!("{FINDING_PREFIX}{}", rule.info.key()),
                 chains,
             });
         }

@@ -296,14 +296,15 @@ fn base64_offsets(value: &[u8]) -> Vec<Vec<u8>> {
     const START: [usize; 3] = [0, 2, 3];
     const END_CUT: [usize; 3] = [0, 3, 2];
     let mut out = Vec::new();
-    for shift in 0..3 {
+    for (shift, start) in START.into_iter().enumerate() {
         let mut padded = vec![0u8; shift];
         padded.extend_from_slice(value);
         let encoded = base64::engine::general_purpose::STANDARD.encode(&padded);
-        let cut = END_CUT[(value.len() + shift) % 3];
+        let cut = END_CUT.get((value.len() + shift) % 3).copied().unwrap_or(0);
         let end = encoded.len().saturating_sub(cut);
-        let start = START[shift].min(end);
-        out.push(encoded.as_bytes()[start..end].to_vec());
+        let start = start.min(end);
+        let trimmed = encoded.as_bytes().get(start..end).unwrap_or_default();
+        out.push(trimmed.to_vec());
     }
     out
 }
@@ -576,9 +577,8 @@ fn expand(
             continue;
         }
         if let Some(after) = rest.strip_prefix('%')
-            && let Some(end) = after.find('%')
+            && let Some((name, after_name)) = after.split_once('%')
         {
-            let name = &after[..end];
             let Some(values) = placeholders.get(name) else {
                 return Err(ModifierError::Unsupported(format!(
                     "placeholder '%{name}%' has no values; give them in a placeholders file"
@@ -591,7 +591,7 @@ fn expand(
                 }
             }
             results = next;
-            rest = &after[end + 1..];
+            rest = after_name;
             continue;
         }
         let mut chars = rest.chars();

@@ -96,9 +96,15 @@ fn or(operands: impl Iterator<Item = Clauses>) -> Clauses {
             }
             Some(previous) => {
                 // Too many to distribute: one clause from each side still has to hold.
-                let mut joined = previous[0].clone();
-                joined.extend(clauses[0].iter().cloned());
-                vec![joined]
+                match (previous.first(), clauses.first()) {
+                    (Some(a), Some(b)) => {
+                        let mut joined = a.clone();
+                        joined.extend(b.iter().cloned());
+                        vec![joined]
+                    }
+                    // An empty side constrains nothing, so neither does the disjunction.
+                    _ => Vec::new(),
+                }
             }
         });
     }

@@ -62,8 +62,10 @@ impl RuleInfo {
             };
             let bytes = rest.as_bytes();
             let is_technique = bytes.len() >= 5
-                && bytes[0].eq_ignore_ascii_case(&b't')
-                && bytes[1..].iter().all(|b| b.is_ascii_digit() || *b == b'.');
+                && bytes.split_first().is_some_and(|(first, rest)| {
+                    first.eq_ignore_ascii_case(&b't')
+                        && rest.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+                });
             if is_technique {
                 let id = rest.to_ascii_uppercase();
                 if !techniques.contains(&id) {
@@ -613,8 +615,9 @@ pub(super) fn read_detection(
 /// Parses a duration such as `90s`, `5m`, `1h` or `2d` into nanoseconds.
 pub fn parse_timespan(text: &str) -> Option<i64> {
     let text = text.trim();
-    let unit = text.chars().last()?;
-    let number: i64 = text[..text.len() - unit.len_utf8()].trim().parse().ok()?;
+    let mut chars = text.chars();
+    let unit = chars.next_back()?;
+    let number: i64 = chars.as_str().trim().parse().ok()?;
     let seconds = match unit {
         's' => 1,
         'm' => 60,

@@ -132,8 +132,8 @@ pub fn summaries(set: &RuleSet, catalog: &Catalog) -> Vec<AnalyticSummary> {
     for correlation in &set.correlations {
         let mut platform_list: Vec<String> = Vec::new();
         for reference in &correlation.rules {
-            if let Some(index) = set.rule_index(reference) {
-                for platform in platforms(&set.rules[index].logsource) {
+            if let Some(rule) = set.rule_index(reference).and_then(|i| set.rules.get(i)) {
+                for platform in platforms(&rule.logsource) {
                     if !platform_list.contains(&platform) {
                         platform_list.push(platform);
                     }

@@ -92,7 +92,10 @@ impl Cell {
         let Ok(position) = event.fields.binary_search_by_key(&field, |(name, _)| *name) else {
             return Cell::Missing;
         };
-        match &event.fields[position].1 {
+        let Some((_, value)) = event.fields.get(position) else {
+            return Cell::Missing;
+        };
+        match value {
             StoredValue::Str(sym) => Cell::Str(*sym),
             StoredValue::Bool(value) => Cell::Bool(*value),
             StoredValue::Int(value) if (INT_MIN..=INT_MAX).contains(value) => Cell::Int(*value),
@@ -165,8 +168,12 @@ impl ColumnCache {
         if let Some(slot) = self.find(field) {
             return Some(slot);
         }
-        let slot = self.columns.iter().position(|cell| cell.get().is_none())?;
-        self.columns[slot].get_or_init(|| Column::new(field, events));
+        let (slot, cell) = self
+            .columns
+            .iter()
+            .enumerate()
+            .find(|(_, cell)| cell.get().is_none())?;
+        cell.get_or_init(|| Column::new(field, events));
         Some(slot)
     }
 

@@ -16,6 +16,15 @@ impl Sym {
         self.0 as usize
     }
 
+    /// Returns the symbol that `map` gives for this one, as built by [`Interner::absorb`].
+    ///
+    /// `absorb` returns one entry per string of the absorbed interner, so every symbol of that
+    /// interner has an entry, and the fallback to `self` is never taken.
+    #[inline]
+    pub(super) fn remapped(self, map: &[Sym]) -> Sym {
+        map.get(self.index()).copied().unwrap_or(self)
+    }
+
     /// Returns the symbol at `index`, for caches that store symbols as integers.
     pub(super) fn from_u32(index: u32) -> Sym {
         Sym(index)

@@ -146,7 +146,8 @@ impl Event {
         self.fields
             .binary_search_by_key(&field, |(name, _)| *name)
             .ok()
-            .map(|i| &self.fields[i].1)
+            .and_then(|i| self.fields.get(i))
+            .map(|(_, value)| value)
     }
 
     /// Returns the memory the event holds: itself, its fields and their lists.
@@ -162,9 +163,9 @@ impl Event {
 
     /// Replaces every symbol `s` of the event with `map[s]` and restores the field order.
     fn remap(&mut self, map: &[Sym]) {
-        self.log_source = map[self.log_source.index()];
+        self.log_source = self.log_source.remapped(map);
         for (name, value) in self.fields.iter_mut() {
-            *name = map[name.index()];
+            *name = name.remapped(map);
             value.remap(map);
         }
         // `finish` left no duplicate names and `map` is one-to-one, so order is all to restore.

@@ -51,7 +51,7 @@ impl StoredValue {
     /// Replaces each interned string's symbol `s` with `map[s]`.
     pub(super) fn remap(&mut self, map: &[Sym]) {
         match self {
-            StoredValue::Str(sym) => *sym = map[sym.index()],
+            StoredValue::Str(sym) => *sym = sym.remapped(map),
             StoredValue::List(items) => items.iter_mut().for_each(|v| v.remap(map)),
             StoredValue::Int(_) | StoredValue::Float(_) | StoredValue::Bool(_) => {}
         }

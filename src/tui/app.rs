@@ -128,7 +128,7 @@ impl FilterKind {
         } else {
             (index + len - 1) % len
         };
-        FilterKind::ALL[next]
+        FilterKind::ALL.get(next).copied().unwrap_or(self)
     }
 }
 

@@ -238,6 +238,10 @@ impl Case {
     }
 
     /// Returns the annotation of a target, adding an empty one when it has none.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`position` comes from `position()` on `entries` or is the last index after a push"
+    )]
     pub fn entry(&mut self, target: Target) -> &mut Annotation {
         let position = match self.entries.iter().position(|entry| entry.target == target) {
             Some(position) => position,

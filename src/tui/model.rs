@@ -122,33 +122,28 @@ pub fn visible_analytics(
             .fuzzy_match(query, query)
             .map_or(0, |ideal| ideal * MIN_SCORE_PERCENT / 100);
         let needle = query.to_lowercase();
-        let mut ranked: Vec<(SearchRank, usize)> = candidates
+        let mut ranked: Vec<(SearchRank, usize, &str)> = candidates
             .filter_map(|(index, analytic)| {
                 let rank = search_rank(&matcher, analytic, query, &needle, floor)?;
-                Some((rank, index))
+                Some((rank, index, analytic.id.as_str()))
             })
             .collect();
-        ranked.sort_by(|(a, i), (b, j)| {
-            a.cmp(b)
-                .then_with(|| analytics[*i].id.cmp(&analytics[*j].id))
-        });
-        return ranked.into_iter().map(|(_, index)| index).collect();
+        ranked.sort_by(|(a, _, a_id), (b, _, b_id)| a.cmp(b).then_with(|| a_id.cmp(b_id)));
+        return ranked.into_iter().map(|(_, index, _)| index).collect();
     }
-    let mut indices: Vec<usize> = candidates.map(|(index, _)| index).collect();
-    indices.sort_by_key(|&index| {
+    let mut indices: Vec<(usize, &str)> = candidates
+        .map(|(index, analytic)| (index, analytic.id.as_str()))
+        .collect();
+    indices.sort_by_key(|&(index, id)| {
         let hit_count = hits.get(index).copied().flatten();
         let group = match hit_count {
             Some(n) if n > 0 => 0,
             Some(_) => 1,
             None => 2,
         };
-        (
-            group,
-            Reverse(hit_count.unwrap_or(0)),
-            analytics[index].id.as_str(),
-        )
+        (group, Reverse(hit_count.unwrap_or(0)), id)
     });
-    indices
+    indices.into_iter().map(|(index, _)| index).collect()
 }
 
 /// Returns the log source name of a summary's `name (channel)` entry.
@@ -517,7 +512,7 @@ impl Histogram {
             .map(|column| {
                 let start = column * len / width;
                 let end = ((column + 1) * len / width).max(start + 1).min(len);
-                series[start..end].iter().sum()
+                series.get(start..end).map_or(0, |slice| slice.iter().sum())
             })
             .collect()
     }

@@ -31,11 +31,16 @@ struct Endpoint<'a> {
 
 /// Adds the endpoints of the first socket or connection spec in `message`, if it names one.
 pub(super) fn map_connection(builder: &mut EventBuilder, message: &str) {
-    if let Some(start) = message.find("<io_obj") {
-        let Some((local, peer)) = socket_endpoints(&message[start..]) else {
+    let split_before = |marker: &str| {
+        message
+            .find(marker)
+            .and_then(|i| message.split_at_checked(i))
+    };
+    if let Some((before, block)) = split_before("<io_obj") {
+        let Some((local, peer)) = socket_endpoints(block) else {
             return;
         };
-        let before = message[..start].trim_end_matches("<SSL(");
+        let before = before.trim_end_matches("<SSL(");
         let related: Vec<&str> = [local.address, peer.address]
             .into_iter()
             .filter(|a| a.parse::<IpAddr>().is_ok())
@@ -48,11 +53,10 @@ pub(super) fn map_connection(builder: &mut EventBuilder, message: &str) {
             Direction::Ingress => add_flow(builder, &peer, &local, "ingress", before),
             Direction::Unknown => {}
         }
-    } else if let Some(start) = message.find("<cs p:") {
-        let Some(peer) = connection_spec(&message[start..]) else {
+    } else if let Some((before, block)) = split_before("<cs p:") {
+        let Some(peer) = connection_spec(block) else {
             return;
         };
-        let before = &message[..start];
         add_endpoint(builder, "destination", &peer);
         if peer.address.parse::<IpAddr>().is_ok() {
             builder.field("related.ip", string_list(&[peer.address]));
@@ -64,10 +68,10 @@ pub(super) fn map_connection(builder: &mut EventBuilder, message: &str) {
 /// Reads the first two `<TCP 'address : port'>` endpoints of an `<io_obj …>` block.
 fn socket_endpoints(block: &str) -> Option<(Endpoint<'_>, Endpoint<'_>)> {
     let end = block.find(">>").map_or(block.len(), |i| i + 2);
-    let block = &block[..end];
+    let block = block.get(..end).unwrap_or(block);
     let mut endpoints = block.match_indices("<TCP '").filter_map(|(i, marker)| {
-        let rest = &block[i + marker.len()..];
-        let text = &rest[..rest.find("'>")?];
+        let rest = block.get(i + marker.len()..)?;
+        let (text, _) = rest.split_once("'>")?;
         let (address, port) = text.rsplit_once(" : ")?;
         Some(Endpoint {
             address: address.trim(),
@@ -81,7 +85,7 @@ fn socket_endpoints(block: &str) -> Option<(Endpoint<'_>, Endpoint<'_>)> {
 
 /// Reads the server of a `<cs p:…, TCP:host:port>` connection spec.
 fn connection_spec(block: &str) -> Option<Endpoint<'_>> {
-    let block = &block[..block.find('>')?];
+    let (block, _) = block.split_once('>')?;
     let (_, target) = block.split_once("TCP:")?;
     let (address, port) = target.rsplit_once(':')?;
     let address = address.trim_start_matches('[').trim_end_matches(']');

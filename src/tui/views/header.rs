@@ -240,9 +240,9 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             .iter()
             .enumerate()
             .min_by_key(|(position, (_, _, rank))| (*rank, std::cmp::Reverse(*position)))
-            .map(|(position, _)| position);
+            .map(|(position, (_, _, rank))| (position, *rank));
         match lowest {
-            Some(position) if hints[position].2 < 6 => {
+            Some((position, rank)) if rank < 6 => {
                 hints.remove(position);
             }
             _ => break,

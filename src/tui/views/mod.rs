@@ -239,7 +239,10 @@ fn ellipsize(text: &str, width: usize) -> String {
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 fn spinner(app: &App) -> char {
-    SPINNER[app.spinner % SPINNER.len()]
+    SPINNER
+        .get(app.spinner % SPINNER.len())
+        .copied()
+        .unwrap_or(' ')
 }
 
 /// Builds a `label: value` line with the label dimmed.

@@ -43,13 +43,13 @@ fn tokens(text: &str) -> Vec<&str> {
     for (index, c) in text.char_indices() {
         let space = c.is_whitespace();
         if previous.is_some_and(|p| p != space) {
-            tokens.push(&text[start..index]);
+            tokens.extend(text.get(start..index));
             start = index;
         }
         previous = Some(space);
     }
     if start < text.len() {
-        tokens.push(&text[start..]);
+        tokens.extend(text.get(start..));
     }
     tokens
 }
