@@ -17,6 +17,7 @@ pub mod query;
 pub mod sanitize;
 mod terminal;
 pub mod theme;
+pub mod timings;
 pub mod tune;
 pub mod views;
 

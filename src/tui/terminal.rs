@@ -10,7 +10,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -21,6 +21,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::TuiOptions;
 use super::app::{App, Inbound};
+use super::timings::{PendingKey, Phase, Timings};
 use super::views;
 use crate::engine::Update;
 
@@ -33,11 +34,28 @@ const INPUT_POLL: Duration = Duration::from_millis(100);
 
 type PanicHook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 
+/// A message in the UI queue, with the instant crossterm delivered it when it is a key press
+/// and timings are on.
+struct Queued {
+    message: Inbound,
+    received: Option<Instant>,
+}
+
+impl From<Inbound> for Queued {
+    fn from(message: Inbound) -> Queued {
+        Queued {
+            message,
+            received: None,
+        }
+    }
+}
+
 pub(super) fn run(
     mut options: TuiOptions,
     updates: UnboundedReceiver<Update>,
 ) -> anyhow::Result<()> {
     options.theme = options.theme.honoring_no_color();
+    let mut timings = Timings::from_env();
     let mut app = App::new(&options);
     let guard = TerminalGuard::enter().context("failed to prepare the terminal")?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
@@ -49,15 +67,16 @@ pub(super) fn run(
     terminal
         .draw(|frame| views::draw(frame, &app))
         .context("failed to draw")?;
+    timings.first_frame(Instant::now(), app.findings_loaded);
     tracing::info!("TUI started");
 
     let (sender, inbox) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
-    let input = spawn_input(sender.clone(), Arc::clone(&stop))?;
+    let input = spawn_input(sender.clone(), Arc::clone(&stop), timings.is_enabled())?;
     spawn_signal_listener(sender.clone())?;
     spawn_forwarder(updates, sender)?;
 
-    let result = event_loop(&mut app, &mut terminal, &inbox);
+    let result = event_loop(&mut app, &mut terminal, &inbox, &mut timings);
     stop.store(true, Ordering::Relaxed);
     if input.join().is_err() {
         tracing::error!("the input thread panicked");
@@ -71,9 +90,12 @@ pub(super) fn run(
 fn event_loop(
     app: &mut App,
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    inbox: &mpsc::Receiver<Inbound>,
+    inbox: &mpsc::Receiver<Queued>,
+    timings: &mut Timings,
 ) -> anyhow::Result<()> {
     let mut last_draw = Instant::now();
+    // Keys handled since the last draw, collected only while timings are on.
+    let mut pending: Vec<PendingKey> = Vec::new();
     loop {
         let wait = if app.is_busy() {
             TICK_INTERVAL
@@ -81,7 +103,7 @@ fn event_loop(
             Duration::from_secs(1)
         };
         match inbox.recv_timeout(wait) {
-            Ok(message) => app.handle(message),
+            Ok(queued) => apply(app, queued, &mut pending),
             Err(RecvTimeoutError::Timeout) if app.is_busy() => app.handle(Inbound::Tick),
             Err(RecvTimeoutError::Timeout) => continue,
             // Both producers ended: input failed and the update channel closed.
@@ -95,8 +117,8 @@ fn event_loop(
         if since < FRAME_INTERVAL {
             thread::sleep(FRAME_INTERVAL - since);
         }
-        while let Ok(message) = inbox.try_recv() {
-            app.handle(message);
+        while let Ok(queued) = inbox.try_recv() {
+            apply(app, queued, &mut pending);
         }
         if app.should_quit() {
             return Ok(());
@@ -106,16 +128,29 @@ fn event_loop(
             .draw(|frame| views::draw(frame, app))
             .context("failed to draw")?;
         last_draw = Instant::now();
+        if timings.is_enabled() {
+            timings.keys_drawn(pending.drain(..), last_draw);
+            timings.run_drawn(Phase::of(&app.work), last_draw);
+        }
     }
 }
 
-/// Reads terminal events on a thread of its own, because crossterm's reader blocks.
+/// Hands `queued` to the app, first noting a stamped key press in `pending`.
+fn apply(app: &mut App, queued: Queued, pending: &mut Vec<PendingKey>) {
+    if let (Some(received), Inbound::Key(key)) = (queued.received, &queued.message) {
+        if key.kind != KeyEventKind::Release {
+            pending.push(PendingKey::new(key, received, Phase::of(&app.work)));
+        }
+    }
+    app.handle(queued.message);
+}
+
 /// Turns SIGTERM, SIGHUP and SIGINT into a quit, so that `kill` or a dropped SSH session
 /// leaves the terminal restored instead of stuck in the alternate screen and raw mode.
 ///
 /// The thread blocks on the signals for the life of the process; it ends when a signal arrives
 /// after the UI has returned.
-fn spawn_signal_listener(sender: Sender<Inbound>) -> anyhow::Result<()> {
+fn spawn_signal_listener(sender: Sender<Queued>) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
         .context("failed to listen for termination signals")?;
@@ -124,7 +159,7 @@ fn spawn_signal_listener(sender: Sender<Inbound>) -> anyhow::Result<()> {
         .spawn(move || {
             for signal in signals.forever() {
                 tracing::info!(signal, "termination signal received");
-                if sender.send(Inbound::Terminate).is_err() {
+                if sender.send(Inbound::Terminate.into()).is_err() {
                     break;
                 }
             }
@@ -133,7 +168,13 @@ fn spawn_signal_listener(sender: Sender<Inbound>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result<JoinHandle<()>> {
+/// Reads terminal events on a thread of its own, because crossterm's reader blocks. With
+/// `stamp_keys`, each key press carries the instant crossterm delivered it.
+fn spawn_input(
+    sender: Sender<Queued>,
+    stop: Arc<AtomicBool>,
+    stamp_keys: bool,
+) -> anyhow::Result<JoinHandle<()>> {
     thread::Builder::new()
         .name("tui-input".to_owned())
         .spawn(move || {
@@ -152,7 +193,9 @@ fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result
                     Err(error) => Inbound::InputFailed(format!("failed to poll input: {error}")),
                 };
                 let failed = matches!(message, Inbound::InputFailed(_));
-                if sender.send(message).is_err() || failed {
+                let received =
+                    (stamp_keys && matches!(message, Inbound::Key(_))).then(Instant::now);
+                if sender.send(Queued { message, received }).is_err() || failed {
                     return;
                 }
             }
@@ -166,13 +209,13 @@ fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result
 /// update after the UI has returned, since sending then fails.
 fn spawn_forwarder(
     mut updates: UnboundedReceiver<Update>,
-    sender: Sender<Inbound>,
+    sender: Sender<Queued>,
 ) -> anyhow::Result<()> {
     thread::Builder::new()
         .name("tui-updates".to_owned())
         .spawn(move || {
             while let Some(update) = updates.blocking_recv() {
-                if sender.send(Inbound::Update(update)).is_err() {
+                if sender.send(Inbound::Update(update).into()).is_err() {
                     return;
                 }
             }
