@@ -21,11 +21,13 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::TuiOptions;
 use super::app::{App, Inbound};
+use super::model::StoreFacets;
 use super::timings::{PendingKey, Phase, Timings};
 use super::views;
 use crate::engine::Update;
 
-/// Shortest time between two frames, which caps drawing at about 30 frames a second.
+/// Shortest time between two frames, which caps drawing at about 30 frames a second unless keys
+/// arrive faster.
 const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// How often the spinner turns while work runs.
 const TICK_INTERVAL: Duration = Duration::from_millis(100);
@@ -102,20 +104,29 @@ fn event_loop(
         } else {
             Duration::from_secs(1)
         };
-        match inbox.recv_timeout(wait) {
+        let mut typed = match inbox.recv_timeout(wait) {
             Ok(queued) => apply(app, queued, &mut pending),
-            Err(RecvTimeoutError::Timeout) if app.is_busy() => app.handle(Inbound::Tick),
+            Err(RecvTimeoutError::Timeout) if app.is_busy() => {
+                app.handle(Inbound::Tick);
+                false
+            }
             Err(RecvTimeoutError::Timeout) => continue,
             // Both producers ended: input failed and the update channel closed.
             Err(RecvTimeoutError::Disconnected) => {
                 anyhow::bail!("terminal input and engine updates both stopped")
             }
-        }
-        // Wait out the rest of the frame, then take everything that arrived meanwhile, so a
-        // burst of updates or keys costs one draw.
-        let since = last_draw.elapsed();
-        if since < FRAME_INTERVAL {
-            thread::sleep(FRAME_INTERVAL - since);
+        };
+        // Take what arrives until the frame interval has passed, so a burst of updates costs
+        // one draw. Typed input ends the wait: otherwise a key pressed while progress updates
+        // stream in waits up to a whole frame (measured by the load benchmark's latency step).
+        while !typed {
+            let Some(left) = FRAME_INTERVAL.checked_sub(last_draw.elapsed()) else {
+                break;
+            };
+            match inbox.recv_timeout(left) {
+                Ok(queued) => typed = apply(app, queued, &mut pending),
+                Err(_) => break,
+            }
         }
         while let Ok(queued) = inbox.try_recv() {
             apply(app, queued, &mut pending);
@@ -135,14 +146,17 @@ fn event_loop(
     }
 }
 
-/// Hands `queued` to the app, first noting a stamped key press in `pending`.
-fn apply(app: &mut App, queued: Queued, pending: &mut Vec<PendingKey>) {
+/// Hands `queued` to the app, first noting a stamped key press in `pending`. Returns whether
+/// the message was typed input (a key or a paste), which the user waits to see drawn.
+fn apply(app: &mut App, queued: Queued, pending: &mut Vec<PendingKey>) -> bool {
     if let (Some(received), Inbound::Key(key)) = (queued.received, &queued.message) {
         if key.kind != KeyEventKind::Release {
             pending.push(PendingKey::new(key, received, Phase::of(&app.work)));
         }
     }
+    let typed = matches!(queued.message, Inbound::Key(_) | Inbound::Paste(_));
     app.handle(queued.message);
+    typed
 }
 
 /// Turns SIGTERM, SIGHUP and SIGINT into a quit, so that `kill` or a dropped SSH session
@@ -215,7 +229,20 @@ fn spawn_forwarder(
         .name("tui-updates".to_owned())
         .spawn(move || {
             while let Some(update) = updates.blocking_recv() {
-                if sender.send(Inbound::Update(update).into()).is_err() {
+                // The lists derived from a new store take a pass over every event each, which
+                // here delays only later updates, not keys.
+                let message = match update {
+                    Update::Loaded { store, summary } => {
+                        let facets = Box::new(StoreFacets::of(&store));
+                        Inbound::Loaded {
+                            store,
+                            summary,
+                            facets,
+                        }
+                    }
+                    other => Inbound::Update(other),
+                };
+                if sender.send(message.into()).is_err() {
                     return;
                 }
             }
