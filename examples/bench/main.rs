@@ -265,11 +265,12 @@ fn main() -> anyhow::Result<()> {
         let plan = Plan::for_events(size);
         let written = generate::generate(&dir, plan, 42)?;
         eprintln!(
-            "{size} events: generated {} events, {:.1} MB; measuring {runs} runs each",
+            "{size} events: generated {} events, {:.1} MB",
             written.events,
             written.bytes as f64 / 1e6
         );
         if scan_step {
+            eprintln!("{size} events: measuring the scan, {runs} runs each");
             rows.push(scan_row(&dir, plan, &written, runs)?);
         }
         if let Some(glexia) = &glexia_binary {
