@@ -21,5 +21,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // First, so that the TUI's optional timings count from the start of the process.
+    glexia::tui::timings::mark_process_start();
     glexia::app::main()
 }

@@ -6,14 +6,18 @@
 //! - the bare baseline: reading the same JSON lines and parsing each with serde_json;
 //! - on the public EVTX recordings beside the repository, when present: Glexia's load of them
 //!   against the evtx crate turning every record into JSON, which is what `evtx_dump` does
-//!   before writing.
+//!   before writing;
+//! - the latency step: the release TUI on the same folder inside tmux, its first frame and how
+//!   fast it responds to keys while the load and the analytics run and after (see `latency.rs`).
 //!
 //! It prints the median of several runs, Glexia's ratios to the baselines, checks that exactly
-//! the planted chains were found, and writes the table to BENCHMARKS.md.
+//! the planted chains were found, and writes the tables to BENCHMARKS.md.
 //!
-//! Options: `--sizes 100000,1000000,5000000`, `--runs 3`, `--no-write` (leave BENCHMARKS.md).
+//! Options: `--sizes 100000,1000000,5000000`, `--runs 3`, `--steps scan,latency` (which steps
+//! to run; BENCHMARKS.md is written only when both run), `--no-write` (leave BENCHMARKS.md).
 
 mod generate;
+mod latency;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -210,6 +214,7 @@ fn main() -> anyhow::Result<()> {
     let mut sizes: Vec<u64> = vec![100_000, 1_000_000, 5_000_000];
     let mut runs = 3;
     let mut write = true;
+    let mut steps = vec!["scan".to_owned(), "latency".to_owned()];
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
@@ -220,13 +225,39 @@ fn main() -> anyhow::Result<()> {
                     .unwrap_or_default();
             }
             "--runs" => runs = iter.next().and_then(|n| n.parse().ok()).unwrap_or(3),
+            "--steps" => {
+                steps = iter
+                    .next()
+                    .map(|s| s.split(',').map(|step| step.trim().to_owned()).collect())
+                    .unwrap_or_default();
+                if let Some(unknown) = steps
+                    .iter()
+                    .find(|s| !["scan", "latency"].contains(&s.as_str()))
+                {
+                    anyhow::bail!("unknown step '{unknown}'; the steps are scan and latency");
+                }
+            }
             "--no-write" => write = false,
             other => anyhow::bail!("unknown option '{other}'; see the file header for options"),
         }
     }
+    let scan_step = steps.iter().any(|s| s == "scan");
+    let mut latency_step = steps.iter().any(|s| s == "latency");
+    if write && !(scan_step && latency_step) {
+        eprintln!("not writing BENCHMARKS.md, because only some steps run");
+        write = false;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = root.join("target/bench-data");
+    let mut glexia_binary = None;
+    if latency_step && !latency::tmux_available() {
+        eprintln!("skipping the latency step: tmux not found");
+        latency_step = false;
+    } else if latency_step {
+        glexia_binary = Some(latency::build_glexia(root)?);
+    }
     let mut rows = Vec::new();
+    let mut latency_rows = Vec::new();
     for &size in &sizes {
         let dir = work.join(format!("jsonl-{size}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -234,64 +265,142 @@ fn main() -> anyhow::Result<()> {
         let plan = Plan::for_events(size);
         let written = generate::generate(&dir, plan, 42)?;
         eprintln!(
-            "{size} events: generated {} events, {:.1} MB; measuring {runs} runs each",
+            "{size} events: generated {} events, {:.1} MB",
             written.events,
             written.bytes as f64 / 1e6
         );
-        let (glexia, found) = measure("scan", &dir, runs)?;
-        let (baseline, _) = measure("serde", &dir, runs)?;
-        let expected: Vec<String> = plan
-            .expected()
-            .iter()
-            .map(|(id, n)| format!("{id}={n}"))
-            .collect();
-        let found_chains = found.split_once(' ').map_or("", |(_, c)| c).to_owned();
-        let check = if found_chains == expected.join(",") {
-            format!("exact ({found_chains})")
-        } else {
-            format!(
-                "MISMATCH: found {found_chains}, planted {}",
-                expected.join(",")
-            )
-        };
-        rows.push(Row {
-            label: format!("JSONL {size}"),
-            events: written.events,
-            megabytes: written.bytes as f64 / 1e6,
-            glexia,
-            baseline,
-            baseline_name: "serde_json parse",
-            check,
-        });
+        if scan_step {
+            eprintln!("{size} events: measuring the scan, {runs} runs each");
+            rows.push(scan_row(&dir, plan, &written, runs)?);
+        }
+        if let Some(glexia) = &glexia_binary {
+            eprintln!("{size} events: measuring the TUI's latency in tmux");
+            let measured = latency::measure(glexia, &dir, &work, &size.to_string())?;
+            latency_rows.push(LatencyRow {
+                label: format!("JSONL {size}"),
+                events: written.events,
+                latency: measured,
+            });
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
-    let evtx_dir = root.join("../shared/data/evtx");
-    if evtx_dir.is_dir() {
-        let bytes: u64 = files_under(&evtx_dir, "evtx")
-            .iter()
-            .filter_map(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum();
-        let (glexia, events) = measure("evtx-load", &evtx_dir, runs)?;
-        let (baseline, _) = measure("evtx-crate", &evtx_dir, runs)?;
-        rows.push(Row {
-            label: "EVTX recordings".to_owned(),
-            events: events.trim().parse().unwrap_or(0),
-            megabytes: bytes as f64 / 1e6,
-            glexia,
-            baseline,
-            baseline_name: "evtx crate to JSON",
-            check: "n/a (no planted stories)".to_owned(),
-        });
-    } else {
-        eprintln!("skipping EVTX: {} not found", evtx_dir.display());
+    if scan_step {
+        if let Some(row) = evtx_row(root, runs)? {
+            rows.push(row);
+        }
     }
-    let table = render(&rows, runs);
+    let mut table = String::new();
+    if scan_step {
+        table.push_str(&render(&rows, runs));
+    }
+    if latency_step {
+        if !table.is_empty() {
+            table.push('\n');
+        }
+        table.push_str(&render_latency(&latency_rows));
+    }
     print!("{table}");
     if write {
         update_benchmarks(root, &table)?;
     }
     Ok(())
+}
+
+/// Measures Glexia's load of the public EVTX recordings beside the repository against the evtx
+/// crate, or returns `None` when they are absent.
+fn evtx_row(root: &Path, runs: usize) -> anyhow::Result<Option<Row>> {
+    let evtx_dir = root.join("../shared/data/evtx");
+    if !evtx_dir.is_dir() {
+        eprintln!("skipping EVTX: {} not found", evtx_dir.display());
+        return Ok(None);
+    }
+    let bytes: u64 = files_under(&evtx_dir, "evtx")
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let (glexia, events) = measure("evtx-load", &evtx_dir, runs)?;
+    let (baseline, _) = measure("evtx-crate", &evtx_dir, runs)?;
+    Ok(Some(Row {
+        label: "EVTX recordings".to_owned(),
+        events: events.trim().parse().unwrap_or(0),
+        megabytes: bytes as f64 / 1e6,
+        glexia,
+        baseline,
+        baseline_name: "evtx crate to JSON",
+        check: "n/a (no planted stories)".to_owned(),
+    }))
+}
+
+/// Measures `glexia scan` and the serde_json baseline on `dir` and checks the planted chains.
+fn scan_row(
+    dir: &Path,
+    plan: Plan,
+    written: &generate::Written,
+    runs: usize,
+) -> anyhow::Result<Row> {
+    let (glexia, found) = measure("scan", dir, runs)?;
+    let (baseline, _) = measure("serde", dir, runs)?;
+    let expected: Vec<String> = plan
+        .expected()
+        .iter()
+        .map(|(id, n)| format!("{id}={n}"))
+        .collect();
+    let found_chains = found.split_once(' ').map_or("", |(_, c)| c).to_owned();
+    let check = if found_chains == expected.join(",") {
+        format!("exact ({found_chains})")
+    } else {
+        format!(
+            "MISMATCH: found {found_chains}, planted {}",
+            expected.join(",")
+        )
+    };
+    Ok(Row {
+        label: format!("JSONL {}", plan.events),
+        events: written.events,
+        megabytes: written.bytes as f64 / 1e6,
+        glexia,
+        baseline,
+        baseline_name: "serde_json parse",
+        check,
+    })
+}
+
+struct LatencyRow {
+    label: String,
+    events: u64,
+    latency: latency::Latency,
+}
+
+fn render_latency(rows: &[LatencyRow]) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "TUI latency: the release binary in a detached 120x40 tmux session, one run per size. \
+         A key's latency runs from crossterm delivering it to the end of the next draw; keys \
+         are pressed every 100 ms while the load and the analytics run, then 30 more after.\n\n",
+    );
+    out.push_str(
+        "| input | events | first frame ms | first frame shows | run end s | keys during run | \
+         during median / p95 / max ms | keys after | after median / p95 / max ms |\n",
+    );
+    out.push_str("|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
+    for row in rows {
+        let latency = &row.latency;
+        let run_end = latency
+            .run_end_ms
+            .map_or_else(|| "–".to_owned(), |ms| format!("{:.2}", ms / 1000.0));
+        out.push_str(&format!(
+            "| {} | {} | {:.1} | {} | {} | {}| {}|\n",
+            row.label,
+            row.events,
+            latency.first_frame_ms,
+            latency.first_screen,
+            run_end,
+            latency.during.cells(),
+            latency.after.cells(),
+        ));
+    }
+    out
 }
 
 fn render(rows: &[Row], runs: usize) -> String {

@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::case::{Case, NoteEditor};
 use super::cursor::ListCursor;
 use super::keymap::{self, Action, KeyContext};
-use super::model::{self, Filters, PickerEntry};
+use super::model::{self, Filters, PickerEntry, StoreFacets};
 use super::query::{QueryPrompt, QueryRun, QueryState};
 use super::sanitize::sanitize_lines;
 use super::theme::Theme;
@@ -32,6 +32,16 @@ pub enum Inbound {
     Resize(u16, u16),
     /// Progress or results from background work.
     Update(Update),
+    /// The loaded store with the lists derived from it, computed off the UI thread. The same as
+    /// `Update(Update::Loaded { .. })`, which computes them on arrival.
+    Loaded {
+        /// The loaded events.
+        store: Arc<EventStore>,
+        /// Totals and problems of the load.
+        summary: LoadSummary,
+        /// The picker lists and time range of `store`.
+        facets: Box<StoreFacets>,
+    },
     /// Time passed; advances the spinner.
     Tick,
     /// Text pasted into the terminal, delivered whole because bracketed paste is on.
@@ -619,6 +629,11 @@ impl App {
                 self.screen = ratatui::layout::Rect::new(0, 0, columns, rows);
             }
             Inbound::Update(update) => self.handle_update(update),
+            Inbound::Loaded {
+                store,
+                summary,
+                facets,
+            } => self.loaded(store, summary, *facets),
             Inbound::Paste(text) => self.paste(&text),
             Inbound::Tick => self.spinner = self.spinner.wrapping_add(1),
             Inbound::InputFailed(message) => {
@@ -732,16 +747,8 @@ impl App {
                 self.dirty = true;
             }
             Update::Loaded { store, summary } => {
-                self.hosts = model::host_counts(&store);
-                self.log_source_counts = model::log_source_counts(&store);
-                self.from_hours = model::hour_entries(&store, true);
-                self.to_hours = model::hour_entries(&store, false);
-                self.time_range = model::time_range(&store);
-                self.store = Some(store);
-                self.summary = Some(summary);
-                // Event indices in deeper views belong to the old store.
-                self.close_views(View::uses_event_indices);
-                self.dirty = true;
+                let facets = model::StoreFacets::of(&store);
+                self.loaded(store, summary, facets);
             }
             Update::Findings(findings) => {
                 self.findings = findings
@@ -764,6 +771,19 @@ impl App {
             } => self.finish_rerun(analytic, generation, result),
             Update::Query { generation, result } => self.finish_query(generation, result),
         }
+    }
+
+    fn loaded(&mut self, store: Arc<EventStore>, summary: LoadSummary, facets: StoreFacets) {
+        self.hosts = facets.hosts;
+        self.log_source_counts = facets.log_sources;
+        self.from_hours = facets.from_hours;
+        self.to_hours = facets.to_hours;
+        self.time_range = facets.time_range;
+        self.store = Some(store);
+        self.summary = Some(summary);
+        // Event indices in deeper views belong to the old store.
+        self.close_views(View::uses_event_indices);
+        self.dirty = true;
     }
 
     /// Closes the first view for which `stale` holds, with every view above it; the analytics

@@ -17,6 +17,7 @@ pub mod query;
 pub mod sanitize;
 mod terminal;
 pub mod theme;
+pub mod timings;
 pub mod tune;
 pub mod views;
 
@@ -74,7 +75,8 @@ impl std::fmt::Debug for TuiOptions {
 ///
 /// Takes over the terminal (raw mode, alternate screen) and restores it on return, on error and
 /// from a panic hook. Draws the first frame at once, then merges key presses and `updates` into
-/// one queue, applying every queued message before drawing once, at most 30 frames a second.
+/// one queue, applying every queued message before drawing once. Engine updates are drawn at
+/// most 30 frames a second, and a key press is drawn at once.
 /// Nothing is written to stdout or stderr meanwhile, and errors are logged through `tracing`.
 /// The caller must therefore install a subscriber that writes to a file, or none at all.
 ///

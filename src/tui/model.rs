@@ -567,6 +567,37 @@ pub fn histogram(
     })
 }
 
+/// The picker lists and the time range derived from a loaded store.
+///
+/// Each takes a pass over every event, so the terminal loop computes them on its update thread
+/// before the store reaches the UI thread, which then stays free for keys.
+#[derive(Clone, Debug, Default)]
+pub struct StoreFacets {
+    /// Host names with their event counts, most events first.
+    pub hosts: Vec<PickerEntry>,
+    /// ATT&CK log sources with their event counts, most events first.
+    pub log_sources: Vec<PickerEntry>,
+    /// Choices for the `from` time filter.
+    pub from_hours: Vec<PickerEntry>,
+    /// Choices for the `to` time filter.
+    pub to_hours: Vec<PickerEntry>,
+    /// Earliest and latest event time.
+    pub time_range: Option<(Timestamp, Timestamp)>,
+}
+
+impl StoreFacets {
+    /// Computes every list from `store`.
+    pub fn of(store: &EventStore) -> StoreFacets {
+        StoreFacets {
+            hosts: host_counts(store),
+            log_sources: log_source_counts(store),
+            from_hours: hour_entries(store, true),
+            to_hours: hour_entries(store, false),
+            time_range: time_range(store),
+        }
+    }
+}
+
 /// Earliest and latest event time, or `None` for an empty store.
 pub fn time_range(store: &EventStore) -> Option<(Timestamp, Timestamp)> {
     let events = store.events();

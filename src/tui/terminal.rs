@@ -10,7 +10,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -21,10 +21,13 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::TuiOptions;
 use super::app::{App, Inbound};
+use super::model::StoreFacets;
+use super::timings::{PendingKey, Phase, Timings};
 use super::views;
 use crate::engine::Update;
 
-/// Shortest time between two frames, which caps drawing at about 30 frames a second.
+/// Shortest time between two frames, which caps drawing at about 30 frames a second unless keys
+/// arrive faster.
 const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// How often the spinner turns while work runs.
 const TICK_INTERVAL: Duration = Duration::from_millis(100);
@@ -33,11 +36,28 @@ const INPUT_POLL: Duration = Duration::from_millis(100);
 
 type PanicHook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 
+/// A message in the UI queue, with the instant crossterm delivered it when it is a key press
+/// and timings are on.
+struct Queued {
+    message: Inbound,
+    received: Option<Instant>,
+}
+
+impl From<Inbound> for Queued {
+    fn from(message: Inbound) -> Queued {
+        Queued {
+            message,
+            received: None,
+        }
+    }
+}
+
 pub(super) fn run(
     mut options: TuiOptions,
     updates: UnboundedReceiver<Update>,
 ) -> anyhow::Result<()> {
     options.theme = options.theme.honoring_no_color();
+    let mut timings = Timings::from_env();
     let mut app = App::new(&options);
     let guard = TerminalGuard::enter().context("failed to prepare the terminal")?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
@@ -49,15 +69,16 @@ pub(super) fn run(
     terminal
         .draw(|frame| views::draw(frame, &app))
         .context("failed to draw")?;
+    timings.first_frame(Instant::now(), app.findings_loaded);
     tracing::info!("TUI started");
 
     let (sender, inbox) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
-    let input = spawn_input(sender.clone(), Arc::clone(&stop))?;
+    let input = spawn_input(sender.clone(), Arc::clone(&stop), timings.is_enabled())?;
     spawn_signal_listener(sender.clone())?;
     spawn_forwarder(updates, sender)?;
 
-    let result = event_loop(&mut app, &mut terminal, &inbox);
+    let result = event_loop(&mut app, &mut terminal, &inbox, &mut timings);
     stop.store(true, Ordering::Relaxed);
     if input.join().is_err() {
         tracing::error!("the input thread panicked");
@@ -71,32 +92,44 @@ pub(super) fn run(
 fn event_loop(
     app: &mut App,
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    inbox: &mpsc::Receiver<Inbound>,
+    inbox: &mpsc::Receiver<Queued>,
+    timings: &mut Timings,
 ) -> anyhow::Result<()> {
     let mut last_draw = Instant::now();
+    // Keys handled since the last draw, collected only while timings are on.
+    let mut pending: Vec<PendingKey> = Vec::new();
     loop {
         let wait = if app.is_busy() {
             TICK_INTERVAL
         } else {
             Duration::from_secs(1)
         };
-        match inbox.recv_timeout(wait) {
-            Ok(message) => app.handle(message),
-            Err(RecvTimeoutError::Timeout) if app.is_busy() => app.handle(Inbound::Tick),
+        let mut typed = match inbox.recv_timeout(wait) {
+            Ok(queued) => apply(app, queued, &mut pending),
+            Err(RecvTimeoutError::Timeout) if app.is_busy() => {
+                app.handle(Inbound::Tick);
+                false
+            }
             Err(RecvTimeoutError::Timeout) => continue,
             // Both producers ended: input failed and the update channel closed.
             Err(RecvTimeoutError::Disconnected) => {
                 anyhow::bail!("terminal input and engine updates both stopped")
             }
+        };
+        // Take what arrives until the frame interval has passed, so a burst of updates costs
+        // one draw. Typed input ends the wait: otherwise a key pressed while progress updates
+        // stream in waits up to a whole frame (measured by the load benchmark's latency step).
+        while !typed {
+            let Some(left) = FRAME_INTERVAL.checked_sub(last_draw.elapsed()) else {
+                break;
+            };
+            match inbox.recv_timeout(left) {
+                Ok(queued) => typed = apply(app, queued, &mut pending),
+                Err(_) => break,
+            }
         }
-        // Wait out the rest of the frame, then take everything that arrived meanwhile, so a
-        // burst of updates or keys costs one draw.
-        let since = last_draw.elapsed();
-        if since < FRAME_INTERVAL {
-            thread::sleep(FRAME_INTERVAL - since);
-        }
-        while let Ok(message) = inbox.try_recv() {
-            app.handle(message);
+        while let Ok(queued) = inbox.try_recv() {
+            apply(app, queued, &mut pending);
         }
         if app.should_quit() {
             return Ok(());
@@ -106,16 +139,32 @@ fn event_loop(
             .draw(|frame| views::draw(frame, app))
             .context("failed to draw")?;
         last_draw = Instant::now();
+        if timings.is_enabled() {
+            timings.keys_drawn(pending.drain(..), last_draw);
+            timings.run_drawn(Phase::of(&app.work), last_draw);
+        }
     }
 }
 
-/// Reads terminal events on a thread of its own, because crossterm's reader blocks.
+/// Hands `queued` to the app, first noting a stamped key press in `pending`. Returns whether
+/// the message was typed input (a key or a paste), which the user waits to see drawn.
+fn apply(app: &mut App, queued: Queued, pending: &mut Vec<PendingKey>) -> bool {
+    if let (Some(received), Inbound::Key(key)) = (queued.received, &queued.message) {
+        if key.kind != KeyEventKind::Release {
+            pending.push(PendingKey::new(key, received, Phase::of(&app.work)));
+        }
+    }
+    let typed = matches!(queued.message, Inbound::Key(_) | Inbound::Paste(_));
+    app.handle(queued.message);
+    typed
+}
+
 /// Turns SIGTERM, SIGHUP and SIGINT into a quit, so that `kill` or a dropped SSH session
 /// leaves the terminal restored instead of stuck in the alternate screen and raw mode.
 ///
 /// The thread blocks on the signals for the life of the process; it ends when a signal arrives
 /// after the UI has returned.
-fn spawn_signal_listener(sender: Sender<Inbound>) -> anyhow::Result<()> {
+fn spawn_signal_listener(sender: Sender<Queued>) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
         .context("failed to listen for termination signals")?;
@@ -124,7 +173,7 @@ fn spawn_signal_listener(sender: Sender<Inbound>) -> anyhow::Result<()> {
         .spawn(move || {
             for signal in signals.forever() {
                 tracing::info!(signal, "termination signal received");
-                if sender.send(Inbound::Terminate).is_err() {
+                if sender.send(Inbound::Terminate.into()).is_err() {
                     break;
                 }
             }
@@ -133,7 +182,13 @@ fn spawn_signal_listener(sender: Sender<Inbound>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result<JoinHandle<()>> {
+/// Reads terminal events on a thread of its own, because crossterm's reader blocks. With
+/// `stamp_keys`, each key press carries the instant crossterm delivered it.
+fn spawn_input(
+    sender: Sender<Queued>,
+    stop: Arc<AtomicBool>,
+    stamp_keys: bool,
+) -> anyhow::Result<JoinHandle<()>> {
     thread::Builder::new()
         .name("tui-input".to_owned())
         .spawn(move || {
@@ -152,7 +207,9 @@ fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result
                     Err(error) => Inbound::InputFailed(format!("failed to poll input: {error}")),
                 };
                 let failed = matches!(message, Inbound::InputFailed(_));
-                if sender.send(message).is_err() || failed {
+                let received =
+                    (stamp_keys && matches!(message, Inbound::Key(_))).then(Instant::now);
+                if sender.send(Queued { message, received }).is_err() || failed {
                     return;
                 }
             }
@@ -166,13 +223,26 @@ fn spawn_input(sender: Sender<Inbound>, stop: Arc<AtomicBool>) -> anyhow::Result
 /// update after the UI has returned, since sending then fails.
 fn spawn_forwarder(
     mut updates: UnboundedReceiver<Update>,
-    sender: Sender<Inbound>,
+    sender: Sender<Queued>,
 ) -> anyhow::Result<()> {
     thread::Builder::new()
         .name("tui-updates".to_owned())
         .spawn(move || {
             while let Some(update) = updates.blocking_recv() {
-                if sender.send(Inbound::Update(update)).is_err() {
+                // The lists derived from a new store take a pass over every event each, which
+                // here delays only later updates, not keys.
+                let message = match update {
+                    Update::Loaded { store, summary } => {
+                        let facets = Box::new(StoreFacets::of(&store));
+                        Inbound::Loaded {
+                            store,
+                            summary,
+                            facets,
+                        }
+                    }
+                    other => Inbound::Update(other),
+                };
+                if sender.send(message.into()).is_err() {
                     return;
                 }
             }

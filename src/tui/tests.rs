@@ -294,6 +294,42 @@ fn first_frame_shows_loading() {
 }
 
 #[test]
+fn precomputed_facets_match_update() {
+    let summary = LoadSummary {
+        files: 1,
+        events: 4,
+        ..LoadSummary::default()
+    };
+    let mut from_update = App::new(&options());
+    from_update.handle(Inbound::Update(Update::Loaded {
+        store: store(),
+        summary: summary.clone(),
+    }));
+    let mut precomputed = App::new(&options());
+    let store = store();
+    let facets = Box::new(super::model::StoreFacets::of(&store));
+    precomputed.handle(Inbound::Loaded {
+        store,
+        summary,
+        facets,
+    });
+
+    assert!(!precomputed.hosts.is_empty());
+    assert_eq!(precomputed.hosts, from_update.hosts);
+    assert!(precomputed.time_range.is_some());
+    assert_eq!(precomputed.time_range, from_update.time_range);
+    for kind in [FilterKind::LogSource, FilterKind::From, FilterKind::To] {
+        assert_eq!(
+            precomputed.picker_entries(kind),
+            from_update.picker_entries(kind),
+            "{kind:?}"
+        );
+    }
+    assert_eq!(precomputed.store.as_ref().map(|s| s.len()), Some(4));
+    assert_eq!(draw(&precomputed, 80, 24), draw(&from_update, 80, 24));
+}
+
+#[test]
 fn sample_marker_fits_narrow_screen() {
     let app = loaded_app();
     let screen = draw(&app, 80, 24);
