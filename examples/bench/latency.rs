@@ -115,15 +115,16 @@ pub fn build_glexia(root: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// A private tmux server, on a socket of its own so that no other tmux session is touched.
-/// Dropping it kills the server and the TUI running in it, on success and on error alike.
+/// Dropping it kills the server and the TUI running in it and removes the socket file, on
+/// success and on error alike.
 struct TmuxServer {
-    socket: String,
+    socket: PathBuf,
 }
 
 impl TmuxServer {
     fn command(&self) -> Command {
         let mut command = Command::new("tmux");
-        command.args(["-L", &self.socket]);
+        command.arg("-S").arg(&self.socket);
         command
     }
 
@@ -169,6 +170,7 @@ impl Drop for TmuxServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+        let _ = std::fs::remove_file(&self.socket);
     }
 }
 
@@ -184,8 +186,10 @@ pub fn measure(glexia: &Path, data: &Path, scratch: &Path, label: &str) -> anyho
     for file in [&timings, &log, &case] {
         let _ = std::fs::remove_file(file);
     }
+    // A short path in the temporary folder, because socket paths are limited to about 100
+    // bytes.
     let server = TmuxServer {
-        socket: format!("glexia-bench-{}", std::process::id()),
+        socket: std::env::temp_dir().join(format!("glexia-bench-{}.sock", std::process::id())),
     };
     let mut timings_variable = std::ffi::OsString::from("GLEXIA_TIMINGS=");
     timings_variable.push(&timings);
