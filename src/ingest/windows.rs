@@ -5,7 +5,9 @@
 //! one set of tables normalizes both.
 #![doc = include_str!("windows_mapping.md")]
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::json_tree::JsonView;
 
 use super::report::FileReport;
 use crate::store::{EventBuilder, Origin, PendingValue, Platform, Timestamp};
@@ -655,10 +657,19 @@ pub enum MappingError {
 /// Every `EventData` item is kept under `winlog.event_data.<Name>` as text, unnamed items as
 /// `param1`, `param2`…, and `UserData` items under `winlog.user_data.<Name>`.
 pub fn map_event(record: &Value, origin: Origin) -> Result<EventBuilder, MappingError> {
+    map_tree(record, origin)
+}
+
+/// Maps one record read as any [`JsonView`], such as a tree borrowed from the input; see
+/// [`map_event`].
+pub(crate) fn map_tree<J: JsonView>(
+    record: &J,
+    origin: Origin,
+) -> Result<EventBuilder, MappingError> {
     let event = record.get("Event").ok_or(MappingError::NotAnEvent)?;
     let system = event
         .get("System")
-        .and_then(Value::as_object)
+        .filter(|system| system.is_object())
         .ok_or(MappingError::NotAnEvent)?;
 
     let time_text = attribute(system.get("TimeCreated"), "SystemTime").unwrap_or_default();
@@ -697,9 +708,9 @@ pub fn map_event(record: &Value, origin: Origin) -> Result<EventBuilder, Mapping
     Ok(builder)
 }
 
-fn add_system_fields(
+fn add_system_fields<J: JsonView>(
     builder: &mut EventBuilder,
-    system: &Map<String, Value>,
+    system: &J,
     channel: &str,
     event_id_text: &str,
 ) {
@@ -955,10 +966,11 @@ impl EventDataItems {
     }
 }
 
-fn collect_data(event: &Value) -> EventDataItems {
+fn collect_data<J: JsonView>(event: &J) -> EventDataItems {
     let mut items = EventDataItems::default();
-    match event.get("EventData") {
-        Some(Value::Object(object)) => {
+    let event_data = event.get("EventData");
+    match event_data.and_then(JsonView::members) {
+        Some(object) => {
             for (name, value) in object {
                 if name == "#attributes" {
                     continue;
@@ -974,29 +986,30 @@ fn collect_data(event: &Value) -> EventDataItems {
                 }
                 let values = texts(value);
                 if !values.is_empty() {
-                    items.event_data.push((name.clone(), values));
+                    items.event_data.push((name.to_owned(), values));
                 }
             }
         }
-        Some(other) => {
-            for (i, value) in texts(other).into_iter().enumerate() {
-                items
-                    .event_data
-                    .push((format!("param{}", i + 1), vec![value]));
+        None => {
+            if let Some(other) = event_data {
+                for (i, value) in texts(other).into_iter().enumerate() {
+                    items
+                        .event_data
+                        .push((format!("param{}", i + 1), vec![value]));
+                }
             }
         }
-        None => {}
     }
     // `UserData` holds one provider-defined element whose children are the items.
-    if let Some(Value::Object(user_data)) = event.get("UserData") {
-        for (_, element) in user_data.iter().filter(|(k, _)| *k != "#attributes") {
-            let Value::Object(children) = element else {
+    if let Some(user_data) = event.get("UserData").and_then(JsonView::members) {
+        for (_, element) in user_data.filter(|(k, _)| *k != "#attributes") {
+            let Some(children) = element.members() else {
                 continue;
             };
-            for (name, value) in children.iter().filter(|(k, _)| *k != "#attributes") {
+            for (name, value) in children.filter(|(k, _)| *k != "#attributes") {
                 let values = texts(value);
                 if !values.is_empty() {
-                    items.user_data.push((name.clone(), values));
+                    items.user_data.push((name.to_owned(), values));
                 }
             }
         }
@@ -1005,35 +1018,41 @@ fn collect_data(event: &Value) -> EventDataItems {
 }
 
 /// The text values of an item: one for a scalar, one per element for an array.
-fn texts(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items.iter().filter_map(text).collect(),
-        Value::Object(object) => match object.get("#text") {
+fn texts<J: JsonView>(value: &J) -> Vec<String> {
+    if let Some(items) = value.elements() {
+        return items.iter().filter_map(text).collect();
+    }
+    if value.is_object() {
+        return match value.get("#text") {
             Some(inner) => texts(inner),
             // An element with children but no text: keep it as compact JSON, not lose it.
-            None => vec![value.to_string()],
-        },
-        other => text(other).into_iter().collect(),
+            None => vec![value.to_compact_json()],
+        };
     }
+    text(value).into_iter().collect()
 }
 
 /// The text of a scalar, or of an element's `#text`.
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(object) => object.get("#text").and_then(text),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().filter_map(text).collect();
-            (!parts.is_empty()).then(|| parts.join(""))
-        }
-        Value::Null => None,
+fn text<J: JsonView>(value: &J) -> Option<String> {
+    if let Some(s) = value.as_text() {
+        return Some(s.to_owned());
     }
+    if let Some(n) = value.as_number() {
+        return Some(n.to_string());
+    }
+    if let Some(b) = value.as_boolean() {
+        return Some(b.to_string());
+    }
+    if value.is_object() {
+        return value.get("#text").and_then(text);
+    }
+    let items = value.elements()?;
+    let parts: Vec<String> = items.iter().filter_map(text).collect();
+    (!parts.is_empty()).then(|| parts.join(""))
 }
 
 /// An XML attribute of an element, as `{"#attributes": {name: value}}`.
-fn attribute(element: Option<&Value>, name: &str) -> Option<String> {
+fn attribute<J: JsonView>(element: Option<&J>, name: &str) -> Option<String> {
     element?.get("#attributes")?.get(name).and_then(text)
 }
 
