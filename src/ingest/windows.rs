@@ -5,6 +5,8 @@
 //! one set of tables normalizes both.
 #![doc = include_str!("windows_mapping.md")]
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::json_tree::JsonView;
@@ -680,14 +682,25 @@ pub(crate) fn map_tree<J: JsonView>(
     let event_id_text = system.get("EventID").and_then(text).unwrap_or_default();
     let event_id: Option<u32> = event_id_text.parse().ok();
 
+    let data = collect_data(event);
+    let mapping = event_id.and_then(|id| find_mapping(&channel, id));
     let mut builder = EventBuilder::new(timestamp, log_source(&channel), Platform::Windows, origin);
+    // Sized once for the whole event instead of regrown as fields arrive. Every item is kept,
+    // and each rule adds at most one field except the hash rule.
+    let rules: usize = mapping.map_or(0, |m| m.fields.iter().map(|group| group.len()).sum());
+    builder.reserve(
+        MAX_SYSTEM_FIELDS
+            + MAPPING_HEADER_FIELDS
+            + rules
+            + data.event_data.len()
+            + data.user_data.len(),
+    );
     add_system_fields(&mut builder, system, &channel, &event_id_text);
     if clamped {
         builder.field(ORIGINAL_TIME_FIELD, time_text);
     }
 
-    let data = collect_data(event);
-    if let Some(mapping) = event_id.and_then(|id| find_mapping(&channel, id)) {
+    if let Some(mapping) = mapping {
         apply_mapping(&mut builder, mapping, &data);
     }
     // The items are moved into the event after the mapping has read them. No mapped name
@@ -707,6 +720,13 @@ pub(crate) fn map_tree<J: JsonView>(
     }
     Ok(builder)
 }
+
+/// The maximum number of fields [`add_system_fields`] adds, plus the clamped-time field.
+const MAX_SYSTEM_FIELDS: usize = 17;
+
+/// The fields [`apply_mapping`] adds before its rules: `event.category`, `event.type` and
+/// `event.action`.
+const MAPPING_HEADER_FIELDS: usize = 3;
 
 fn add_system_fields<J: JsonView>(
     builder: &mut EventBuilder,
@@ -947,14 +967,15 @@ fn values_to_pending(mut values: Vec<String>) -> PendingValue {
     }
 }
 
-/// `EventData` and `UserData` items as name → text values, in document order.
+/// `EventData` and `UserData` items as name → text values, in document order. Names borrow
+/// from the record unless they are made up (`param1`…).
 #[derive(Debug, Default)]
-struct EventDataItems {
-    event_data: Vec<(String, Vec<String>)>,
-    user_data: Vec<(String, Vec<String>)>,
+struct EventDataItems<'j> {
+    event_data: Vec<(Cow<'j, str>, Vec<String>)>,
+    user_data: Vec<(Cow<'j, str>, Vec<String>)>,
 }
 
-impl EventDataItems {
+impl EventDataItems<'_> {
     /// The first value of item `name`, from `EventData` first and then `UserData`.
     fn first(&self, name: &str) -> Option<&str> {
         self.event_data
@@ -966,7 +987,7 @@ impl EventDataItems {
     }
 }
 
-fn collect_data<J: JsonView>(event: &J) -> EventDataItems {
+fn collect_data<J: JsonView>(event: &J) -> EventDataItems<'_> {
     let mut items = EventDataItems::default();
     let event_data = event.get("EventData");
     match event_data.and_then(JsonView::members) {
@@ -980,13 +1001,13 @@ fn collect_data<J: JsonView>(event: &J) -> EventDataItems {
                     for (i, value) in texts(value).into_iter().enumerate() {
                         items
                             .event_data
-                            .push((format!("param{}", i + 1), vec![value]));
+                            .push((Cow::Owned(format!("param{}", i + 1)), vec![value]));
                     }
                     continue;
                 }
                 let values = texts(value);
                 if !values.is_empty() {
-                    items.event_data.push((name.to_owned(), values));
+                    items.event_data.push((Cow::Borrowed(name), values));
                 }
             }
         }
@@ -995,7 +1016,7 @@ fn collect_data<J: JsonView>(event: &J) -> EventDataItems {
                 for (i, value) in texts(other).into_iter().enumerate() {
                     items
                         .event_data
-                        .push((format!("param{}", i + 1), vec![value]));
+                        .push((Cow::Owned(format!("param{}", i + 1)), vec![value]));
                 }
             }
         }
@@ -1009,7 +1030,7 @@ fn collect_data<J: JsonView>(event: &J) -> EventDataItems {
             for (name, value) in children.filter(|(k, _)| *k != "#attributes") {
                 let values = texts(value);
                 if !values.is_empty() {
-                    items.user_data.push((name.to_owned(), values));
+                    items.user_data.push((Cow::Borrowed(name), values));
                 }
             }
         }
