@@ -685,16 +685,6 @@ pub(crate) fn map_tree<J: JsonView>(
     let data = collect_data(event);
     let mapping = event_id.and_then(|id| find_mapping(&channel, id));
     let mut builder = EventBuilder::new(timestamp, log_source(&channel), Platform::Windows, origin);
-    // Sized once for the whole event instead of regrown as fields arrive. Every item is kept,
-    // and each rule adds at most one field except the hash rule.
-    let rules: usize = mapping.map_or(0, |m| m.fields.iter().map(|group| group.len()).sum());
-    builder.reserve(
-        MAX_SYSTEM_FIELDS
-            + MAPPING_HEADER_FIELDS
-            + rules
-            + data.event_data.len()
-            + data.user_data.len(),
-    );
     add_system_fields(&mut builder, system, &channel, &event_id_text);
     if clamped {
         builder.field(ORIGINAL_TIME_FIELD, time_text);
@@ -720,13 +710,6 @@ pub(crate) fn map_tree<J: JsonView>(
     }
     Ok(builder)
 }
-
-/// The maximum number of fields [`add_system_fields`] adds, plus the clamped-time field.
-const MAX_SYSTEM_FIELDS: usize = 17;
-
-/// The fields [`apply_mapping`] adds before its rules: `event.category`, `event.type` and
-/// `event.action`.
-const MAPPING_HEADER_FIELDS: usize = 3;
 
 fn add_system_fields<J: JsonView>(
     builder: &mut EventBuilder,

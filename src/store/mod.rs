@@ -286,13 +286,6 @@ impl EventBuilder {
         self
     }
 
-    /// Reserves room for `additional` more fields, up to [`MAX_FIELDS_PER_EVENT`] in all, for
-    /// mappers that know roughly how many they will add.
-    pub fn reserve(&mut self, additional: usize) {
-        let room = MAX_FIELDS_PER_EVENT.saturating_sub(self.fields.len());
-        self.fields.reserve(additional.min(room));
-    }
-
     /// The number of field additions dropped because the event already had
     /// [`MAX_FIELDS_PER_EVENT`] fields.
     pub fn fields_dropped(&self) -> u64 {
