@@ -15,6 +15,8 @@
 //!
 //! Options: `--sizes 100000,1000000,5000000`, `--runs 3`, `--steps scan,latency` (which steps
 //! to run; BENCHMARKS.md is written only when both run), `--no-write` (leave BENCHMARKS.md).
+//! `--generate EVENTS DIR` only writes the input of that size into DIR and keeps it, for
+//! measuring one side with `--child scan DIR` under `/usr/bin/time -v` or a profiler.
 
 mod generate;
 mod latency;
@@ -210,6 +212,22 @@ fn main() -> anyhow::Result<()> {
         let mode = args.get(1).map_or("", String::as_str);
         let dir = PathBuf::from(args.get(2).map_or("", String::as_str));
         return child(mode, &dir);
+    }
+    if args.first().map(String::as_str) == Some("--generate") {
+        let size: u64 = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+        let dir = PathBuf::from(args.get(2).map_or("", String::as_str));
+        if size == 0 || dir.as_os_str().is_empty() {
+            anyhow::bail!("usage: bench --generate EVENTS DIR");
+        }
+        std::fs::create_dir_all(&dir)?;
+        let written = generate::generate(&dir, Plan::for_events(size), 42)?;
+        eprintln!(
+            "generated {} events, {:.1} MB in {}",
+            written.events,
+            written.bytes as f64 / 1e6,
+            dir.display()
+        );
+        return Ok(());
     }
     let mut sizes: Vec<u64> = vec![100_000, 1_000_000, 5_000_000];
     let mut runs = 3;

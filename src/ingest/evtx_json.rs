@@ -7,12 +7,14 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+#[cfg(test)]
 use serde_json::Value;
 
 use super::detect::strip_bom;
 use super::json_skim::{Skimmer, is_depth_error};
+use super::json_tree::JsonNode;
 use super::report::{FileReport, Location};
-use super::windows::{map_event, note_clamped_times};
+use super::windows::{map_tree, note_clamped_times};
 use crate::store::{EventBuilder, FileId, Origin};
 
 /// How many records are parsed between two checks of the cancellation flag.
@@ -110,7 +112,8 @@ pub(crate) fn parse_bytes(
         // Parsing stops at the size bound, so an oversized document ends in an EOF error.
         let window_end = bytes.len().min(start.saturating_add(MAX_DOCUMENT_BYTES));
         let window = bytes.get(start..window_end).unwrap_or_default();
-        let mut documents = serde_json::Deserializer::from_slice(window).into_iter::<Value>();
+        // The tree borrows the document's strings from `bytes` rather than copying them.
+        let mut documents = serde_json::Deserializer::from_slice(window).into_iter::<JsonNode>();
         match documents.next() {
             Some(Err(err)) if err.is_eof() && window_end < bytes.len() => {
                 report.push_error(
@@ -140,13 +143,13 @@ pub(crate) fn parse_bytes(
 }
 
 fn map_document(
-    value: &Value,
+    value: &JsonNode<'_>,
     origin: Origin,
     location: Location,
     report: &mut FileReport,
     events: &mut Vec<EventBuilder>,
 ) {
-    match map_event(value, origin) {
+    match map_tree(value, origin) {
         Ok(event) => events.push(event),
         Err(err) => report.push_error(location, err.to_string()),
     }

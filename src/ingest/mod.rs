@@ -23,6 +23,7 @@ mod journald;
 mod json_records;
 mod json_skim;
 mod json_stream;
+mod json_tree;
 pub mod kubernetes_audit;
 mod limits;
 mod lines;

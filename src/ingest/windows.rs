@@ -5,7 +5,11 @@
 //! one set of tables normalizes both.
 #![doc = include_str!("windows_mapping.md")]
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::json_tree::JsonView;
 
 use super::report::FileReport;
 use crate::store::{EventBuilder, Origin, PendingValue, Platform, Timestamp};
@@ -655,10 +659,19 @@ pub enum MappingError {
 /// Every `EventData` item is kept under `winlog.event_data.<Name>` as text, unnamed items as
 /// `param1`, `param2`…, and `UserData` items under `winlog.user_data.<Name>`.
 pub fn map_event(record: &Value, origin: Origin) -> Result<EventBuilder, MappingError> {
+    map_tree(record, origin)
+}
+
+/// Maps one record read as any [`JsonView`], such as a tree borrowed from the input; see
+/// [`map_event`].
+pub(crate) fn map_tree<J: JsonView>(
+    record: &J,
+    origin: Origin,
+) -> Result<EventBuilder, MappingError> {
     let event = record.get("Event").ok_or(MappingError::NotAnEvent)?;
     let system = event
         .get("System")
-        .and_then(Value::as_object)
+        .filter(|system| system.is_object())
         .ok_or(MappingError::NotAnEvent)?;
 
     let time_text = attribute(system.get("TimeCreated"), "SystemTime").unwrap_or_default();
@@ -669,14 +682,15 @@ pub fn map_event(record: &Value, origin: Origin) -> Result<EventBuilder, Mapping
     let event_id_text = system.get("EventID").and_then(text).unwrap_or_default();
     let event_id: Option<u32> = event_id_text.parse().ok();
 
+    let data = collect_data(event);
+    let mapping = event_id.and_then(|id| find_mapping(&channel, id));
     let mut builder = EventBuilder::new(timestamp, log_source(&channel), Platform::Windows, origin);
     add_system_fields(&mut builder, system, &channel, &event_id_text);
     if clamped {
         builder.field(ORIGINAL_TIME_FIELD, time_text);
     }
 
-    let data = collect_data(event);
-    if let Some(mapping) = event_id.and_then(|id| find_mapping(&channel, id)) {
+    if let Some(mapping) = mapping {
         apply_mapping(&mut builder, mapping, &data);
     }
     // The items are moved into the event after the mapping has read them. No mapped name
@@ -697,9 +711,9 @@ pub fn map_event(record: &Value, origin: Origin) -> Result<EventBuilder, Mapping
     Ok(builder)
 }
 
-fn add_system_fields(
+fn add_system_fields<J: JsonView>(
     builder: &mut EventBuilder,
-    system: &Map<String, Value>,
+    system: &J,
     channel: &str,
     event_id_text: &str,
 ) {
@@ -935,14 +949,15 @@ fn values_to_pending(mut values: Vec<String>) -> PendingValue {
     }
 }
 
-/// `EventData` and `UserData` items as name → text values, in document order.
+/// `EventData` and `UserData` items as name → text values, in document order. Names borrow
+/// from the record unless they are made up (`param1`…).
 #[derive(Debug, Default)]
-struct EventDataItems {
-    event_data: Vec<(String, Vec<String>)>,
-    user_data: Vec<(String, Vec<String>)>,
+struct EventDataItems<'j> {
+    event_data: Vec<(Cow<'j, str>, Vec<String>)>,
+    user_data: Vec<(Cow<'j, str>, Vec<String>)>,
 }
 
-impl EventDataItems {
+impl EventDataItems<'_> {
     /// The first value of item `name`, from `EventData` first and then `UserData`.
     fn first(&self, name: &str) -> Option<&str> {
         self.event_data
@@ -954,10 +969,11 @@ impl EventDataItems {
     }
 }
 
-fn collect_data(event: &Value) -> EventDataItems {
+fn collect_data<J: JsonView>(event: &J) -> EventDataItems<'_> {
     let mut items = EventDataItems::default();
-    match event.get("EventData") {
-        Some(Value::Object(object)) => {
+    let event_data = event.get("EventData");
+    match event_data.and_then(JsonView::members) {
+        Some(object) => {
             for (name, value) in object {
                 if name == "#attributes" {
                     continue;
@@ -967,35 +983,36 @@ fn collect_data(event: &Value) -> EventDataItems {
                     for (i, value) in texts(value).into_iter().enumerate() {
                         items
                             .event_data
-                            .push((format!("param{}", i + 1), vec![value]));
+                            .push((Cow::Owned(format!("param{}", i + 1)), vec![value]));
                     }
                     continue;
                 }
                 let values = texts(value);
                 if !values.is_empty() {
-                    items.event_data.push((name.clone(), values));
+                    items.event_data.push((Cow::Borrowed(name), values));
                 }
             }
         }
-        Some(other) => {
-            for (i, value) in texts(other).into_iter().enumerate() {
-                items
-                    .event_data
-                    .push((format!("param{}", i + 1), vec![value]));
+        None => {
+            if let Some(other) = event_data {
+                for (i, value) in texts(other).into_iter().enumerate() {
+                    items
+                        .event_data
+                        .push((Cow::Owned(format!("param{}", i + 1)), vec![value]));
+                }
             }
         }
-        None => {}
     }
     // `UserData` holds one provider-defined element whose children are the items.
-    if let Some(Value::Object(user_data)) = event.get("UserData") {
-        for (_, element) in user_data.iter().filter(|(k, _)| *k != "#attributes") {
-            let Value::Object(children) = element else {
+    if let Some(user_data) = event.get("UserData").and_then(JsonView::members) {
+        for (_, element) in user_data.filter(|(k, _)| *k != "#attributes") {
+            let Some(children) = element.members() else {
                 continue;
             };
-            for (name, value) in children.iter().filter(|(k, _)| *k != "#attributes") {
+            for (name, value) in children.filter(|(k, _)| *k != "#attributes") {
                 let values = texts(value);
                 if !values.is_empty() {
-                    items.user_data.push((name.clone(), values));
+                    items.user_data.push((Cow::Borrowed(name), values));
                 }
             }
         }
@@ -1004,35 +1021,41 @@ fn collect_data(event: &Value) -> EventDataItems {
 }
 
 /// The text values of an item: one for a scalar, one per element for an array.
-fn texts(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items.iter().filter_map(text).collect(),
-        Value::Object(object) => match object.get("#text") {
+fn texts<J: JsonView>(value: &J) -> Vec<String> {
+    if let Some(items) = value.elements() {
+        return items.iter().filter_map(text).collect();
+    }
+    if value.is_object() {
+        return match value.get("#text") {
             Some(inner) => texts(inner),
             // An element with children but no text: keep it as compact JSON, not lose it.
-            None => vec![value.to_string()],
-        },
-        other => text(other).into_iter().collect(),
+            None => vec![value.to_compact_json()],
+        };
     }
+    text(value).into_iter().collect()
 }
 
 /// The text of a scalar, or of an element's `#text`.
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(object) => object.get("#text").and_then(text),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().filter_map(text).collect();
-            (!parts.is_empty()).then(|| parts.join(""))
-        }
-        Value::Null => None,
+fn text<J: JsonView>(value: &J) -> Option<String> {
+    if let Some(s) = value.as_text() {
+        return Some(s.to_owned());
     }
+    if let Some(n) = value.as_number() {
+        return Some(n.to_string());
+    }
+    if let Some(b) = value.as_boolean() {
+        return Some(b.to_string());
+    }
+    if value.is_object() {
+        return value.get("#text").and_then(text);
+    }
+    let items = value.elements()?;
+    let parts: Vec<String> = items.iter().filter_map(text).collect();
+    (!parts.is_empty()).then(|| parts.join(""))
 }
 
 /// An XML attribute of an element, as `{"#attributes": {name: value}}`.
-fn attribute(element: Option<&Value>, name: &str) -> Option<String> {
+fn attribute<J: JsonView>(element: Option<&J>, name: &str) -> Option<String> {
     element?.get("#attributes")?.get(name).and_then(text)
 }
 
