@@ -32,7 +32,16 @@ use generate::Plan;
 #[derive(Clone, Copy, Debug, Default)]
 struct Sample {
     seconds: f64,
+    /// User and system CPU time of every thread of the child. Waiting for a core, which a
+    /// busy machine adds to `seconds`, does not count here.
+    cpu_seconds: f64,
     peak_rss_kib: u64,
+}
+
+/// Returns the CPU time this process has used so far, over all its threads.
+fn process_cpu_seconds() -> f64 {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    time.tv_sec as f64 + time.tv_nsec as f64 / 1e9
 }
 
 fn peak_rss_kib() -> u64 {
@@ -111,8 +120,9 @@ fn child(mode: &str, dir: &Path) -> anyhow::Result<()> {
         other => anyhow::bail!("unknown child mode '{other}'"),
     };
     println!(
-        "{} {} {extra}",
+        "{} {} {} {extra}",
         start.elapsed().as_secs_f64(),
+        process_cpu_seconds(),
         peak_rss_kib()
     );
     Ok(())
@@ -131,13 +141,15 @@ fn run_child(mode: &str, dir: &Path) -> anyhow::Result<(Sample, String)> {
         );
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    let mut parts = text.trim().splitn(3, ' ');
+    let mut parts = text.trim().splitn(4, ' ');
     let seconds: f64 = parts.next().unwrap_or("0").parse()?;
+    let cpu_seconds: f64 = parts.next().unwrap_or("0").parse()?;
     let peak_rss_kib: u64 = parts.next().unwrap_or("0").parse()?;
     let extra = parts.next().unwrap_or("").to_owned();
     Ok((
         Sample {
             seconds,
+            cpu_seconds,
             peak_rss_kib,
         },
         extra,
@@ -149,8 +161,11 @@ fn median(samples: &mut [Sample]) -> Sample {
     let mid = samples.len() / 2;
     let mut rss: Vec<u64> = samples.iter().map(|s| s.peak_rss_kib).collect();
     rss.sort_unstable();
+    let mut cpu: Vec<f64> = samples.iter().map(|s| s.cpu_seconds).collect();
+    cpu.sort_by(f64::total_cmp);
     Sample {
         seconds: samples.get(mid).map_or(0.0, |s| s.seconds),
+        cpu_seconds: cpu.get(mid).copied().unwrap_or(0.0),
         peak_rss_kib: rss.get(mid).copied().unwrap_or(0),
     }
 }
@@ -429,15 +444,19 @@ fn render(rows: &[Row], runs: usize) -> String {
     ));
     out.push_str(
         "| input | events | MB | Glexia s | Glexia events/s | Glexia MB/s | Glexia peak RSS MiB | \
-         baseline | baseline s | ratio to baseline | RSS / input | planted chains |\n",
+         baseline | baseline s | ratio to baseline | Glexia CPU s | baseline CPU s | \
+         ratio by CPU | Glexia events/CPU s | RSS / input | planted chains |\n",
     );
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|\n");
+    out.push_str(
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+    );
     for row in rows {
         let events_per_second = row.events as f64 / row.glexia.seconds.max(1e-9);
         let megabytes_per_second = row.megabytes / row.glexia.seconds.max(1e-9);
         let rss_mib = row.glexia.peak_rss_kib as f64 / 1024.0;
         out.push_str(&format!(
-            "| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {} |\n",
+            "| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {:.2} \
+             | {:.2} | {:.0} | {:.2} | {} |\n",
             row.label,
             row.events,
             row.megabytes,
@@ -448,6 +467,10 @@ fn render(rows: &[Row], runs: usize) -> String {
             row.baseline_name,
             row.baseline.seconds,
             row.baseline.seconds / row.glexia.seconds.max(1e-9),
+            row.glexia.cpu_seconds,
+            row.baseline.cpu_seconds,
+            row.baseline.cpu_seconds / row.glexia.cpu_seconds.max(1e-9),
+            row.events as f64 / row.glexia.cpu_seconds.max(1e-9),
             rss_mib / row.megabytes.max(1e-9),
             row.check,
         ));
