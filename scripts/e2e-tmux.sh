@@ -4,7 +4,8 @@
 # one host, drills from an analytic into a chain and an event, bookmarks the event, exports the
 # case, runs a query from the EQL prompt and a malformed one, then quits. Each step waits for
 # the screen it expects (tmux capture-pane), and the exported JSON, CSV and Markdown must cite
-# the event's file and record as the screen showed them.
+# the event's file and record as the screen showed them. Last, it closes the terminal under a
+# running TUI and checks that the program quits.
 #
 # Usage: scripts/e2e-tmux.sh
 # Needs tmux and bash. Builds the debug binary with cargo unless GLEXIA_BIN names one.
@@ -223,6 +224,31 @@ run_at() {
     echo "e2e-tmux: $size passed"
 }
 
+# Closes the terminal under a running TUI, as a dropped SSH session does: the program must
+# quit on the hangup and not stay behind reading the closed terminal.
+hangup() {
+    size="hangup"
+    case_dir="$work/$size"
+    mkdir -p "$case_dir"
+    echo "e2e-tmux: $size"
+    tmux_ new-session -d -s e2e -x 80 -y 24 \
+        "exec '$bin' --case '$case_dir/case.json' --log-file '$case_dir/glexia.log'"
+    wait_for 'SAMPLE DATA'
+    local pid
+    pid=$(tmux_ display-message -p -t e2e '#{pane_pid}')
+    tmux_ kill-session -t e2e
+    local deadline=$((SECONDS + timeout))
+    while kill -0 "$pid" 2>/dev/null; do
+        if ((SECONDS >= deadline)); then
+            kill -KILL "$pid" 2>/dev/null || true
+            fail "glexia (pid $pid) still runs after its terminal closed"
+        fi
+        sleep 0.2
+    done
+    echo "e2e-tmux: $size passed"
+}
+
 run_at 80 24
 run_at 200 50
+hangup
 echo "e2e-tmux: all checks passed"

@@ -753,3 +753,16 @@ fn tui_without_terminal_exits_2() {
         assert!(output.stdout.is_empty());
     }
 }
+
+#[test]
+fn missing_catalog_names_cause_once() {
+    let (code, _, stderr) = run(&[
+        "analytics",
+        "list",
+        "--catalog",
+        "/nonexistent/catalog.json",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("/nonexistent/catalog.json"), "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}

@@ -175,16 +175,19 @@ pub struct LogSource {
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     /// The catalog file could not be read.
-    #[error("failed to read catalog file {path}: {source}")]
+    ///
+    /// The message already includes the I/O error, so the error is not also the `source`,
+    /// which would print it twice in a report of the whole error chain.
+    #[error("failed to read catalog file {path}: {error}")]
     Read {
         /// The file that failed.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The catalog JSON is invalid or does not describe a catalog.
     #[error("invalid catalog JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     /// Two entries of one kind share an ATT&CK id.
     #[error("duplicate {kind} id {id} in catalog")]
     DuplicateId {
@@ -193,6 +196,12 @@ pub enum CatalogError {
         /// The repeated ATT&CK id.
         id: String,
     },
+}
+
+impl From<serde_json::Error> for CatalogError {
+    fn from(error: serde_json::Error) -> Self {
+        CatalogError::Json(error)
+    }
 }
 
 impl Catalog {
@@ -229,9 +238,9 @@ impl Catalog {
 
     /// Reads and parses a normalized catalog JSON file.
     pub fn from_file(path: &Path) -> Result<Catalog, CatalogError> {
-        let json = std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
+        let json = std::fs::read_to_string(path).map_err(|error| CatalogError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Catalog::from_json(&json)
     }

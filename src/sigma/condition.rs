@@ -101,13 +101,30 @@ pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     true
 }
 
+/// The deepest nesting of parentheses and `not` that a condition may have. The parser and
+/// the evaluator recurse once per level, so a hostile rule could otherwise overflow the stack.
+const MAX_NESTING: usize = 64;
+
 struct Parser<'a> {
     tokens: Vec<Token>,
     position: usize,
     names: &'a [String],
+    /// The parentheses and `not` open at `position`.
+    depth: usize,
 }
 
 impl Parser<'_> {
+    /// Enters one level of parentheses or `not`, failing past [`MAX_NESTING`].
+    fn enter(&mut self) -> Result<(), ConditionError> {
+        if self.depth >= MAX_NESTING {
+            return Err(ConditionError::Invalid(format!(
+                "the condition nests parentheses and 'not' deeper than {MAX_NESTING} levels"
+            )));
+        }
+        self.depth = self.depth.saturating_add(1);
+        Ok(())
+    }
+
     fn peek_word(&self) -> Option<&str> {
         match self.tokens.get(self.position) {
             Some(Token::Word(word)) => Some(word),
@@ -144,7 +161,10 @@ impl Parser<'_> {
     fn not(&mut self) -> Result<Condition, ConditionError> {
         if self.peek_word() == Some("not") {
             self.position += 1;
-            return Ok(Condition::Not(Box::new(self.not()?)));
+            self.enter()?;
+            let inner = self.not();
+            self.depth = self.depth.saturating_sub(1);
+            return Ok(Condition::Not(Box::new(inner?)));
         }
         self.primary()
     }
@@ -157,7 +177,10 @@ impl Parser<'_> {
                 "the condition ends where a selection was expected".to_owned(),
             )),
             Some(Token::Open) => {
-                let inner = self.or()?;
+                self.enter()?;
+                let inner = self.or();
+                self.depth = self.depth.saturating_sub(1);
+                let inner = inner?;
                 match self.tokens.get(self.position) {
                     Some(Token::Close) => {
                         self.position += 1;
@@ -254,6 +277,7 @@ pub fn parse(text: &str, names: &[String]) -> Result<Condition, ConditionError> 
         tokens,
         position: 0,
         names,
+        depth: 0,
     };
     let condition = parser.or()?;
     match parser.tokens.get(parser.position) {
@@ -388,6 +412,23 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_invalid() {
+        let list = names(&["a"]);
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(matches!(
+            parse(&deep, &list),
+            Err(ConditionError::Invalid(_))
+        ));
+        let negations = format!("{}a", "not ".repeat(100_000));
+        assert!(matches!(
+            parse(&negations, &list),
+            Err(ConditionError::Invalid(_))
+        ));
+        let allowed = format!("{}a{}", "(".repeat(64), ")".repeat(64));
+        assert_eq!(parse(&allowed, &list), Ok(Condition::Selection(0)));
     }
 
     #[test]

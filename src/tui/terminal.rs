@@ -80,13 +80,35 @@ pub(super) fn run(
 
     let result = event_loop(&mut app, &mut terminal, &inbox, &mut timings);
     stop.store(true, Ordering::Relaxed);
-    if input.join().is_err() {
-        tracing::error!("the input thread panicked");
+    stop_input(input);
+    // ratatui's drop prints to stderr when it cannot show the cursor, and printing to a
+    // hung-up terminal panics. So the cursor is shown here, and on failure the terminal is
+    // forgotten instead of dropped, since the process is about to end.
+    if terminal.show_cursor().is_ok() {
+        drop(terminal);
+    } else {
+        std::mem::forget(terminal);
     }
-    drop(terminal);
     drop(guard);
     tracing::info!("TUI stopped");
     result
+}
+
+/// Waits briefly for the input thread to see `stop`. After a hangup, crossterm's reader can
+/// spin on end of file without ever returning, so the thread is then left to end with the
+/// process rather than joined, which would keep a dropped session's TUI running.
+fn stop_input(input: JoinHandle<()>) {
+    let deadline = Instant::now() + INPUT_POLL * 5;
+    while !input.is_finished() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    if !input.is_finished() {
+        tracing::warn!("the input thread did not stop, so it is left to end with the process");
+        return;
+    }
+    if input.join().is_err() {
+        tracing::error!("the input thread panicked");
+    }
 }
 
 fn event_loop(

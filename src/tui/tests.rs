@@ -814,6 +814,25 @@ fn help_scrolls_to_end() {
 }
 
 #[test]
+fn help_marks_cut_lines_at_80_columns() {
+    let mut app = loaded_app();
+    press(&mut app, &[Char('?')]);
+    for _ in 0..20 {
+        press(&mut app, &[Char('j')]);
+    }
+    let screen = draw(&app, 80, 24);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("bookmark the selected chain"))
+        .unwrap_or_else(|| panic!("no bookmark line in {screen}"));
+    let cell = line
+        .split('│')
+        .find(|cell| cell.contains("bookmark the selected chain"))
+        .unwrap_or_default();
+    assert!(cell.ends_with('…'), "{line}");
+}
+
+#[test]
 fn problems_overlay_lists_problems() {
     let mut app = loaded_app();
     press(&mut app, &[Char('!')]);

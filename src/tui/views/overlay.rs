@@ -10,7 +10,7 @@ use super::super::cursor::ListCursor;
 use super::super::format;
 use super::super::keymap::{KEYMAP, SCOPES, key_name};
 use super::super::sanitize::sanitize;
-use super::{pane, row_style};
+use super::{fit, pane, row_style};
 
 /// Draws the open overlay, if any, over `area`.
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -42,7 +42,18 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Overlay::Help(_) => cursor.selected.min(lines.len().saturating_sub(height)),
         _ => cursor.window_start(lines.len(), height),
     };
-    let visible_lines: Vec<Line> = lines.into_iter().skip(start).take(height.max(1)).collect();
+    // A line wider than the panel ends with `…`, so a cut key description or path shows that
+    // it goes on.
+    let inner_width = usize::from(area.width.saturating_sub(2));
+    let visible_lines: Vec<Line> = lines
+        .into_iter()
+        .skip(start)
+        .take(height.max(1))
+        .map(|line| {
+            let style = line.style;
+            Line::from(fit(line.spans, inner_width)).style(style)
+        })
+        .collect();
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(visible_lines).block(pane(app, title, true)),
