@@ -317,10 +317,8 @@ fn main() -> anyhow::Result<()> {
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
-    if scan_step {
-        if let Some(row) = evtx_row(root, runs)? {
-            rows.push(row);
-        }
+    if scan_step && let Some(row) = evtx_row(root, runs)? {
+        rows.push(row);
     }
     let mut table = String::new();
     if scan_step {

@@ -243,7 +243,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 /// Formats milliseconds with the largest unit that divides them exactly.
 pub fn format_duration(ms: u64) -> String {
     for (name, scale) in UNITS.iter().rev() {
-        if ms % scale == 0 && ms >= *scale {
+        if ms.is_multiple_of(*scale) && ms >= *scale {
             return format!("{}{name}", ms / scale);
         }
     }

@@ -406,10 +406,8 @@ fn to_chain(
             value: render(value),
         })
         .collect();
-    if counts {
-        if let Some(aggregate) = &found.aggregate {
-            join_keys.extend(aggregate_keys(aggregate));
-        }
+    if counts && let Some(aggregate) = &found.aggregate {
+        join_keys.extend(aggregate_keys(aggregate));
     }
     let steps = found
         .events

@@ -299,12 +299,11 @@ fn number<'a>(value: &Value, base: Option<&Value>) -> Value<'a> {
     if let Ok(parsed) = i64::from_str_radix(digits, base) {
         return Value::Int(if negative { -parsed } else { parsed });
     }
-    if base == 10 {
-        if let Ok(parsed) = text.parse::<f64>() {
-            if parsed.is_finite() {
-                return Value::Float(parsed);
-            }
-        }
+    if base == 10
+        && let Ok(parsed) = text.parse::<f64>()
+        && parsed.is_finite()
+    {
+        return Value::Float(parsed);
     }
     Value::Null
 }

@@ -171,14 +171,14 @@ fn with_documents<D, R>(
     events: &[D],
     f: impl FnOnce(&[PipeDocument<'_, D>]) -> R,
 ) -> R {
-    if let [index] = found.events[..] {
-        if let Some(event) = events.get(index) {
-            let docs = [PipeDocument {
-                event: Some(event),
-                aggregate: found.aggregate.as_ref(),
-            }];
-            return f(&docs);
-        }
+    if let [index] = found.events[..]
+        && let Some(event) = events.get(index)
+    {
+        let docs = [PipeDocument {
+            event: Some(event),
+            aggregate: found.aggregate.as_ref(),
+        }];
+        return f(&docs);
     }
     f(&pipe_documents(found, events))
 }

@@ -100,12 +100,12 @@ pub(crate) fn run_sequence<D: Document>(
         };
         // Reading the time can touch the stored event, so it is read only when needed.
         let now = || event.timestamp();
-        if let Some(maxspan) = maxspan {
-            if index % SWEEP_INTERVAL == 0 {
-                let now = now();
-                for state in &mut pending {
-                    state.retain(|partial| now.saturating_sub(partial.start) <= maxspan);
-                }
+        if let Some(maxspan) = maxspan
+            && index % SWEEP_INTERVAL == 0
+        {
+            let now = now();
+            for state in &mut pending {
+                state.retain(|partial| now.saturating_sub(partial.start) <= maxspan);
             }
         }
         if let Some(until) = until {
@@ -232,11 +232,12 @@ pub(crate) fn run_join<D: Document>(
             fields: context.fields,
             trackers,
         };
-        if let Some(until) = until {
-            if !pending.is_empty() && step_keys(until, event, mask, lineage, context, &mut keys) {
-                let hash = pending.hash(&keys);
-                pending.remove(hash, &keys);
-            }
+        if let Some(until) = until
+            && !pending.is_empty()
+            && step_keys(until, event, mask, lineage, context, &mut keys)
+        {
+            let hash = pending.hash(&keys);
+            pending.remove(hash, &keys);
         }
         for (position, step) in steps.iter().enumerate() {
             if !step_keys(step, event, mask, lineage, context, &mut keys) {
@@ -253,13 +254,13 @@ pub(crate) fn run_join<D: Document>(
             if let Some(slot @ None) = entry.value.get_mut(position) {
                 *slot = Some(index);
             }
-            if entry.value.iter().all(Option::is_some) {
-                if let Some(Entry { key, value, .. }) = pending.remove(hash, &keys) {
-                    matches.push(Match::new(
-                        value.into_iter().flatten().collect(),
-                        key.into_vec(),
-                    ));
-                }
+            if entry.value.iter().all(Option::is_some)
+                && let Some(Entry { key, value, .. }) = pending.remove(hash, &keys)
+            {
+                matches.push(Match::new(
+                    value.into_iter().flatten().collect(),
+                    key.into_vec(),
+                ));
             }
         }
     }

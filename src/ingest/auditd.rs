@@ -391,7 +391,7 @@ fn is_execve_argument(key: &str) -> bool {
 
 /// Decodes an even-length run of hex digits; `None` when `text` is not one.
 pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty() || text.len() % 2 != 0 {
+    if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |b: u8| match b {

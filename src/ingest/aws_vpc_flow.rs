@@ -290,7 +290,9 @@ pub(crate) fn parse_bytes(
             header = Some(names);
             continue;
         }
-        if report.records_read % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
+        if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
+            && cancel.load(Ordering::Relaxed)
+        {
             return false;
         }
         report.records_read += 1;

@@ -118,7 +118,9 @@ fn parse_records<T: std::io::Read + std::io::Seek>(
     let mut parser = parser.with_configuration(settings());
 
     for result in parser.records_json_value() {
-        if report.records_read % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
+        if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
+            && cancel.load(Ordering::Relaxed)
+        {
             return false;
         }
         match result {

@@ -98,7 +98,9 @@ pub(crate) fn parse_bytes(
             pos = next_line(bytes, pos);
             continue;
         }
-        if report.records_read % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
+        if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
+            && cancel.load(Ordering::Relaxed)
+        {
             return false;
         }
 

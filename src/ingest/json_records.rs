@@ -106,7 +106,7 @@ pub(crate) fn parse_bytes(
             Some(Ok((document, length))) => {
                 pos = start + length;
                 for record in records_of(document) {
-                    if report.records_read % CANCEL_CHECK_INTERVAL == 0
+                    if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
                         && cancel.load(Ordering::Relaxed)
                     {
                         return false;
@@ -141,7 +141,7 @@ pub(crate) fn parse_bytes(
                     // parsed and reported on its own, so one bad record costs only itself.
                     let mut failed = false;
                     for range in records {
-                        if report.records_read % CANCEL_CHECK_INTERVAL == 0
+                        if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
                             && cancel.load(Ordering::Relaxed)
                         {
                             return false;

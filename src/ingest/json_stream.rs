@@ -88,7 +88,7 @@ pub(crate) fn scan_containers<'a>(
             break;
         }
         documents += 1;
-        if documents % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
+        if documents.is_multiple_of(CANCEL_CHECK_INTERVAL) && cancel.load(Ordering::Relaxed) {
             return false;
         }
         let start = pos;

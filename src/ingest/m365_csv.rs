@@ -157,7 +157,7 @@ pub(crate) fn parse_bytes(
 
     let mut number = 0u64;
     loop {
-        if number % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
+        if number.is_multiple_of(CANCEL_CHECK_INTERVAL) && cancel.load(Ordering::Relaxed) {
             return false;
         }
         // The `csv` reader's own positions drift after `\r\n` line ends, so the record's

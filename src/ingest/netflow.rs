@@ -464,7 +464,9 @@ pub(crate) fn parse_bytes(
             tally.summary_line = Some(line);
             break;
         }
-        if report.records_read % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
+        if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
+            && cancel.load(Ordering::Relaxed)
+        {
             return false;
         }
         report.records_read += 1;
@@ -810,7 +812,7 @@ pub(crate) fn read_raw(path: &Path, offset: u64) -> Result<String, RawError> {
             row.push('\n');
         }
         row.push_str(&line);
-        if row.matches('"').count() % 2 == 0 {
+        if row.matches('"').count().is_multiple_of(2) {
             return Ok(row);
         }
     }

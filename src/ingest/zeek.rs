@@ -272,7 +272,9 @@ pub(crate) fn parse_tsv_bytes(
             read_directive(&mut header, directive);
             continue;
         }
-        if report.records_read % CANCEL_CHECK_INTERVAL == 0 && cancel.load(Ordering::Relaxed) {
+        if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
+            && cancel.load(Ordering::Relaxed)
+        {
             return false;
         }
         report.records_read += 1;

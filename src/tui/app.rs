@@ -729,10 +729,10 @@ impl App {
             Update::Analytics(mut analytics) => {
                 // The engine describes analytics as loaded; keep the values tuned since.
                 for summary in &mut analytics {
-                    if self.tuned.contains(&summary.id) {
-                        if let Some(analytic) = self.executables.get(&summary.id) {
-                            summary.executable = Some(tune::executable_summary(analytic));
-                        }
+                    if self.tuned.contains(&summary.id)
+                        && let Some(analytic) = self.executables.get(&summary.id)
+                    {
+                        summary.executable = Some(tune::executable_summary(analytic));
                     }
                 }
                 self.platform_counts = model::platform_entries(&analytics);

@@ -171,10 +171,10 @@ fn event_loop(
 /// Hands `queued` to the app, first noting a stamped key press in `pending`. Returns whether
 /// the message was typed input (a key or a paste), which the user waits to see drawn.
 fn apply(app: &mut App, queued: Queued, pending: &mut Vec<PendingKey>) -> bool {
-    if let (Some(received), Inbound::Key(key)) = (queued.received, &queued.message) {
-        if key.kind != KeyEventKind::Release {
-            pending.push(PendingKey::new(key, received, Phase::of(&app.work)));
-        }
+    if let (Some(received), Inbound::Key(key)) = (queued.received, &queued.message)
+        && key.kind != KeyEventKind::Release
+    {
+        pending.push(PendingKey::new(key, received, Phase::of(&app.work)));
     }
     let typed = matches!(queued.message, Inbound::Key(_) | Inbound::Paste(_));
     app.handle(queued.message);
