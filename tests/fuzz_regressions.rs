@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use glexia::ingest::{self, FileStatus, Format, Location};
+use glexia::sigma::{Placeholders, ProblemKind, RuleSet};
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -88,5 +89,35 @@ fn gzip_header_only_is_unreadable() {
         file.errors[0].message.starts_with("cannot read file: "),
         "{}",
         file.errors[0].message
+    );
+}
+
+/// A rule file that ends inside an unfinished mapping, without a final line break, reported
+/// its YAML error at line 8 of a 7-line file. The parser had placed the end of the input on
+/// the line after the last one. The bytes are the fuzzer's mutation of a test rule.
+#[test]
+fn sigma_yaml_error_at_end_names_last_line() {
+    let bytes = b"# A rule with an `expand` place>holder, writte# Detection rules for tests/sigm)a_rules.rs, written foor: Glexia tests\nstatus: test\nlevel: high\ntags:\n    - atesDescrts/sigma_cli.rs.\ntitle: Administrator logon on exe'\na w  ";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "rule.yml", bytes);
+
+    let set = RuleSet::load(std::slice::from_ref(&path), &Placeholders::new());
+
+    assert_eq!(set.files, 1);
+    assert!(set.is_empty());
+    assert_eq!(set.problems.len(), 1);
+    let problem = &set.problems[0];
+    assert_eq!(problem.problem.kind, ProblemKind::Error);
+    assert_eq!(problem.problem.line, 7);
+    assert_eq!(
+        problem.problem.message,
+        "invalid YAML at line 7, column 6: simple key expected"
+    );
+    assert_eq!(
+        problem.to_string(),
+        format!(
+            "{}:7: error: invalid YAML at line 7, column 6: simple key expected",
+            path.display()
+        )
     );
 }
