@@ -3,14 +3,15 @@
 
 #![no_main]
 
+use std::io::Read;
 use std::sync::atomic::AtomicBool;
 
 use glexia::ingest::{DETECT_PREFIX_LEN, FileStatus, detect, load};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let prefix = &data[..data.len().min(DETECT_PREFIX_LEN)];
-    let format = detect(prefix);
+    let prefix = content_prefix(data);
+    let format = detect(&prefix);
 
     let Ok(dir) = tempfile::tempdir() else {
         return;
@@ -41,3 +42,22 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(store.len() as u64, file.events_loaded);
     }
 });
+
+/// Returns the first [`DETECT_PREFIX_LEN`] bytes of the file's content, which the loader
+/// detects the format from. For gzip (magic bytes 1f 8b) that is the decompressed text, up to
+/// the end of the stream or the first decompression error.
+fn content_prefix(data: &[u8]) -> Vec<u8> {
+    if !data.starts_with(&[0x1f, 0x8b]) {
+        return data[..data.len().min(DETECT_PREFIX_LEN)].to_vec();
+    }
+    let mut decoder = flate2::read::MultiGzDecoder::new(data).take(DETECT_PREFIX_LEN as u64);
+    let mut prefix = Vec::new();
+    let mut buffer = [0u8; 512];
+    loop {
+        match decoder.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => prefix.extend_from_slice(&buffer[..read]),
+        }
+    }
+    prefix
+}

@@ -45,11 +45,18 @@ pub fn open(path: &Path) -> std::io::Result<(Box<dyn Read + Send>, bool)> {
 }
 
 /// Reads up to `len` bytes of the content of `path`, decompressed when it is gzip.
+///
+/// A gzip stream that is cut short or corrupt within the first `len` bytes still returns the
+/// bytes that decompressed before the damage, so the format is detected from them and the
+/// parser reports the damage. It fails only when nothing decompresses.
 pub fn read_prefix(path: &Path, len: usize) -> std::io::Result<Vec<u8>> {
-    let (reader, _) = open(path)?;
+    let (reader, compressed) = open(path)?;
     let mut prefix = Vec::with_capacity(len);
-    reader.take(len as u64).read_to_end(&mut prefix)?;
-    Ok(prefix)
+    match reader.take(len as u64).read_to_end(&mut prefix) {
+        Ok(_) => Ok(prefix),
+        Err(_) if compressed && !prefix.is_empty() => Ok(prefix),
+        Err(error) => Err(error),
+    }
 }
 
 /// Reads the whole content of `path`, decompressed when it is gzip.

@@ -115,6 +115,35 @@ fn position(span: &Span) -> Position {
     }
 }
 
+/// Returns the position just after the last character of `text`.
+fn end_of_text(text: &str) -> Position {
+    // YAML ends a line at `\n`, `\r\n` or a lone `\r`.
+    let mut end = Position { line: 1, column: 1 };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' || (c == '\r' && chars.peek() != Some(&'\n')) {
+            end.line += 1;
+            end.column = 1;
+        } else if c != '\r' {
+            end.column += 1;
+        }
+    }
+    end
+}
+
+/// Moves a position on a line after `end` back to `end`.
+///
+/// The parser can report an error at the end of the input on the line after the last one
+/// when the text does not end with a line break, and a message should name a line the file
+/// has.
+fn within_text(position: Position, end: Position) -> Position {
+    if position.line > end.line {
+        end
+    } else {
+        position
+    }
+}
+
 /// A collection being built: the node so far and, for mappings, the key waiting for a value.
 struct Open {
     node: Node,
@@ -130,15 +159,19 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
     let mut documents = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let end = end_of_text(text);
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|error| YamlError {
-            position: Position {
-                line: error.marker().line(),
-                column: error.marker().col() + 1,
-            },
+            position: within_text(
+                Position {
+                    line: error.marker().line(),
+                    column: error.marker().col() + 1,
+                },
+                end,
+            ),
             message: error.info().to_owned(),
         })?;
-        let at = position(&span);
+        let at = within_text(position(&span), end);
         let finished = match event {
             Event::SequenceStart(anchor, _) => {
                 stack.push(Open {
