@@ -503,16 +503,21 @@ fn scan_prints_skipped_record_locations() {
         "trail.json",
         serde_json::json!({"kind": "line", "line": 3, "offset": deep_at})
     ));
-    if files
+    // The cut EVTX file is written only when the public recording it is cut from is present.
+    let has_evtx = files
         .iter()
-        .any(|f| f["path"].as_str().is_some_and(|p| p.ends_with("cut.evtx")))
-    {
+        .any(|f| f["path"].as_str().is_some_and(|p| p.ends_with("cut.evtx")));
+    if has_evtx {
         assert!(error_at(
             "cut.evtx",
             serde_json::json!({"kind": "evtx_chunk_offset", "chunk": 1, "offset": 4096 + 65_536})
         ));
     }
-    assert!(checked_errors >= 6, "{checked_errors} errors checked");
+    let expected_errors = if has_evtx { 6 } else { 5 };
+    assert!(
+        checked_errors >= expected_errors,
+        "{checked_errors} errors checked"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
