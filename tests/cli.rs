@@ -156,6 +156,7 @@ fn analytics_check_names_file_and_field() {
     assert!(stdout.contains("AN0764.toml"), "{stdout}");
     assert!(stdout.contains("reads[0].event_codes"), "{stdout}");
     assert!(stdout.contains("'4689'"), "{stdout}");
+    assert!(stdout.trim_end().ends_with(": 1 problem"), "{stdout}");
 }
 
 #[test]
