@@ -95,10 +95,8 @@ pub fn analytics(
                 catalog.attack_version(),
                 if failed == 0 {
                     "all agree".to_owned()
-                } else if failed == 1 {
-                    "1 problem".to_owned()
                 } else {
-                    format!("{failed} problems")
+                    crate::tui::format::counted(failed, "problem", "problems")
                 }
             )?;
             Ok(if failed == 0 { SUCCESS } else { FAILURE })
