@@ -327,10 +327,12 @@ fn offset_of_line(text: &str, number: usize) -> usize {
         .sum()
 }
 
-/// Writes logs with known bad records into `dir`. They are an evtx_dump JSON line that is not
-/// JSON, an audit record without a serial, syslog lines with no or an out-of-range time, a
-/// CloudTrail record nested too deep, a file in no log format, and an EVTX file cut inside a
-/// chunk when the public samples are present.
+/// Writes logs with known bad records into `dir`.
+///
+/// The bad records are an evtx_dump JSON line that is not JSON, an audit record without a
+/// serial, syslog lines with no or an out-of-range time and a CloudTrail record nested too deep.
+/// The folder also gets a file in no log format and, when the public samples are present, an
+/// EVTX file cut inside a chunk.
 fn write_broken_collection(dir: &Path) {
     let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).expect("write");
     write(

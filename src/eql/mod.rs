@@ -214,15 +214,15 @@ pub struct Options {
     pub lineage: LineageOptions,
     /// The field `count` and `unique_count` collect distinct values of into `hosts`.
     pub host_field: String,
-    /// The most partial matches a `sequence` or `join` may hold at once, over all its steps
-    /// and join keys. A query that would hold more stops with
-    /// [`EvalError::StateLimit`] rather than grow without bound; `maxspan` or narrower join
+    /// The maximum number of partial matches a `sequence` or `join` may keep at once, over all
+    /// its steps and join keys. A query that would keep more stops with
+    /// [`EvalError::StateLimit`] rather than grow without bound. `maxspan` or narrower join
     /// keys keep the state small.
     pub max_partials: usize,
 }
 
-/// The default [`Options::max_partials`]. A partial holds its event indexes and a copy of its
-/// key values, so this many take in the order of 1 GiB with short keys (an estimate).
+/// The default [`Options::max_partials`]. A partial contains its event indexes and a copy of
+/// its key values, so this many take in the order of 1 GiB with short keys (an estimate).
 pub const DEFAULT_MAX_PARTIALS: usize = 5_000_000;
 
 impl Default for Options {

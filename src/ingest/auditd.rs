@@ -74,7 +74,7 @@ impl EventKey {
             .checked_add(i64::from(self.nanos))
     }
 
-    /// The time as decimal Unix seconds, for messages.
+    /// Formats the time as decimal Unix seconds, for messages.
     fn time_text(self) -> String {
         let total = i128::from(self.seconds) * 1_000_000_000 + i128::from(self.nanos);
         let sign = if total < 0 { "-" } else { "" };

@@ -137,7 +137,7 @@ pub(crate) fn parse_bytes(
                     offset: start as u64,
                 };
                 if let Some((records, end)) = container_records(&mut skimmer, bytes, start) {
-                    // The container did not parse, but its records can be told apart: each is
+                    // The container did not parse, but its records can be separated. Each is
                     // parsed and reported on its own, so one bad record costs only itself.
                     let mut failed = false;
                     for range in records {
@@ -290,7 +290,7 @@ fn records_of(document: &RawValue) -> Vec<&RawValue> {
 
 /// Returns the byte ranges of the records of the container document at `start` (the shapes
 /// [`records_of`] opens) and where the scan resumes, or `None` when the document is not such a
-/// container or holds no record. Used when the document does not parse as a whole.
+/// container or contains no record. Used when the document does not parse as a whole.
 fn container_records(
     skimmer: &mut Skimmer<'_>,
     bytes: &[u8],

@@ -84,8 +84,8 @@ mod tests {
 
         drop_events_over_field_limit(&mut report, &mut events);
 
-        let kept: Vec<u64> = events.iter().map(|e| e.origin().record).collect();
-        assert_eq!(kept, vec![1, 3]);
+        let loaded_records: Vec<u64> = events.iter().map(|e| e.origin().record).collect();
+        assert_eq!(loaded_records, vec![1, 3]);
         assert_eq!(report.errors.len(), 1);
         assert_eq!(
             report.errors[0].location,

@@ -107,8 +107,8 @@ pub fn load_with(
     let mut load_report = LoadReport::default();
     // Files are parsed a few at a time and moved into the store as each batch ends. Each worker
     // interns its file's events into an interner of its own right after parsing, so interning
-    // runs in parallel and a file's events are held as owned strings only until its parse ends;
-    // the store then merges each file's distinct strings once.
+    // runs in parallel and a file's events are held as owned strings only until its parse ends.
+    // The store then merges each file's distinct strings once.
     let batch_size = (rayon::current_num_threads() * 2).max(2);
     let mut memory_full = false;
     for batch in candidates.chunks(batch_size) {

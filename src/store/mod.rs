@@ -308,7 +308,7 @@ impl EventBuilder {
         self
     }
 
-    /// The number of field additions dropped because the event already had
+    /// Returns the number of field additions dropped because the event already had
     /// [`MAX_FIELDS_PER_EVENT`] fields.
     pub fn fields_dropped(&self) -> u64 {
         self.fields_dropped

@@ -21,7 +21,7 @@ pub enum StoredValue {
 }
 
 impl StoredValue {
-    /// Returns the heap memory a value holds outside itself: a list's two boxes and items.
+    /// Returns the heap memory a value owns outside itself: a list's two boxes and items.
     pub(super) fn heap_bytes(&self) -> usize {
         match self {
             StoredValue::List(items) => {

@@ -179,7 +179,7 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             theme.warning,
         ));
     } else if not_logs > 0 {
-        // Notes and other files beside the logs are not problems, but the list says which.
+        // Notes and other files beside the logs are not problems, but the list names them.
         spans.push(Span::styled(
             format!(
                 "{} ({})  ",
