@@ -1,5 +1,6 @@
 //! Runs analytics over the store.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::analytics::{Analytic, STATISTIC_PREFIX};
@@ -208,14 +209,100 @@ impl Document for StoreDocument<'_> {
     }
 }
 
-/// Indexes of the events an analytic reads, in store order.
-///
-/// The analytic's `[[reads]]` are resolved to interned symbols once, so the pass over every
-/// event compares integers and allocates nothing.
-pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
-    let code_field = store.strings.get("event.code");
-    // Per log source symbol: None reads every code, Some lists the code symbols read.
-    let mut wanted: Vec<(Sym, Option<Vec<Sym>>)> = Vec::new();
+/// An event's log source and `event.code`, with `None` for events without a string code.
+type SourcePair = (Sym, Option<Sym>);
+
+/// The positions of the store's events grouped by log source and `event.code`, built in one
+/// pass so that each analytic gathers the events it reads without visiting every event.
+#[derive(Debug, Default)]
+pub struct SourceIndex {
+    /// Per pair, the positions of its events in store order.
+    groups: HashMap<SourcePair, Vec<u32>>,
+    /// Whether the store has more events than `u32` positions address, in which case
+    /// `select` visits every event instead.
+    too_many: bool,
+}
+
+impl SourceIndex {
+    /// Groups every event of `store`.
+    pub fn build(store: &EventStore) -> SourceIndex {
+        let code_field = store.strings.get("event.code");
+        let mut groups: HashMap<SourcePair, Vec<u32>> = HashMap::new();
+        // Consecutive events usually share their source and code, so the last group is kept
+        // at hand instead of hashing each event's pair.
+        let mut last: Option<(SourcePair, Vec<u32>)> = None;
+        for (position, event) in store.events().iter().enumerate() {
+            let Ok(position) = u32::try_from(position) else {
+                return SourceIndex {
+                    groups: HashMap::new(),
+                    too_many: true,
+                };
+            };
+            let code = code_field.and_then(|field| match event.get(field) {
+                Some(StoredValue::Str(code)) => Some(*code),
+                _ => None,
+            });
+            let pair = (event.log_source, code);
+            match &mut last {
+                Some((key, positions)) if *key == pair => positions.push(position),
+                _ => {
+                    // The group taken out below is moved back whole, never copied.
+                    if let Some((key, positions)) = last.take() {
+                        groups.insert(key, positions);
+                    }
+                    let mut positions = groups.remove(&pair).unwrap_or_default();
+                    positions.push(position);
+                    last = Some((pair, positions));
+                }
+            }
+        }
+        if let Some((key, positions)) = last {
+            groups.insert(key, positions);
+        }
+        SourceIndex {
+            groups,
+            too_many: false,
+        }
+    }
+
+    /// Returns the positions of the events `analytic` reads, in store order.
+    pub fn select(&self, store: &EventStore, analytic: &Analytic) -> Vec<usize> {
+        let sources = sources_read(store, analytic);
+        if sources.is_empty() {
+            return Vec::new();
+        }
+        if self.too_many {
+            return select_by_scan(store, &sources);
+        }
+        let mut lists: Vec<&[u32]> = Vec::new();
+        for ((source, code), positions) in &self.groups {
+            let read = sources.iter().any(|(read_source, codes)| {
+                read_source == source
+                    && codes
+                        .as_ref()
+                        .is_none_or(|codes| code.is_some_and(|c| codes.contains(&c)))
+            });
+            if read {
+                lists.push(positions);
+            }
+        }
+        let mut selected: Vec<usize> = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
+        for list in &lists {
+            selected.extend(list.iter().map(|&p| p as usize));
+        }
+        // Each list ascends; a pair appears in one list only, so sorting restores store order
+        // without duplicates.
+        if lists.len() > 1 {
+            selected.sort_unstable();
+        }
+        selected
+    }
+}
+
+/// Per log source symbol an analytic reads: `None` reads every code, `Some` lists the code
+/// symbols read. Sources and codes that no event has are left out.
+fn sources_read(store: &EventStore, analytic: &Analytic) -> Vec<(Sym, Option<Vec<Sym>>)> {
+    let mut sources: Vec<(Sym, Option<Vec<Sym>>)> = Vec::new();
     for read in &analytic.reads {
         let codes: Option<Vec<Sym>> = if read.event_codes.is_empty() {
             None
@@ -231,13 +318,16 @@ pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
             .chain(ingest::narrower_sources(&read.log_source).iter().copied());
         for name in names {
             if let Some(source) = store.strings.get(name) {
-                wanted.push((source, codes.clone()));
+                sources.push((source, codes.clone()));
             }
         }
     }
-    if wanted.is_empty() {
-        return Vec::new();
-    }
+    sources
+}
+
+/// Selects by visiting every event, for stores too large for [`SourceIndex`].
+fn select_by_scan(store: &EventStore, sources: &[(Sym, Option<Vec<Sym>>)]) -> Vec<usize> {
+    let code_field = store.strings.get("event.code");
     store
         .events()
         .iter()
@@ -247,7 +337,7 @@ pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
                 Some(StoredValue::Str(code)) => Some(*code),
                 _ => None,
             });
-            wanted.iter().any(|(source, codes)| {
+            sources.iter().any(|(source, codes)| {
                 *source == event.log_source
                     && codes
                         .as_ref()
@@ -258,13 +348,35 @@ pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
         .collect()
 }
 
+/// Indexes of the events an analytic reads, in store order.
+///
+/// The analytic's `[[reads]]` are resolved to interned symbols once, so the pass over every
+/// event compares integers and allocates nothing. Callers that run many analytics over one
+/// store build a [`SourceIndex`] once instead.
+pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
+    let sources = sources_read(store, analytic);
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    select_by_scan(store, &sources)
+}
+
 /// Runs one analytic over the events it reads and returns its chains.
 pub fn run_analytic(
     store: &EventStore,
     analytic: &Analytic,
     options: &eql::Options,
 ) -> Result<Vec<Chain>, RunError> {
-    let selected = select_events(store, analytic);
+    run_selected(store, analytic, select_events(store, analytic), options)
+}
+
+/// Runs one analytic over `selected`, the events it reads as [`select_events`] gives them.
+fn run_selected(
+    store: &EventStore,
+    analytic: &Analytic,
+    selected: Vec<usize>,
+    options: &eql::Options,
+) -> Result<Vec<Chain>, RunError> {
     let columns = StatisticColumns::compute(store, &analytic.statistics, &selected, options)
         .map_err(|message| RunError {
             analytic: analytic.id.clone(),
@@ -338,11 +450,12 @@ pub fn run_all(
 
     let total = analytics.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
+    let index = SourceIndex::build(store);
     let results: Vec<Result<Finding, RunError>> = analytics
         .par_iter()
         .filter(|_| !cancel.load(Ordering::Relaxed))
         .map(|analytic| {
-            let chains = run_analytic(store, analytic, options)?;
+            let chains = run_selected(store, analytic, index.select(store, analytic), options)?;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(&analytic.id, n, total);
             Ok(Finding {
@@ -361,4 +474,92 @@ pub fn run_all(
         }
     }
     (findings, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EventBuilder, Origin, Platform};
+
+    fn analytic() -> Analytic {
+        let text = "id = \"AN0001\"\ntitle = \"t\"\nplatform = \"Windows\"\n\
+                    technique = \"T1059\"\nseverity = \"low\"\nnotes = \"n\"\n\
+                    query = 'any where true'\n\
+                    [[reads]]\nlog_source = \"WinEventLog:Security\"\n\
+                    event_codes = [\"4624\", \"4688\"]\n\
+                    [[reads]]\nlog_source = \"WinEventLog:Sysmon\"\n";
+        match Analytic::from_toml(std::path::Path::new("AN0001.toml"), text) {
+            Ok(analytic) => analytic,
+            Err(error) => panic!("test analytic failed to load: {error}"),
+        }
+    }
+
+    /// Builds a store whose sources and codes change from event to event and repeat in runs, with
+    /// codes of other types and events without a code.
+    fn mixed_store() -> EventStore {
+        let sources = [
+            "WinEventLog:Security",
+            "WinEventLog:Sysmon",
+            "auditd:SYSCALL",
+        ];
+        let codes = ["4624", "4688", "4625", "1", "3"];
+        let mut store = EventStore::new();
+        let mut state = 7u64;
+        for record in 0..2_000u64 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let pick = (state >> 33) as usize;
+            let origin = Origin {
+                file: 0,
+                record,
+                offset: None,
+            };
+            let source = sources[pick % sources.len()];
+            let mut event = EventBuilder::new(record as i64, source, Platform::Windows, origin);
+            match (pick / 3) % 7 {
+                5 => {}
+                6 => {
+                    event.field("event.code", 4624i64);
+                }
+                n => {
+                    event.field("event.code", codes[n % codes.len()]);
+                }
+            }
+            // Runs of a few equal events, as real files have.
+            for _ in 0..=(pick % 4) {
+                store.push(EventBuilder::new(
+                    record as i64,
+                    source,
+                    Platform::Windows,
+                    origin,
+                ));
+            }
+            store.push(event);
+        }
+        store
+    }
+
+    #[test]
+    fn source_index_matches_full_scan() {
+        let store = mixed_store();
+        let analytic = analytic();
+        let expected = select_events(&store, &analytic);
+        assert!(expected.len() > 500);
+        assert!(expected.len() < store.len() - 500);
+        assert_eq!(
+            SourceIndex::build(&store).select(&store, &analytic),
+            expected
+        );
+    }
+
+    #[test]
+    fn source_index_empty_store() {
+        let store = EventStore::new();
+        assert!(
+            SourceIndex::build(&store)
+                .select(&store, &analytic())
+                .is_empty()
+        );
+    }
 }

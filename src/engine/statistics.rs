@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::analytics::{Statistic, StatisticKind};
-use crate::eql::{self, Document, Value};
+use crate::eql::{self, Document, FieldKey, Value};
 use crate::store::EventStore;
 
 use super::run::StoreDocument;
@@ -97,23 +97,27 @@ fn column(
     documents: &[StoreDocument<'_>],
     population: &[usize],
 ) -> Vec<Cell> {
+    let fields = Fields::resolve(statistic, documents);
+    let fields = &fields;
     match statistic.kind {
-        StatisticKind::Count => count(statistic, documents, population),
+        StatisticKind::Count => count(fields, documents, population),
         StatisticKind::Distinct if statistic.window_ms > 0 => {
-            windowed_distinct(statistic, documents, population)
+            windowed_distinct(statistic, fields, documents, population)
         }
-        StatisticKind::Distinct => distinct(statistic, documents, population),
-        StatisticKind::FirstSeen => first_seen(statistic, documents, population),
-        StatisticKind::Rate | StatisticKind::Sum => windowed(statistic, documents, population),
+        StatisticKind::Distinct => distinct(fields, documents, population),
+        StatisticKind::FirstSeen => first_seen(statistic, fields, documents, population),
+        StatisticKind::Rate | StatisticKind::Sum => {
+            windowed(statistic, fields, documents, population)
+        }
         StatisticKind::Entropy => documents
             .iter()
-            .map(|document| entropy(document, statistic.of.as_deref()))
+            .map(|document| entropy(document, fields.of))
             .collect(),
         StatisticKind::Ratio => documents
             .iter()
             .map(|document| {
-                let numerator = number(document, statistic.of.as_deref());
-                let denominator = number(document, statistic.per.as_deref());
+                let numerator = number(document, fields.of);
+                let denominator = number(document, fields.per);
                 match (numerator, denominator) {
                     (Some(n), Some(d)) if d != 0.0 => Cell::Float(n / d),
                     _ => Cell::Absent,
@@ -123,20 +127,16 @@ fn column(
     }
 }
 
-fn count(
-    statistic: &Statistic,
-    documents: &[StoreDocument<'_>],
-    population: &[usize],
-) -> Vec<Cell> {
+fn count(fields: &Fields<'_>, documents: &[StoreDocument<'_>], population: &[usize]) -> Vec<Cell> {
     let mut counts: HashMap<(String, String), i64> = HashMap::new();
     for document in population.iter().filter_map(|&p| documents.get(p)) {
-        if let Some(key) = value_key(statistic, document) {
+        if let Some(key) = value_key(fields, document) {
             *counts.entry(key).or_default() += 1;
         }
     }
     documents
         .iter()
-        .map(|document| match value_key(statistic, document) {
+        .map(|document| match value_key(fields, document) {
             Some(key) => Cell::Int(counts.get(&key).copied().unwrap_or(0)),
             None => Cell::Absent,
         })
@@ -144,19 +144,19 @@ fn count(
 }
 
 fn distinct(
-    statistic: &Statistic,
+    fields: &Fields<'_>,
     documents: &[StoreDocument<'_>],
     population: &[usize],
 ) -> Vec<Cell> {
     let mut values: HashMap<String, HashSet<String>> = HashMap::new();
     for document in population.iter().filter_map(|&p| documents.get(p)) {
-        if let Some((group, value)) = value_key(statistic, document) {
+        if let Some((group, value)) = value_key(fields, document) {
             values.entry(group).or_default().insert(value);
         }
     }
     documents
         .iter()
-        .map(|document| match group_key(&statistic.by, document) {
+        .map(|document| match group_key(&fields.by, document) {
             Some(group) => {
                 let n = values.get(&group).map_or(0, HashSet::len);
                 Cell::Int(i64::try_from(n).unwrap_or(i64::MAX))
@@ -173,13 +173,14 @@ fn distinct(
 /// document adds the population events up to its time and drops those before its window.
 fn windowed_distinct(
     statistic: &Statistic,
+    fields: &Fields<'_>,
     documents: &[StoreDocument<'_>],
     population: &[usize],
 ) -> Vec<Cell> {
     // Per group: the (time, value) pairs of its population events in time order.
     let mut groups: HashMap<String, Vec<(i64, String)>> = HashMap::new();
     for document in population.iter().filter_map(|&p| documents.get(p)) {
-        if let Some((group, value)) = value_key(statistic, document) {
+        if let Some((group, value)) = value_key(fields, document) {
             groups
                 .entry(group)
                 .or_default()
@@ -193,7 +194,7 @@ fn windowed_distinct(
     documents
         .iter()
         .map(|document| {
-            let Some(group) = group_key(&statistic.by, document) else {
+            let Some(group) = group_key(&fields.by, document) else {
                 return Cell::Absent;
             };
             let Some(events) = groups.get(&group) else {
@@ -225,6 +226,7 @@ fn windowed_distinct(
 
 fn first_seen(
     statistic: &Statistic,
+    fields: &Fields<'_>,
     documents: &[StoreDocument<'_>],
     population: &[usize],
 ) -> Vec<Cell> {
@@ -234,7 +236,7 @@ fn first_seen(
         let Some(document) = documents.get(position) else {
             continue;
         };
-        if let Some(key) = value_key(statistic, document) {
+        if let Some(key) = value_key(fields, document) {
             first.entry(key).or_insert(position);
         }
     }
@@ -247,15 +249,13 @@ fn first_seen(
     documents
         .iter()
         .enumerate()
-        .map(
-            |(position, document)| match value_key(statistic, document) {
-                Some(key) => {
-                    let unseen_before = first.get(&key).is_none_or(|&f| f >= position);
-                    Cell::Bool(unseen_before && document.timestamp() >= learned_until)
-                }
-                None => Cell::Absent,
-            },
-        )
+        .map(|(position, document)| match value_key(fields, document) {
+            Some(key) => {
+                let unseen_before = first.get(&key).is_none_or(|&f| f >= position);
+                Cell::Bool(unseen_before && document.timestamp() >= learned_until)
+            }
+            None => Cell::Absent,
+        })
         .collect()
 }
 
@@ -263,6 +263,7 @@ fn first_seen(
 /// window `[t - window, t]` ending at the event's time `t`, counted or summed.
 fn windowed(
     statistic: &Statistic,
+    fields: &Fields<'_>,
     documents: &[StoreDocument<'_>],
     population: &[usize],
 ) -> Vec<Cell> {
@@ -270,11 +271,11 @@ fn windowed(
     // Per group: times in ascending order and the running sum of values up to each time.
     let mut groups: HashMap<String, (Vec<i64>, Vec<f64>)> = HashMap::new();
     for document in population.iter().filter_map(|&p| documents.get(p)) {
-        let Some(group) = group_key(&statistic.by, document) else {
+        let Some(group) = group_key(&fields.by, document) else {
             continue;
         };
         let amount = if summing {
-            match number(document, statistic.of.as_deref()) {
+            match number(document, fields.of) {
                 Some(amount) => amount,
                 None => continue,
             }
@@ -290,7 +291,7 @@ fn windowed(
     documents
         .iter()
         .map(|document| {
-            let Some(group) = group_key(&statistic.by, document) else {
+            let Some(group) = group_key(&fields.by, document) else {
                 return Cell::Absent;
             };
             let Some((times, sums)) = groups.get(&group) else {
@@ -324,27 +325,55 @@ fn window_ns(statistic: &Statistic) -> i64 {
         .saturating_mul(1_000_000)
 }
 
+/// A field a statistic reads: its key, resolved once per statistic, and its name.
+type Field<'a> = (FieldKey, &'a str);
+
+/// The fields a statistic reads, resolved against the documents' store once, so that reading
+/// them for each event does not look the names up again.
+struct Fields<'a> {
+    by: Vec<Field<'a>>,
+    of: Option<Field<'a>>,
+    per: Option<Field<'a>>,
+}
+
+impl<'a> Fields<'a> {
+    fn resolve(statistic: &'a Statistic, documents: &[StoreDocument<'_>]) -> Fields<'a> {
+        let field = |name: &'a str| -> Field<'a> {
+            let key = documents
+                .first()
+                .map_or(FieldKey::BY_NAME, |document| document.resolve(name));
+            (key, name)
+        };
+        Fields {
+            by: statistic.by.iter().map(|name| field(name)).collect(),
+            of: statistic.of.as_deref().map(field),
+            per: statistic.per.as_deref().map(field),
+        }
+    }
+}
+
 /// The event's group and `of` value, or `None` when it lacks one of them.
-fn value_key(statistic: &Statistic, document: &StoreDocument<'_>) -> Option<(String, String)> {
-    let group = group_key(&statistic.by, document)?;
-    let value = text(document, statistic.of.as_deref())?;
+fn value_key(fields: &Fields<'_>, document: &StoreDocument<'_>) -> Option<(String, String)> {
+    let group = group_key(&fields.by, document)?;
+    let value = text(document, fields.of)?;
     Some((group, value.to_ascii_lowercase()))
 }
 
 /// The `by` values joined with a unit separator, lowercased; `None` when one is missing.
-fn group_key(by: &[String], document: &StoreDocument<'_>) -> Option<String> {
+fn group_key(by: &[Field<'_>], document: &StoreDocument<'_>) -> Option<String> {
     let mut key = String::new();
     for (i, field) in by.iter().enumerate() {
         if i > 0 {
             key.push('\u{1f}');
         }
-        key.push_str(&text(document, Some(field))?.to_ascii_lowercase());
+        key.push_str(&text(document, Some(*field))?.to_ascii_lowercase());
     }
     Some(key)
 }
 
-fn text(document: &StoreDocument<'_>, field: Option<&str>) -> Option<String> {
-    match document.field(field?)? {
+fn text(document: &StoreDocument<'_>, field: Option<Field<'_>>) -> Option<String> {
+    let (key, name) = field?;
+    match document.field_by_key(key, name)? {
         Value::Null => None,
         Value::Str(s) => Some(s.into_owned()),
         Value::Int(n) => Some(n.to_string()),
@@ -354,8 +383,9 @@ fn text(document: &StoreDocument<'_>, field: Option<&str>) -> Option<String> {
     }
 }
 
-fn number(document: &StoreDocument<'_>, field: Option<&str>) -> Option<f64> {
-    match document.field(field?)? {
+fn number(document: &StoreDocument<'_>, field: Option<Field<'_>>) -> Option<f64> {
+    let (key, name) = field?;
+    match document.field_by_key(key, name)? {
         Value::Int(n) => Some(n as f64),
         Value::Float(x) => Some(x),
         Value::Str(s) => s.trim().parse().ok(),
@@ -366,11 +396,11 @@ fn number(document: &StoreDocument<'_>, field: Option<&str>) -> Option<f64> {
 /// Computes the entropy of the event's `of` text, or for a list (such as `process.args`) the
 /// highest entropy among its text items, so that the other items do not dilute one
 /// random-looking argument.
-fn entropy(document: &StoreDocument<'_>, field: Option<&str>) -> Cell {
-    let Some(field) = field else {
+fn entropy(document: &StoreDocument<'_>, field: Option<Field<'_>>) -> Cell {
+    let Some((key, name)) = field else {
         return Cell::Absent;
     };
-    match document.field(field) {
+    match document.field_by_key(key, name) {
         Some(Value::List(items)) => items
             .iter()
             .filter_map(|item| match item {
@@ -379,8 +409,7 @@ fn entropy(document: &StoreDocument<'_>, field: Option<&str>) -> Cell {
             })
             .reduce(f64::max)
             .map_or(Cell::Absent, Cell::Float),
-        _ => text(document, Some(field))
-            .map_or(Cell::Absent, |text| Cell::Float(shannon_entropy(&text))),
+        _ => text(document, field).map_or(Cell::Absent, |text| Cell::Float(shannon_entropy(&text))),
     }
 }
 
