@@ -18,7 +18,7 @@
 //!   `vpc-flow-logs.log`.
 //!
 //! Background noise is drawn from fixed pools of common activity, shaped so that none of it
-//! completes a chain of the shipped analytics, and it holds look-alikes of the stories: the
+//! completes a chain of the shipped analytics, and it contains look-alikes of the stories: the
 //! same command or call with one condition missing. Each planted story completes exactly one
 //! chain of one analytic and comes with look-alikes of its own. A scan of the output must
 //! therefore find exactly [`Plan::expected`] chains per analytic, at any size, and the events
@@ -82,9 +82,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Plans `events` events: one evtx_dump-style host per 20,000 events (at least 4), one ECS
-    /// host and one Linux host per 80,000 (at least 2 each), one instance per 10,000 (at least
-    /// 8), and one story per analytic per 50,000 events (at least 1).
+    /// Plans `events` events. There is one evtx_dump-style host per 20,000 events (at least 4),
+    /// one ECS host and one Linux host per 80,000 (at least 2 each), and one instance per
+    /// 10,000 (at least 8). One story per analytic is planted per 50,000 events (at least 1).
     pub fn for_events(events: u64) -> Plan {
         Plan {
             events,
@@ -571,6 +571,9 @@ fn windows_noise(
 
 /// Plants one chain of each analytic. The Windows chains each sit on their own host, each with
 /// a process name seen nowhere else so that AN0750's rarity condition is met at any size.
+///
+/// NOTE: some events of a story are minutes to an hour later than the noise written after
+/// them, so the files are not strictly in time order. Glexia sorts events after loading.
 fn plant_story(story: u64, at_seconds: i64, out: &mut Output) -> std::io::Result<()> {
     plant_windows_story(story, at_seconds, out)?;
     let h = usize::try_from(story % out.linux.len() as u64).unwrap_or(0);
@@ -692,7 +695,7 @@ struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    /// The login user of routine activity: user `u`, in the session of its login on `day`.
+    /// Returns the login user of routine activity: user `u`, in the session of its login on `day`.
     fn routine(u: usize, day: i64) -> Actor<'static> {
         let day = u64::try_from(day).unwrap_or(0);
         Actor {
@@ -702,7 +705,7 @@ impl Actor<'_> {
         }
     }
 
-    /// The pid of the login shell of this actor's session.
+    /// Returns the pid of the login shell of this actor's session.
     fn shell_pid(&self) -> u64 {
         self.session
             .map_or(900, |session| 20_000 + session % 50_000)
@@ -876,7 +879,7 @@ fn home(actor: &Actor) -> String {
     }
 }
 
-/// Quotes `text` as auditd does, or writes it in hex when it holds a space, a quote or a
+/// Quotes `text` as auditd does, or writes it in hex when it contains a space, a quote or a
 /// control or non-ASCII byte.
 fn audit_value(text: &str) -> String {
     if text.bytes().all(|b| b > b' ' && b < 0x7f && b != b'"') {
@@ -890,7 +893,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
-/// The PROCTITLE value: the arguments separated by NUL bytes, hex-encoded unless it is one
+/// Returns the PROCTITLE value: the arguments separated by NUL bytes, hex-encoded unless it is one
 /// plain argument.
 fn proctitle(args: &[&str]) -> String {
     match args {
@@ -937,7 +940,7 @@ fn syscall_record(actor: &Actor, call: &Syscall) -> String {
     )
 }
 
-/// A PATH record; `owner` is the file's owner, or root when `None`.
+/// Returns a PATH record of a file that `owner` owns, or root when `None`.
 fn path_record(
     item: u32,
     name: &str,
@@ -958,7 +961,7 @@ fn path_record(
 /// Writes one event of routine Linux activity and returns 1.
 ///
 /// Only the first four users write files, and only the other four run decoding commands,
-/// each in their own login session, so no session holds both and AN0768 finds nothing.
+/// each in their own login session, so no session contains both and AN0768 finds nothing.
 fn linux_noise(rng: &mut Rng, host: &mut LinuxHost, at_seconds: i64) -> std::io::Result<u64> {
     let day = at_seconds / 86_400;
     let millis = rng.below(1000);
@@ -1280,6 +1283,10 @@ fn cloud_noise(
             let mut record =
                 cloud.call(at_seconds, user, "198.51.100.77", "signin", "ConsoleLogin");
             record["eventType"] = json!("AwsConsoleSignIn");
+            record["userAgent"] = json!(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                 Chrome/129.0.0.0 Safari/537.36"
+            );
             record["responseElements"] = json!({"ConsoleLogin": "Success"});
             record["additionalEventData"] = json!({"MFAUsed": "Yes", "MobileVersion": "No"});
             cloud.write_call(&record)?;
