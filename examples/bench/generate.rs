@@ -962,6 +962,9 @@ fn path_record(
 ///
 /// Only the first four users write files, and only the other four run decoding commands,
 /// each in their own login session, so no session contains both and AN0768 finds nothing.
+/// NOTE: the noise has no connect, mmap or library-open records and writes no unit files, so
+/// AN0748, AN0760 and AN0765 stay quiet because their sources are missing, not because of
+/// look-alikes.
 fn linux_noise(rng: &mut Rng, host: &mut LinuxHost, at_seconds: i64) -> std::io::Result<u64> {
     let day = at_seconds / 86_400;
     let millis = rng.below(1000);
