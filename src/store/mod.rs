@@ -232,9 +232,13 @@ pub struct EventBuilder {
     log_source: String,
     platform: Platform,
     origin: Origin,
-    fields: Vec<(String, PendingValue)>,
+    fields: Vec<(FieldName, PendingValue)>,
     fields_dropped: u64,
 }
+
+/// A field name before interning: borrowed when a mapping names the field with a literal, owned
+/// when the name is built from the record (such as `winlog.event_data.<name>`).
+pub type FieldName = std::borrow::Cow<'static, str>;
 
 /// A field value before interning.
 #[derive(Clone, Debug, PartialEq)]
@@ -295,7 +299,11 @@ impl EventBuilder {
 
     /// Adds a field; empty strings are skipped because they carry nothing to match on, and
     /// additions past [`MAX_FIELDS_PER_EVENT`] are only counted.
-    pub fn field(&mut self, name: impl Into<String>, value: impl Into<PendingValue>) -> &mut Self {
+    pub fn field(
+        &mut self,
+        name: impl Into<FieldName>,
+        value: impl Into<PendingValue>,
+    ) -> &mut Self {
         let value = value.into();
         if matches!(&value, PendingValue::Str(s) if s.is_empty()) {
             return self;
@@ -325,7 +333,7 @@ impl EventBuilder {
     }
 
     /// Returns the fields added so far, in insertion order.
-    pub fn pending_fields(&self) -> &[(String, PendingValue)] {
+    pub fn pending_fields(&self) -> &[(FieldName, PendingValue)] {
         &self.fields
     }
 
@@ -563,7 +571,7 @@ impl EventStore {
 mod tests {
     use super::*;
 
-    fn store_of(events: Vec<Vec<(&str, PendingValue)>>) -> EventStore {
+    fn store_of(events: Vec<Vec<(impl Into<FieldName>, PendingValue)>>) -> EventStore {
         let mut store = EventStore::new();
         for (record, fields) in events.into_iter().enumerate() {
             let origin = Origin {
@@ -645,7 +653,7 @@ mod tests {
         let names: Vec<String> = (0..MAX_COLUMNS + 2).map(|n| format!("f{n}")).collect();
         let fields = names
             .iter()
-            .map(|name| (name.as_str(), PendingValue::Int(7)))
+            .map(|name| (name.clone(), PendingValue::Int(7)))
             .collect();
         let store = store_of(vec![fields]);
         for name in &names {
@@ -654,7 +662,7 @@ mod tests {
         }
     }
 
-    fn event(record: u64, fields: &[(&str, &str)]) -> EventBuilder {
+    fn event(record: u64, fields: &[(&'static str, &str)]) -> EventBuilder {
         let origin = Origin {
             file: 0,
             record,
