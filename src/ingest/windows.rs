@@ -634,13 +634,13 @@ pub fn find_mapping(channel: &str, event_id: u32) -> Option<&'static EventMappin
 }
 
 /// Returns the ATT&CK log source name of a channel.
-pub fn log_source(channel: &str) -> String {
+pub fn log_source(channel: &str) -> Cow<'static, str> {
     LOG_SOURCES
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(channel))
         .map_or_else(
-            || format!("WinEventLog:{channel}"),
-            |(_, source)| (*source).to_owned(),
+            || Cow::Owned(format!("WinEventLog:{channel}")),
+            |(_, source)| Cow::Borrowed(*source),
         )
 }
 

@@ -229,7 +229,7 @@ pub const MAX_FIELDS_PER_EVENT: usize = 10_000;
 #[derive(Debug)]
 pub struct EventBuilder {
     timestamp: Timestamp,
-    log_source: String,
+    log_source: std::borrow::Cow<'static, str>,
     platform: Platform,
     origin: Origin,
     fields: Vec<(FieldName, PendingValue)>,
@@ -287,7 +287,7 @@ impl EventBuilder {
     /// Starts an event with its required parts.
     pub fn new(
         timestamp: Timestamp,
-        log_source: impl Into<String>,
+        log_source: impl Into<std::borrow::Cow<'static, str>>,
         platform: Platform,
         origin: Origin,
     ) -> Self {
