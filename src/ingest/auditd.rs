@@ -17,6 +17,7 @@ use super::limits::time_out_of_range;
 use super::lines::{Line, read_lines_at, split_lines};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform, Timestamp};
 
 #[path = "auditd_tables.rs"]
@@ -47,7 +48,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -135,7 +136,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut open: HashMap<EventKey, Group> = HashMap::new();
     for line in split_lines(bytes) {
@@ -198,7 +199,7 @@ fn flush_groups(
     now: Option<u64>,
     file: FileId,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) {
     let mut done: Vec<Group> = Vec::new();
     open.retain(|_, group| {
@@ -929,13 +930,13 @@ fn outcome(builder: &mut EventBuilder, success: bool) {
     builder.field("event.outcome", outcome);
 }
 
-fn set(builder: &mut EventBuilder, target: &str, value: Option<&str>) {
+fn set(builder: &mut EventBuilder, target: &'static str, value: Option<&str>) {
     if let Some(value) = value {
         builder.field(target, value);
     }
 }
 
-fn add_long(builder: &mut EventBuilder, target: &str, value: Option<&str>) {
+fn add_long(builder: &mut EventBuilder, target: &'static str, value: Option<&str>) {
     if let Some(n) = value.and_then(|v| v.parse::<i64>().ok()) {
         builder.field(target, n);
     }

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::lines::{Line, split_lines};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform};
 
 /// The ATT&CK log source name of VPC Flow Logs.
@@ -257,7 +258,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -275,7 +276,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let default_columns = columns(&DEFAULT_FIELDS);
     let mut header: Option<Vec<Column>> = None;
@@ -392,8 +393,8 @@ fn map_record(record: &[(&Column, &str)], origin: Origin) -> Result<EventBuilder
     for ((column, value), number) in record.iter().zip(&numbers) {
         if let Some(original) = &column.original {
             match number {
-                Some(n) => builder.field(original.as_str(), *n),
-                None => builder.field(original.as_str(), *value),
+                Some(n) => builder.field(original.clone(), *n),
+                None => builder.field(original.clone(), *value),
             };
         }
         for target in column.targets {

@@ -25,6 +25,7 @@ use regex::{Captures, Regex};
 use super::lines::{Line, split_lines};
 use super::local_time::{FileTimeOptions, LocalClock, YearInference, describe_year};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use super::syslog::{self, string_list};
 use crate::store::{EventBuilder, FileId, Origin, Platform};
 
@@ -361,7 +362,7 @@ pub(crate) fn parse(
     time: &FileTimeOptions,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
@@ -432,7 +433,7 @@ pub(crate) fn parse_bytes(
     modified: Option<DateTime<Utc>>,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut state = FileState::new(time, modified);
     let mut comments = 0u64;
@@ -843,21 +844,21 @@ static COMPILED_NAMES: LazyLock<Vec<Option<String>>> = LazyLock::new(|| {
 fn add_field(builder: &mut EventBuilder, field: &str, value: &str) {
     if field.ends_with(".ip") {
         if let Ok(ip) = value.parse::<IpAddr>() {
-            builder.field(field, ip.to_string());
+            builder.field(field.to_owned(), ip.to_string());
         }
         return;
     }
     if field == "network.transport" {
-        builder.field(field, value.to_ascii_lowercase());
+        builder.field(field.to_owned(), value.to_ascii_lowercase());
         return;
     }
     if is_numeric(field)
         && let Ok(number) = value.parse::<i64>()
     {
-        builder.field(field, number);
+        builder.field(field.to_owned(), number);
         return;
     }
-    builder.field(field, value);
+    builder.field(field.to_owned(), value);
 }
 
 /// Maps the words messages use for results to `event.outcome`.

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::json_records::{self, add_flattened, parse_time};
 use super::lines::split_lines;
 use super::report::{FileReport, Location};
+use super::sink::{EventSink, WithField};
 use super::sniff::has_key;
 use super::syslog::string_list;
 use crate::store::{EventBuilder, FileId, Origin, Platform};
@@ -150,7 +151,7 @@ pub(crate) fn parse_events(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     json_records::parse(path, file, map_event, cancel, report, events)
 }
@@ -262,16 +263,17 @@ pub(crate) fn parse_json_log(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
-    let first = events.len();
-    let finished = json_records::parse(path, file, map_json_log, cancel, report, events);
-    if let Some(id) = container_id_from_path(path) {
-        for event in events.iter_mut().skip(first) {
-            event.field("container.id", id.as_str());
-        }
-    }
-    finished
+    let Some(id) = container_id_from_path(path) else {
+        return json_records::parse(path, file, map_json_log, cancel, report, events);
+    };
+    let mut with_id = WithField {
+        inner: events,
+        name: "container.id",
+        value: &id,
+    };
+    json_records::parse(path, file, map_json_log, cancel, report, &mut with_id)
 }
 
 /// Maps one line of a `json-file` log.
@@ -319,7 +321,7 @@ pub(crate) fn parse_daemon(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let bytes = match super::input::read_all(path) {
         Ok(bytes) => bytes,
@@ -337,7 +339,7 @@ pub(crate) fn parse_daemon_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let first = bytes
         .iter()

@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 
 use super::json_stream::{self, Document, LineCounter};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform};
 
 /// The ATT&CK log source of Elastic Endpoint events on macOS.
@@ -55,7 +56,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -72,7 +73,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut empty_responses = 0u64;
     // A response that does not parse as a whole is split into its hits, so one bad hit costs
@@ -150,7 +151,7 @@ fn map_nested_hit(
     file: FileId,
     lines: &mut LineCounter<'_>,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) {
     report.records_read += 1;
     let offset = lines
@@ -241,15 +242,15 @@ fn flatten(builder: &mut EventBuilder, name: &str, value: &Value, depth: usize) 
             }
             let scalars: Option<Vec<PendingValue>> = items.iter().map(scalar).collect();
             match scalars {
-                Some(list) => builder.field(name, PendingValue::List(list)),
-                None => builder.field(name, value.to_string()),
+                Some(list) => builder.field(name.to_owned(), PendingValue::List(list)),
+                None => builder.field(name.to_owned(), value.to_string()),
             };
         }
         other => {
             if let Some(scalar) = scalar(other) {
-                builder.field(name, scalar);
+                builder.field(name.to_owned(), scalar);
             } else if !other.is_null() {
-                builder.field(name, other.to_string());
+                builder.field(name.to_owned(), other.to_string());
             }
         }
     }

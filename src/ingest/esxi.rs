@@ -23,6 +23,7 @@ use super::limits::time_out_of_range;
 use super::lines::{Line, read_lines_at, split_lines};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use super::syslog::{map_auth_message, string_list};
 use crate::store::{EventBuilder, FileId, Origin, Platform};
 
@@ -83,7 +84,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -107,7 +108,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut pending: Option<Pending> = None;
     let mut joined = 0u64;
@@ -161,7 +162,7 @@ pub(crate) fn parse_bytes(
     true
 }
 
-fn flush(pending: &mut Option<Pending>, events: &mut Vec<EventBuilder>) {
+fn flush(pending: &mut Option<Pending>, events: &mut dyn EventSink) {
     if let Some(mut open) = pending.take() {
         if open.continuations > 0 {
             open.event.field("message", open.message);

@@ -7,8 +7,9 @@ use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 
 use super::report::{FileReport, Location};
-use super::windows::{map_event, note_clamped_times};
-use crate::store::{EventBuilder, FileId, Origin};
+use super::sink::EventSink;
+use super::windows::{ClampedTimeCounter, map_event, note_clamped_times};
+use crate::store::{FileId, Origin};
 
 /// How many records are parsed between two checks of the cancellation flag.
 const CANCEL_CHECK_INTERVAL: u64 = 256;
@@ -35,7 +36,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::is_gzip_file(path) {
         Ok(true) => return parse_gzip(path, file, cancel, report, events),
@@ -69,7 +70,7 @@ fn parse_gzip(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let bytes = match super::input::read_all(path) {
         Ok(bytes) => bytes,
@@ -91,7 +92,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let parser = match EvtxParser::from_read_seek(std::io::Cursor::new(bytes)) {
         Ok(parser) => parser,
@@ -113,8 +114,9 @@ fn parse_records<T: std::io::Read + std::io::Seek>(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
+    let mut events = ClampedTimeCounter::new(events);
     let mut parser = parser.with_configuration(settings());
 
     for result in parser.records_json_value() {
@@ -152,7 +154,7 @@ fn parse_records<T: std::io::Read + std::io::Seek>(
             }
         }
     }
-    note_clamped_times(events, report);
+    note_clamped_times(&events, report);
     true
 }
 

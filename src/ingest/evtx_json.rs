@@ -14,8 +14,9 @@ use super::detect::strip_bom;
 use super::json_skim::{Skimmer, is_depth_error};
 use super::json_tree::JsonNode;
 use super::report::{FileReport, Location};
-use super::windows::{map_tree, note_clamped_times};
-use crate::store::{EventBuilder, FileId, Origin};
+use super::sink::EventSink;
+use super::windows::{ClampedTimeCounter, map_tree, note_clamped_times};
+use crate::store::{FileId, Origin};
 
 /// How many records are parsed between two checks of the cancellation flag.
 const CANCEL_CHECK_INTERVAL: u64 = 256;
@@ -39,7 +40,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -61,8 +62,9 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
+    let mut events = ClampedTimeCounter::new(events);
     let mut lines = LineCounter::default();
     let mut skimmer = Skimmer::new(bytes);
     let mut pos = bytes.len() - strip_bom(bytes).len();
@@ -131,7 +133,7 @@ pub(crate) fn parse_bytes(
                     record: line,
                     offset: Some(start as u64),
                 };
-                map_document(&value, origin, location, report, events);
+                map_document(&value, origin, location, report, &mut events);
             }
             Some(Err(err)) => {
                 report.push_error(location, json_error_message(&err, line));
@@ -140,7 +142,7 @@ pub(crate) fn parse_bytes(
             None => break,
         }
     }
-    note_clamped_times(events, report);
+    note_clamped_times(&events, report);
     true
 }
 
@@ -149,7 +151,7 @@ fn map_document(
     origin: Origin,
     location: Location,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) {
     match map_tree(value, origin) {
         Ok(event) => events.push(event),
@@ -274,6 +276,7 @@ mod tests {
     use super::*;
     use crate::ingest::Format;
     use crate::ingest::report::FileStatus;
+    use crate::store::EventBuilder;
 
     fn record(id: u64) -> String {
         format!(

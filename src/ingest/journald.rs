@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::json_stream::{self, Document};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use super::syslog::{LOG_SOURCE, map_auth_message};
 use crate::store::{EventBuilder, FileId, Origin, Platform};
 
@@ -42,7 +43,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -59,7 +60,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     json_stream::scan(bytes, cancel, report, |document, _, report| {
         report.records_read += 1;

@@ -23,6 +23,7 @@ use super::evtx_json::{
 };
 use super::json_skim::{self, Skimmer};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use crate::store::{EventBuilder, FileId, Origin};
 
 /// How many records are mapped between two checks of the cancellation flag.
@@ -38,7 +39,7 @@ pub(crate) fn parse(
     map: MapRecord,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, map, cancel, report, events),
@@ -60,7 +61,7 @@ pub(crate) fn parse_bytes(
     map: MapRecord,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut lines = LineCounter::default();
     let mut skimmer = Skimmer::new(bytes);
@@ -367,13 +368,13 @@ pub(crate) fn add_flattened(builder: &mut EventBuilder, prefix: &str, value: &Va
     match value {
         Value::Null => {}
         Value::Bool(b) => {
-            builder.field(prefix, *b);
+            builder.field(prefix.to_owned(), *b);
         }
         Value::Number(n) => {
-            builder.field(prefix, number_value(n));
+            builder.field(prefix.to_owned(), number_value(n));
         }
         Value::String(s) => {
-            builder.field(prefix, s.as_str());
+            builder.field(prefix.to_owned(), s.as_str());
         }
         Value::Array(items) if items.iter().all(is_scalar) => {
             let list: Vec<crate::store::PendingValue> = items
@@ -382,7 +383,7 @@ pub(crate) fn add_flattened(builder: &mut EventBuilder, prefix: &str, value: &Va
                 .map(scalar_value)
                 .collect();
             if !list.is_empty() {
-                builder.field(prefix, crate::store::PendingValue::List(list));
+                builder.field(prefix.to_owned(), crate::store::PendingValue::List(list));
             }
         }
         Value::Object(object) if depth > 0 => {
@@ -391,7 +392,7 @@ pub(crate) fn add_flattened(builder: &mut EventBuilder, prefix: &str, value: &Va
             }
         }
         other => {
-            builder.field(prefix, other.to_string());
+            builder.field(prefix.to_owned(), other.to_string());
         }
     }
 }

@@ -31,12 +31,18 @@ pub(crate) fn drop_events_over_field_limit(
         if event.fields_dropped() == 0 {
             return true;
         }
-        report.push_error(
-            record_location(event.origin()),
-            format!("record has more than {MAX_FIELDS_PER_EVENT} fields; not loaded"),
-        );
+        report_over_field_limit(report, event.origin());
         false
     });
+}
+
+/// Reports the record at `origin` as skipped for having more than [`MAX_FIELDS_PER_EVENT`]
+/// fields.
+pub(crate) fn report_over_field_limit(report: &mut FileReport, origin: Origin) {
+    report.push_error(
+        record_location(origin),
+        format!("record has more than {MAX_FIELDS_PER_EVENT} fields; not loaded"),
+    );
 }
 
 /// Returns the report location of the record an event came from: its line and byte offset in

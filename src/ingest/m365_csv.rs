@@ -19,6 +19,7 @@ use super::json_stream::LineCounter;
 use super::lines::MAX_LINE_BYTES;
 use super::raw::RawError;
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use crate::store::{EventBuilder, FileId, Origin};
 
 /// How many rows are parsed between two checks of the cancellation flag.
@@ -106,7 +107,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -127,7 +128,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let (skip, _) = content_start(bytes);
     let mut lines = LineCounter::new(bytes);

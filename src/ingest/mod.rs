@@ -39,6 +39,7 @@ mod osquery;
 mod raw;
 mod report;
 mod sentinel_syslog;
+mod sink;
 mod sniff;
 mod syslog;
 mod sysmon_linux;
@@ -63,7 +64,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::store::{EventBatch, EventBuilder, EventStore, FileId, SourceFile};
+use crate::store::{EventBatch, EventStore, FileId, SourceFile};
+use sink::InterningSink;
 use walk::{WalkEntry, walk};
 
 /// A file the walk found, after detection.
@@ -106,8 +108,8 @@ pub fn load_with(
     let mut store = EventStore::new();
     let mut load_report = LoadReport::default();
     // Files are parsed a few at a time and moved into the store as each batch ends. Each worker
-    // interns its file's events into an interner of its own right after parsing, so interning
-    // runs in parallel and a file's events are held as owned strings only until its parse ends.
+    // interns every record into an interner of its own as soon as the parser maps it, so
+    // interning runs in parallel and a record's owned strings live only until the next record.
     // The store then merges each file's distinct strings once.
     let batch_size = (rayon::current_num_threads() * 2).max(2);
     let mut memory_full = false;
@@ -134,11 +136,7 @@ pub fn load_with(
         let parsed: Vec<(FileReport, EventBatch)> = batch
             .par_iter()
             .map(|candidate| {
-                let (report, builders) = parse_candidate(candidate, options, cancel);
-                let mut events = EventBatch::with_capacity(builders.len());
-                for builder in builders {
-                    events.push(builder);
-                }
+                let (report, events) = parse_candidate(candidate, options, cancel);
                 let events_so_far = events_parsed.fetch_add(events.len() as u64, Ordering::Relaxed)
                     + events.len() as u64;
                 progress(Progress {
@@ -301,12 +299,12 @@ fn parse_candidate(
     candidate: &Candidate,
     options: &LoadOptions,
     cancel: &AtomicBool,
-) -> (FileReport, Vec<EventBuilder>) {
+) -> (FileReport, EventBatch) {
     let (path, format, id) = match candidate {
         Candidate::Unreadable { path, message } => {
             let mut report = FileReport::new(path.clone(), Format::Unknown, FileStatus::Failed);
             report.push_error(Location::File, message.clone());
-            return (report, Vec::new());
+            return (report, EventBatch::default());
         }
         Candidate::File { path, format, id } => (path, *format, *id),
     };
@@ -320,15 +318,15 @@ fn parse_candidate(
             _ => "unsupported format: content matches no known log format",
         };
         report.push_error(Location::File, reason);
-        return (report, Vec::new());
+        return (report, EventBatch::default());
     };
 
     let mut report = FileReport::new(path.clone(), format, FileStatus::Loaded);
     if cancel.load(Ordering::Relaxed) {
         report.status = FileStatus::Cancelled;
-        return (report, Vec::new());
+        return (report, EventBatch::default());
     }
-    let mut events = Vec::new();
+    let mut events = InterningSink::default();
     // The `evtx` crate is third-party code fed untrusted bytes; a panic in it must cost one
     // file, not the whole load.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
@@ -411,7 +409,7 @@ fn parse_candidate(
             );
         }
     }
-    limits::drop_events_over_field_limit(&mut report, &mut events);
+    let events = events.finish(&mut report);
     // A file whose container could not be opened at all produced no records.
     if report.status == FileStatus::Loaded
         && report.records_read == 0

@@ -21,6 +21,7 @@ use super::evtx_json::LineCounter;
 use super::local_time::{FileTimeOptions, LocalClock};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use super::syslog::string_list;
 use crate::store::{EventBuilder, FileId, Origin, Platform};
 
@@ -373,7 +374,7 @@ pub(crate) fn parse(
     time: &FileTimeOptions,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, time, cancel, report, events),
@@ -399,7 +400,7 @@ pub(crate) fn parse_bytes(
     time: &FileTimeOptions,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let text = String::from_utf8_lossy(bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);

@@ -152,7 +152,7 @@ fn outcome(record: &Value) -> &'static str {
     }
 }
 
-fn add_list(builder: &mut EventBuilder, name: &str, values: &[&str]) {
+fn add_list(builder: &mut EventBuilder, name: &'static str, values: &[&str]) {
     if !values.is_empty() {
         let list = values.iter().map(|value| (*value).into()).collect();
         builder.field(name, PendingValue::List(list));

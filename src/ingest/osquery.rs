@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::json_stream::{self, Document};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use crate::store::{EventBuilder, FileId, Origin, Platform};
 
 /// Keys, in decorations or at the top level of a result, that name the host's platform.
@@ -50,7 +51,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -67,7 +68,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut without_platform = 0u64;
     let finished = json_stream::scan(bytes, cancel, report, |document, _, report| {

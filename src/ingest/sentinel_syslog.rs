@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::json_stream::{self, Document};
 use super::raw::{RawError, read_json_document};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use super::syslog::{SyslogLine, map_line};
 use super::sysmon_linux::{is_sysmon_xml, map_sysmon_xml};
 use crate::store::{EventBuilder, FileId, Origin};
@@ -24,7 +25,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -41,7 +42,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     json_stream::scan(bytes, cancel, report, |document, _, report| {
         report.records_read += 1;

@@ -20,6 +20,7 @@ use super::lines::{read_lines_at, split_lines};
 use super::local_time::{FileTimeOptions, LocalClock, YearInference, describe_year};
 use super::raw::RawError;
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use super::sysmon_linux::{is_sysmon_xml, map_sysmon_xml};
 use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform};
 
@@ -47,7 +48,7 @@ pub(crate) fn parse(
     options: &LoadOptions,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let modified = std::fs::metadata(path)
         .and_then(|m| m.modified())
@@ -102,7 +103,7 @@ pub(crate) fn parse_bytes(
     modified: Option<DateTime<Utc>>,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut years = YearInference::new(time.year.as_ref().map(|(year, _)| *year), modified);
     let mut clock = LocalClock::new(time.zone.clone());

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::json_stream::{self, Document};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use super::syslog::map_auth_message;
 use crate::store::{EventBuilder, FileId, Origin, PendingValue, Platform};
 
@@ -30,7 +31,7 @@ pub(crate) fn parse(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
@@ -47,7 +48,7 @@ pub(crate) fn parse_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut summaries = 0u64;
     let finished = json_stream::scan(bytes, cancel, report, |document, _, report| {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::json_tree::JsonView;
 
 use super::report::FileReport;
+use super::sink::EventSink;
 use crate::store::{EventBuilder, Origin, PendingValue, Platform, Timestamp};
 
 /// The conversion that computes an ECS field from one `EventData` (or `UserData`) item.
@@ -633,13 +634,13 @@ pub fn find_mapping(channel: &str, event_id: u32) -> Option<&'static EventMappin
 }
 
 /// Returns the ATT&CK log source name of a channel.
-pub fn log_source(channel: &str) -> String {
+pub fn log_source(channel: &str) -> Cow<'static, str> {
     LOG_SOURCES
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(channel))
         .map_or_else(
-            || format!("WinEventLog:{channel}"),
-            |(_, source)| (*source).to_owned(),
+            || Cow::Owned(format!("WinEventLog:{channel}")),
+            |(_, source)| Cow::Borrowed(*source),
         )
 }
 
@@ -1092,17 +1093,38 @@ fn clamp_nanos(nanos: Option<Timestamp>, seconds: i64) -> (Timestamp, bool) {
     }
 }
 
-/// Adds a note to `report` counting the events whose time [`map_event`] clamped.
-pub(crate) fn note_clamped_times(events: &[EventBuilder], report: &mut FileReport) {
-    let clamped = events
-        .iter()
-        .filter(|event| {
-            event
+/// Passes events on to another sink and counts those whose time [`map_event`] clamped, for
+/// [`note_clamped_times`].
+pub(crate) struct ClampedTimeCounter<'a> {
+    inner: &'a mut dyn EventSink,
+    clamped: usize,
+}
+
+impl<'a> ClampedTimeCounter<'a> {
+    /// Wraps `inner` with a count of zero.
+    pub(crate) fn new(inner: &'a mut dyn EventSink) -> Self {
+        ClampedTimeCounter { inner, clamped: 0 }
+    }
+}
+
+impl EventSink for ClampedTimeCounter<'_> {
+    fn push(&mut self, event: EventBuilder) {
+        // A clamped time sits at one end of the range, so other events skip the field scan.
+        let clamped = matches!(event.timestamp(), Timestamp::MIN | Timestamp::MAX)
+            && event
                 .pending_fields()
                 .iter()
-                .any(|(name, _)| name == ORIGINAL_TIME_FIELD)
-        })
-        .count();
+                .any(|(name, _)| name == ORIGINAL_TIME_FIELD);
+        if clamped {
+            self.clamped += 1;
+        }
+        self.inner.push(event);
+    }
+}
+
+/// Adds a note to `report` counting the events whose time [`map_event`] clamped.
+pub(crate) fn note_clamped_times(events: &ClampedTimeCounter<'_>, report: &mut FileReport) {
+    let clamped = events.clamped;
     if clamped > 0 {
         report.notes.push(format!(
             "{clamped} records have a time outside 1677-09-21..2262-04-11, which nanosecond \

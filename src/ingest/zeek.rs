@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::json_records::{add_flattened, parse_time};
 use super::report::{FileReport, Location};
+use super::sink::EventSink;
 use crate::store::{EventBuilder, FileId, Origin, Platform};
 
 /// The ATT&CK log source name of Zeek logs.
@@ -237,7 +238,7 @@ pub(crate) fn parse_tsv(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     match super::input::read_all(path) {
         Ok(bytes) => parse_tsv_bytes(&bytes, file, cancel, report, events),
@@ -255,7 +256,7 @@ pub(crate) fn parse_tsv_bytes(
     file: FileId,
     cancel: &AtomicBool,
     report: &mut FileReport,
-    events: &mut Vec<EventBuilder>,
+    events: &mut dyn EventSink,
 ) -> bool {
     let mut header = TsvHeader::default();
     let mut offset = 0usize;

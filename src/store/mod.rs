@@ -229,12 +229,20 @@ pub const MAX_FIELDS_PER_EVENT: usize = 10_000;
 #[derive(Debug)]
 pub struct EventBuilder {
     timestamp: Timestamp,
-    log_source: String,
+    log_source: std::borrow::Cow<'static, str>,
     platform: Platform,
     origin: Origin,
-    fields: Vec<(String, PendingValue)>,
+    fields: Vec<(FieldName, PendingValue)>,
     fields_dropped: u64,
 }
+
+/// Number of fields a new [`EventBuilder`] has room for before its list grows. The loader interns
+/// each builder as soon as it is finished, so the room is reused rather than held per event.
+const FIELDS_RESERVED: usize = 32;
+
+/// A field name before interning: borrowed when a mapping names the field with a literal, owned
+/// when the name is built from the record (such as `winlog.event_data.<name>`).
+pub type FieldName = std::borrow::Cow<'static, str>;
 
 /// A field value before interning.
 #[derive(Clone, Debug, PartialEq)]
@@ -279,7 +287,7 @@ impl EventBuilder {
     /// Starts an event with its required parts.
     pub fn new(
         timestamp: Timestamp,
-        log_source: impl Into<String>,
+        log_source: impl Into<std::borrow::Cow<'static, str>>,
         platform: Platform,
         origin: Origin,
     ) -> Self {
@@ -288,14 +296,18 @@ impl EventBuilder {
             log_source: log_source.into(),
             platform,
             origin,
-            fields: Vec::new(),
+            fields: Vec::with_capacity(FIELDS_RESERVED),
             fields_dropped: 0,
         }
     }
 
     /// Adds a field; empty strings are skipped because they carry nothing to match on, and
     /// additions past [`MAX_FIELDS_PER_EVENT`] are only counted.
-    pub fn field(&mut self, name: impl Into<String>, value: impl Into<PendingValue>) -> &mut Self {
+    pub fn field(
+        &mut self,
+        name: impl Into<FieldName>,
+        value: impl Into<PendingValue>,
+    ) -> &mut Self {
         let value = value.into();
         if matches!(&value, PendingValue::Str(s) if s.is_empty()) {
             return self;
@@ -325,7 +337,7 @@ impl EventBuilder {
     }
 
     /// Returns the fields added so far, in insertion order.
-    pub fn pending_fields(&self) -> &[(String, PendingValue)] {
+    pub fn pending_fields(&self) -> &[(FieldName, PendingValue)] {
         &self.fields
     }
 
@@ -563,7 +575,7 @@ impl EventStore {
 mod tests {
     use super::*;
 
-    fn store_of(events: Vec<Vec<(&str, PendingValue)>>) -> EventStore {
+    fn store_of(events: Vec<Vec<(impl Into<FieldName>, PendingValue)>>) -> EventStore {
         let mut store = EventStore::new();
         for (record, fields) in events.into_iter().enumerate() {
             let origin = Origin {
@@ -645,7 +657,7 @@ mod tests {
         let names: Vec<String> = (0..MAX_COLUMNS + 2).map(|n| format!("f{n}")).collect();
         let fields = names
             .iter()
-            .map(|name| (name.as_str(), PendingValue::Int(7)))
+            .map(|name| (name.clone(), PendingValue::Int(7)))
             .collect();
         let store = store_of(vec![fields]);
         for name in &names {
@@ -654,7 +666,7 @@ mod tests {
         }
     }
 
-    fn event(record: u64, fields: &[(&str, &str)]) -> EventBuilder {
+    fn event(record: u64, fields: &[(&'static str, &str)]) -> EventBuilder {
         let origin = Origin {
             file: 0,
             record,

@@ -26,7 +26,12 @@ const START: i64 = 1_709_287_200 * SECOND;
 /// Number of analytics in the catalog the UI is built for, so that scrolling is tested at scale.
 const CATALOG_SIZE: usize = 1739;
 
-fn event(store: &mut EventStore, offset_seconds: i64, fields: &[(&str, &str)], record: u64) {
+fn event(
+    store: &mut EventStore,
+    offset_seconds: i64,
+    fields: &[(&'static str, &str)],
+    record: u64,
+) {
     let origin = Origin {
         file: 0,
         record,

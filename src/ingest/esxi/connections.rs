@@ -152,9 +152,9 @@ fn add_endpoint(builder: &mut EventBuilder, side: &str, endpoint: &Endpoint<'_>)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Origin, PendingValue, Platform};
+    use crate::store::{FieldName, Origin, PendingValue, Platform};
 
-    fn fields(message: &str) -> Vec<(String, PendingValue)> {
+    fn fields(message: &str) -> Vec<(FieldName, PendingValue)> {
         let origin = Origin {
             file: 0,
             record: 1,
@@ -165,7 +165,7 @@ mod tests {
         builder.pending_fields().to_vec()
     }
 
-    fn value(fields: &[(String, PendingValue)], name: &str) -> Option<PendingValue> {
+    fn value(fields: &[(FieldName, PendingValue)], name: &str) -> Option<PendingValue> {
         fields
             .iter()
             .rev()
