@@ -64,6 +64,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             lineage,
             format,
         }) => {
+            let ignored = options_without_effect_on_query(&cli);
+            if !ignored.is_empty() {
+                anyhow::bail!(
+                    "{} not used by `glexia query`, which runs only the query it is given; \
+                     remove {}",
+                    ignored.join(", ") + if ignored.len() == 1 { " is" } else { " are" },
+                    if ignored.len() == 1 { "it" } else { "them" }
+                );
+            }
             return run_query(&QueryRequest {
                 query: query.clone(),
                 paths: paths.clone(),
@@ -109,6 +118,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             open_tui(setup, &cli, &log_path)
         }
     }
+}
+
+/// Returns the global options given that `glexia query` does not read: it runs no analytic
+/// or Sigma rule and reads no catalog.
+fn options_without_effect_on_query(cli: &Cli) -> Vec<&'static str> {
+    let given = [
+        ("--catalog", cli.catalog.is_some()),
+        ("--analytics", !cli.analytics.is_empty()),
+        ("--sigma", !cli.sigma.is_empty()),
+        ("--sigma-placeholders", cli.sigma_placeholders.is_some()),
+    ];
+    given
+        .into_iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// Collects `--tz` and `--year` into load options, rejecting a second value for all files.

@@ -127,11 +127,12 @@ pub fn analytics(
         }
         AnalyticsCommand::Show { id } => {
             let Some(entry) = catalog.analytic(id) else {
-                writeln!(
-                    out,
+                // The error goes to standard error, so that a script reading the output of
+                // `show` never takes it for an analytic.
+                eprintln!(
                     "error: '{id}' is not in the ATT&CK {} catalog",
                     catalog.attack_version()
-                )?;
+                );
                 return Ok(FAILURE);
             };
             show(entry, catalog, loaded.iter().find(|a| &a.id == id), out)?;

@@ -541,6 +541,30 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 #[test]
+fn query_rejects_options_it_ignores() {
+    let samples = samples();
+    let samples = samples.to_string_lossy();
+    let (code, stdout, stderr) = run(&[
+        "query",
+        "--catalog",
+        "catalog.json",
+        "--sigma",
+        "rules",
+        "process where true",
+        &samples,
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("--catalog, --sigma are not used by `glexia query`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["query", "--analytics", "extra", "process where true"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--analytics is not used"), "{stderr}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let cases: &[&[&str]] = &[
         &["--no-such-option"],
@@ -646,9 +670,10 @@ fn analytics_exit_statuses() {
 
     let (shown, _, _) = run(&["analytics", "show", "AN0750"]);
     assert_eq!(shown, Some(0));
-    let (unknown, stdout, _) = run(&["analytics", "show", "AN9999"]);
+    let (unknown, stdout, stderr) = run(&["analytics", "show", "AN9999"]);
     assert_eq!(unknown, Some(2));
-    assert!(stdout.contains("'AN9999' is not in the ATT&CK"), "{stdout}");
+    assert!(stderr.contains("'AN9999' is not in the ATT&CK"), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
 
     let (checked, _, _) = run(&["analytics", "check"]);
     assert_eq!(checked, Some(0));
