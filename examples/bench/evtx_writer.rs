@@ -19,6 +19,10 @@
 //! The JSON maps to XML as evtx_dump renders it: an object is an element, its `#attributes`
 //! object holds the attributes, a scalar is an element whose text is a substitution, and every
 //! key of `EventData` is a `<Data Name="key">` element.
+//!
+//! NOTE: the output has only the elements of the source JSON. Windows also writes an `xmlns`
+//! attribute on `Event` and `System` elements such as `Task`, `Keywords` and `Execution`, which
+//! the generator's records lack, so that the evtx crate's JSON of a record equals its source.
 
 use std::collections::HashMap;
 use std::fs::File;

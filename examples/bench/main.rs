@@ -111,9 +111,8 @@ fn child(mode: &str, dir: &Path) -> anyhow::Result<()> {
             store.len().to_string()
         }
         "evtx-crate" => {
-            // evtx_dump's defaults in evtx 0.15.1: a thread per core (0), attributes inside their
-            // element.
-            // `-o jsonl` turns indenting off, as here.
+            // evtx_dump's defaults in evtx 0.15.1 are a thread per core (0) and attributes
+            // inside their element, and its `-o jsonl` turns indenting off, as here.
             let settings = evtx::ParserSettings::new()
                 .num_threads(0)
                 .separate_json_attributes(false)
