@@ -108,6 +108,31 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// The chains a scan of the evtx_dump-style files alone (`*-Sysmon.jsonl` and
+    /// `*-Security.jsonl`, or their EVTX copies) must find, sorted by id.
+    ///
+    /// Each Windows chain of a story lies on one host, picked as `plant_windows_story` picks
+    /// it, and only the chains on evtx_dump-style hosts are in those files.
+    pub fn expected_in_evtx_dump_files(&self) -> Vec<(&'static str, u64)> {
+        let count = self.ecs_hosts + self.hosts;
+        let on_evtx_host = |offset: u64| {
+            (0..self.stories)
+                .filter(|story| (story * 3 + offset) % count >= self.ecs_hosts)
+                .count() as u64
+        };
+        // An analytic without a chain is not listed, as a scan lists only those that matched.
+        [
+            ("AN0750", on_evtx_host(0)),
+            ("AN0764", on_evtx_host(1)),
+            ("AN0767", on_evtx_host(2)),
+        ]
+        .into_iter()
+        .filter(|(_, chains)| *chains > 0)
+        .collect()
+    }
+}
+
 /// Events one story writes: 6 for the three Windows chains, 4 for the auditd chain and its
 /// look-alike, 5 for the CloudTrail and flow chain and its look-alikes.
 const STORY_EVENTS: u64 = 15;

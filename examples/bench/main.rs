@@ -5,9 +5,12 @@
 //! - `glexia scan` end to end (load, sort, every analytic, JSON written to a sink);
 //! - the bare baseline: reading the same folder, parsing each JSON line with serde_json and
 //!   reading the text lines (auditd, VPC flows) without parsing them;
+//! - `glexia scan` over binary EVTX copies of the evtx_dump-style Windows records (see
+//!   `evtx_writer.rs`; the other formats have no EVTX form), against the evtx crate reading
+//!   those files as `evtx_dump -o jsonl` does by default: chunks parsed on every core
+//!   (`num_threads(0)`) and every record rendered to one line of JSON;
 //! - on the public EVTX recordings beside the repository, when present: Glexia's load of them
-//!   against the evtx crate turning every record into JSON, which is what `evtx_dump` does
-//!   before writing;
+//!   against the same evtx crate baseline;
 //! - the latency step: the release TUI on the same folder inside tmux, its first frame and how
 //!   fast it responds to keys while the load and the analytics run and after (see `latency.rs`).
 //!
@@ -16,9 +19,11 @@
 //!
 //! Options: `--sizes 100000,1000000,5000000`, `--runs 3`, `--steps scan,latency` (which steps
 //! to run; BENCHMARKS.md is written only when both run), `--no-write` (leave BENCHMARKS.md).
-//! `--generate EVENTS DIR` only writes the input of that size into DIR and keeps it, for
-//! measuring one side with `--child scan DIR` under `/usr/bin/time -v` or a profiler.
+//! `--generate EVENTS DIR [EVTX_DIR]` only writes the input of that size into DIR, and its EVTX
+//! copies into EVTX_DIR when given, and keeps them, for measuring one side with
+//! `--child scan DIR` or `--child evtx-crate EVTX_DIR` under `/usr/bin/time -v` or a profiler.
 
+mod evtx_writer;
 mod generate;
 mod latency;
 
@@ -116,15 +121,25 @@ fn child(mode: &str, dir: &Path) -> anyhow::Result<()> {
             store.len().to_string()
         }
         "evtx-crate" => {
+            // evtx_dump's defaults in evtx 0.15.1 are a thread per core (0) and attributes
+            // inside their element, and its `-o jsonl` turns indenting off, as here.
+            let settings = evtx::ParserSettings::new()
+                .num_threads(0)
+                .separate_json_attributes(false)
+                .indent(false);
             let mut count = 0u64;
+            let mut json_bytes = 0u64;
             for path in files_under(dir, "evtx") {
-                let mut parser = evtx::EvtxParser::from_path(&path)?;
-                for record in parser.records_json_value().flatten() {
+                let mut parser =
+                    evtx::EvtxParser::from_path(&path)?.with_configuration(settings.clone());
+                for record in parser.records_json_bytes() {
+                    let record = record?;
+                    json_bytes += record.data.len() as u64;
                     std::hint::black_box(&record.data);
                     count += 1;
                 }
             }
-            count.to_string()
+            format!("{count} {json_bytes}")
         }
         other => anyhow::bail!("unknown child mode '{other}'"),
     };
@@ -241,7 +256,7 @@ fn main() -> anyhow::Result<()> {
         let size: u64 = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(0);
         let dir = PathBuf::from(args.get(2).map_or("", String::as_str));
         if size == 0 || dir.as_os_str().is_empty() {
-            anyhow::bail!("usage: bench --generate EVENTS DIR");
+            anyhow::bail!("usage: bench --generate EVENTS DIR [EVTX_DIR]");
         }
         std::fs::create_dir_all(&dir)?;
         let written = generate::generate(&dir, Plan::for_events(size), 42)?;
@@ -251,6 +266,16 @@ fn main() -> anyhow::Result<()> {
             written.bytes as f64 / 1e6,
             dir.display()
         );
+        if let Some(evtx_dir) = args.get(3).map(PathBuf::from) {
+            std::fs::create_dir_all(&evtx_dir)?;
+            let converted = evtx_writer::convert_dir(&dir, &evtx_dir)?;
+            eprintln!(
+                "wrote {} records, {:.1} MB of EVTX in {}",
+                converted.records,
+                converted.bytes as f64 / 1e6,
+                evtx_dir.display()
+            );
+        }
         return Ok(());
     }
     let mut sizes: Vec<u64> = vec![100_000, 1_000_000, 5_000_000];
@@ -313,7 +338,34 @@ fn main() -> anyhow::Result<()> {
         );
         if scan_step {
             eprintln!("{size} events: measuring the scan, {runs} runs each");
-            rows.push(scan_row(&dir, plan, &written, runs)?);
+            let jsonl = Input {
+                label: format!("JSONL {size}"),
+                dir: &dir,
+                events: written.events,
+                bytes: written.bytes,
+                baseline: ("serde", "serde_json parse"),
+                expected: plan.expected().to_vec(),
+            };
+            rows.push(scan_row(&jsonl, runs)?);
+            let evtx_dir = work.join(format!("evtx-{size}"));
+            let _ = std::fs::remove_dir_all(&evtx_dir);
+            std::fs::create_dir_all(&evtx_dir)?;
+            let converted = evtx_writer::convert_dir(&dir, &evtx_dir)?;
+            eprintln!(
+                "{size} events: wrote {} EVTX files, {:.1} MB; measuring the scan, {runs} runs each",
+                converted.files,
+                converted.bytes as f64 / 1e6
+            );
+            let evtx = Input {
+                label: format!("EVTX {size}"),
+                dir: &evtx_dir,
+                events: converted.records,
+                bytes: converted.bytes,
+                baseline: ("evtx-crate", "evtx crate to JSON"),
+                expected: plan.expected_in_evtx_dump_files(),
+            };
+            rows.push(scan_row(&evtx, runs)?);
+            let _ = std::fs::remove_dir_all(&evtx_dir);
         }
         if let Some(glexia) = &glexia_binary {
             eprintln!("{size} events: measuring the TUI's latency in tmux");
@@ -372,29 +424,35 @@ fn evtx_row(root: &Path, runs: usize) -> anyhow::Result<Option<Row>> {
     }))
 }
 
-/// Measures `glexia scan` and the serde_json baseline on `dir` and checks the planted chains.
-fn scan_row(
-    dir: &Path,
-    plan: Plan,
-    written: &generate::Written,
-    runs: usize,
-) -> anyhow::Result<Row> {
-    let (glexia, found) = measure("scan", dir, runs)?;
-    let (baseline, _) = measure("serde", dir, runs)?;
-    let expected: Vec<String> = plan
-        .expected()
+/// A generated input folder and the baseline to measure `glexia scan` against on it.
+struct Input<'a> {
+    label: String,
+    dir: &'a Path,
+    events: u64,
+    bytes: u64,
+    /// The child mode of the baseline and its name in the table.
+    baseline: (&'static str, &'static str),
+    /// The chains the scan must find, per analytic id, sorted by id.
+    expected: Vec<(&'static str, u64)>,
+}
+
+/// Measures `glexia scan` and the input's baseline, and checks the planted chains.
+fn scan_row(input: &Input, runs: usize) -> anyhow::Result<Row> {
+    let (glexia, found) = measure("scan", input.dir, runs)?;
+    let (baseline, _) = measure(input.baseline.0, input.dir, runs)?;
+    let expected: Vec<String> = input
+        .expected
         .iter()
         .map(|(id, n)| format!("{id}={n}"))
         .collect();
-    let mut found_list: Vec<&str> = found
-        .split_once(' ')
-        .map_or("", |(_, c)| c)
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .collect();
+    let (loaded, found_chains) = found.split_once(' ').unwrap_or((found.as_str(), ""));
+    let loaded: u64 = loaded.trim().parse().unwrap_or(0);
+    let mut found_list: Vec<&str> = found_chains.split(',').filter(|c| !c.is_empty()).collect();
     found_list.sort_unstable();
     let found_chains = found_list.join(",");
-    let check = if found_chains == expected.join(",") {
+    let check = if loaded != input.events {
+        format!("MISMATCH: loaded {loaded} of {} events", input.events)
+    } else if found_chains == expected.join(",") {
         format!("exact ({found_chains})")
     } else {
         format!(
@@ -403,12 +461,12 @@ fn scan_row(
         )
     };
     Ok(Row {
-        label: format!("JSONL {}", plan.events),
-        events: written.events,
-        megabytes: written.bytes as f64 / 1e6,
+        label: input.label.clone(),
+        events: input.events,
+        megabytes: input.bytes as f64 / 1e6,
         glexia,
         baseline,
-        baseline_name: "serde_json parse",
+        baseline_name: input.baseline.1,
         check,
     })
 }
