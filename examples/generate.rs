@@ -34,5 +34,10 @@ fn main() -> anyhow::Result<()> {
     for (analytic, chains) in plan.expected() {
         println!("expect {analytic}: {chains} chains");
     }
+    for (analytic, chains) in plan.expected_in_evtx_dump_files() {
+        println!(
+            "expect {analytic} in the *-Sysmon.jsonl and *-Security.jsonl files alone: {chains} chains"
+        );
+    }
     Ok(())
 }
