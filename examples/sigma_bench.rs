@@ -11,6 +11,7 @@
 //!
 //! Options: `--events 1000000` (events generated), `--runs 3` (runs of each side).
 
+#[allow(dead_code)] // Only the generator's entry point is used here.
 #[path = "bench/generate.rs"]
 mod generate;
 
