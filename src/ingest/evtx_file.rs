@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 
+use super::json_tree::JsonNode;
 use super::report::{FileReport, Location};
 use super::sink::EventSink;
-use super::windows::{ClampedTimeCounter, map_event, note_clamped_times};
+use super::windows::{ClampedTimeCounter, map_tree, note_clamped_times};
 use crate::store::{FileId, Origin};
 
 /// How many records are parsed between two checks of the cancellation flag.
@@ -119,7 +120,9 @@ fn parse_records<T: std::io::Read + std::io::Seek>(
     let mut events = ClampedTimeCounter::new(events);
     let mut parser = parser.with_configuration(settings());
 
-    for result in parser.records_json_value() {
+    // The crate renders each record as JSON text; it is read into a tree that borrows its
+    // strings from that text, which allocates far less than the crate's own `Value` output.
+    for result in parser.records_json() {
         if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
             && cancel.load(Ordering::Relaxed)
         {
@@ -133,13 +136,17 @@ fn parse_records<T: std::io::Read + std::io::Seek>(
                     record: record.event_record_id,
                     offset: None,
                 };
-                match map_event(&record.data, origin) {
+                let mapped = match serde_json::from_str::<JsonNode<'_>>(&record.data) {
+                    Ok(tree) => map_tree(&tree, origin).map_err(|err| err.to_string()),
+                    Err(err) => Err(format!("the evtx crate rendered invalid JSON: {err}")),
+                };
+                match mapped {
                     Ok(event) => events.push(event),
                     Err(err) => report.push_error(
                         Location::EvtxRecord {
                             record_id: record.event_record_id,
                         },
-                        err.to_string(),
+                        err,
                     ),
                 }
             }
