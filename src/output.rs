@@ -31,9 +31,9 @@ pub fn event_json(store: &EventStore, index: usize) -> Value {
         return Value::Null;
     };
     let mut fields = Map::new();
-    for (name, value) in event.fields() {
+    for (name, value) in store.fields(event) {
         fields.insert(
-            store.strings.resolve(*name).to_owned(),
+            store.strings.resolve(name).to_owned(),
             value_json(&value.resolve(&store.strings)),
         );
     }

@@ -300,10 +300,9 @@ fn evtx_and_json_map_alike() {
     let evtx = events_of(&store, &format!("{stem}.evtx"))[0];
     let json = events_of(&store, &format!("{stem}.json"))[0];
     let names = |i: usize| -> Vec<&str> {
-        let mut names: Vec<&str> = store.events()[i]
-            .fields()
-            .iter()
-            .map(|(name, _)| store.strings.resolve(*name))
+        let mut names: Vec<&str> = store
+            .fields(&store.events()[i])
+            .map(|(name, _)| store.strings.resolve(name))
             .collect();
         names.sort();
         names

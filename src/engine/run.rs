@@ -243,7 +243,7 @@ pub fn select_events(store: &EventStore, analytic: &Analytic) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, event)| {
-            let code = code_field.and_then(|field| match event.get(field) {
+            let code = code_field.and_then(|field| match store.get(event, field) {
                 Some(StoredValue::Str(code)) => Some(*code),
                 _ => None,
             });

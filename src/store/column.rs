@@ -1,7 +1,7 @@
 //! Field columns: per-field caches of values by event index.
 //!
-//! Events keep their fields in one sorted list per event, so reading a field costs a pointer
-//! chase and a binary search over that list, which for a query that reads every event is
+//! Reading a field of an event costs a pointer chase to its shape, a binary search over the
+//! shape's names and a pointer chase to its values, which for a query that reads every event is
 //! mostly cache misses. A column keeps one 8-byte cell per event for one field, filled the
 //! first time each event's value is read, so later queries that read the field step through a
 //! dense array instead.
@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::{Event, StoredValue, Sym};
+use super::{Event, ShapeTable, StoredValue, Sym};
 
 /// The maximum number of columns a store keeps. A column takes 8 bytes per event, so the cache never takes
 /// more than 8 × this many bytes per event; fields read after the limit is reached are read
@@ -33,7 +33,7 @@ const KIND_MASK: u64 = 0b111 << KIND_SHIFT;
 const KIND_STR: u64 = 0b001 << KIND_SHIFT;
 /// Kind: a list holding exactly one string, with its symbol in the low 32 bits.
 const KIND_ONE_STR_LIST: u64 = 0b010 << KIND_SHIFT;
-/// Kind: any other value, with its position in the event's field list in the low 32 bits.
+/// Kind: any other value, with its position in the event's values in the low 32 bits.
 const KIND_POSITION: u64 = 0b011 << KIND_SHIFT;
 /// The top bit marks an integer, kept in the low 63 bits as two's complement.
 const INT_FLAG: u64 = 1 << 63;
@@ -49,7 +49,7 @@ pub(super) enum Cell {
     Int(i64),
     Str(Sym),
     OneStrList(Sym),
-    /// The value sits at this position of the event's field list.
+    /// The value sits at this position of the event's values.
     Position(usize),
 }
 
@@ -88,11 +88,11 @@ impl Cell {
     }
 
     /// Reads `field` of `event` into a cell.
-    fn of(event: &Event, field: Sym) -> Cell {
-        let Ok(position) = event.fields.binary_search_by_key(&field, |(name, _)| *name) else {
+    fn of(event: &Event, field: Sym, shapes: &ShapeTable) -> Cell {
+        let Some(position) = shapes.position(event, field) else {
             return Cell::Missing;
         };
-        let Some((_, value)) = event.fields.get(position) else {
+        let Some(value) = event.values.get(position) else {
             return Cell::Missing;
         };
         match value {
@@ -131,14 +131,16 @@ impl Column {
     /// Returns the cell of event `index` of `events`, reading the event the first time.
     /// Returns `None` when there is no such event.
     #[inline]
-    pub(super) fn get(&self, index: usize, events: &[Event]) -> Option<Cell> {
+    pub(super) fn get(&self, index: usize, events: &[Event], shapes: &ShapeTable) -> Option<Cell> {
         let Some(slot) = self.cells.get(index) else {
-            return events.get(index).map(|event| Cell::of(event, self.field));
+            return events
+                .get(index)
+                .map(|event| Cell::of(event, self.field, shapes));
         };
         if let Some(cell) = Cell::decode(slot.load(Ordering::Relaxed)) {
             return Some(cell);
         }
-        let cell = Cell::of(events.get(index)?, self.field);
+        let cell = Cell::of(events.get(index)?, self.field, shapes);
         slot.store(cell.encode(), Ordering::Relaxed);
         Some(cell)
     }

@@ -121,7 +121,10 @@ fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Lin
             ),
         ),
         labeled(app, "Origin", origin),
-        Line::styled(format!("Fields ({})", event.fields().len()), theme.accent),
+        Line::styled(
+            format!("Fields ({})", store.fields(event).len()),
+            theme.accent,
+        ),
     ];
 
     for (name, value) in model::sorted_fields(store, index) {
