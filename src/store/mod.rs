@@ -132,15 +132,32 @@ pub struct Event {
     pub log_source: Sym,
     /// The ATT&CK platform of the host or service that wrote the record.
     pub platform: Platform,
-    /// The location of the raw record.
-    pub origin: Origin,
+    /// The record's number, as in [`Origin::record`].
+    record: u64,
+    /// The record's byte offset, or [`NO_OFFSET`] for none.
+    offset: u64,
+    /// The file the record was read from.
+    file: FileId,
     /// The id of the field-name list in the store's shape table, or [`INLINE`].
     shape: u32,
     /// ECS and original field values, in the order of the shape's names.
     values: Box<[StoredValue]>,
 }
 
+/// [`Event::offset`] for a record without a byte offset. No file reaches `u64::MAX` bytes.
+const NO_OFFSET: u64 = u64::MAX;
+
 impl Event {
+    /// Returns the location of the raw record.
+    #[inline]
+    pub fn origin(&self) -> Origin {
+        Origin {
+            file: self.file,
+            record: self.record,
+            offset: (self.offset != NO_OFFSET).then_some(self.offset),
+        }
+    }
+
     /// Returns the memory the event holds: itself, its values and their lists. The shape's
     /// names are counted by the shape table.
     fn memory_bytes(&self) -> usize {
@@ -419,7 +436,9 @@ impl EventBuilder {
             timestamp: self.timestamp,
             log_source: strings.intern(&self.log_source),
             platform: self.platform,
-            origin: self.origin,
+            record: self.origin.record,
+            offset: self.origin.offset.unwrap_or(NO_OFFSET),
+            file: self.origin.file,
             shape,
             values,
         }
@@ -868,6 +887,25 @@ mod tests {
     }
 
     #[test]
+    fn event_header_is_56_bytes() {
+        assert_eq!(std::mem::size_of::<Event>(), 56);
+    }
+
+    #[test]
+    fn origin_round_trips_through_event() {
+        for offset in [None, Some(0), Some(u64::MAX - 1)] {
+            let origin = Origin {
+                file: 3,
+                record: 9,
+                offset,
+            };
+            let mut store = EventStore::new();
+            store.push(EventBuilder::new(0, "test", Platform::Linux, origin));
+            assert_eq!(store.events()[0].origin(), origin);
+        }
+    }
+
+    #[test]
     fn shapes_shared_by_equal_names() {
         let mut store = EventStore::new();
         store.push(event(1, &[("host.name", "a"), ("user.name", "alice")]));
@@ -955,7 +993,7 @@ mod tests {
         let inline = store.events().iter().filter(|e| e.shape == INLINE).count();
         assert_eq!(inline, count - MAX_SHAPES);
         for index in [0, 1, count - 2, count - 1] {
-            let record = store.events()[index].origin.record;
+            let record = store.events()[index].origin().record;
             let mut texts = field_texts(&store, index);
             texts.sort();
             assert_eq!(
@@ -969,11 +1007,15 @@ mod tests {
             let own = store.field(index, &format!("own.{record}"));
             assert_eq!(own, Some(ValueRef::Str("y")), "event {index}");
         }
-        // Names inline cost 8 bytes per field, and 8 more for an odd count: no more than the
-        // `(name, value)` pairs events used to keep, apart from that half-used item.
+        // Events stored as `(name, value)` pairs took a 64-byte header and 24 bytes per field,
+        // and one with its names inline must cost no more.
         for event in store.events().iter().filter(|e| e.shape == INLINE) {
-            let pairs = 3 * std::mem::size_of::<(Sym, StoredValue)>() + 8;
-            assert!(std::mem::size_of_val::<[StoredValue]>(&event.values) <= pairs);
+            let pairs = 64 + 3 * std::mem::size_of::<(Sym, StoredValue)>();
+            assert!(
+                event.memory_bytes() <= pairs,
+                "{} bytes",
+                event.memory_bytes()
+            );
         }
         let handle = store.field_handle("z.tail").unwrap();
         for index in 0..store.len() {
