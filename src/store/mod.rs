@@ -697,7 +697,7 @@ impl EventStore {
     /// [`MAX_COLUMNS`] fields have one. Returns `None` when no event has a field of that name.
     ///
     /// Resolve once per query, not per event: the first call for a field allocates its column
-    /// of 8 bytes per event.
+    /// of 4 bytes per event.
     pub fn field_handle(&self, name: &str) -> Option<FieldHandle> {
         let field = self.strings.get(name)?;
         let column = self
