@@ -1,14 +1,14 @@
 //! Shapes: the sorted field-name lists that events share.
 //!
-//! Events of one kind (a Sysmon process creation, a sshd login) carry the same field names, so
-//! the store keeps each distinct name list once and an event keeps only a shape id and its
-//! values, in the order of the shape's names. A value's position in the event is the position
-//! of its name in the shape.
+//! Events of one kind (a Sysmon process creation, a sshd login) carry the same field names. The
+//! store keeps each distinct name list once, and an event keeps only a shape id and its values
+//! in the order of the shape's names, so a value's position is the position of its name.
 //!
 //! The table is bounded so that input crafted to give every event new names cannot grow it
 //! without limit. Once it is full, an event with a new name list carries its names itself,
-//! packed two to a value after its values (see [`INLINE`]), which costs 8 bytes per field: an
-//! event then takes no more memory than one stored as `(name, value)` pairs.
+//! packed two to a value after its values (see [`INLINE`]). That costs 8 bytes per field and 8
+//! more for an odd count, so with the 56-byte event header such an event takes no more memory
+//! than the 64-byte header and 24-byte `(name, value)` pairs that events used to have.
 
 use std::hash::BuildHasher;
 
@@ -110,8 +110,8 @@ impl ShapeTable {
         Some(shape)
     }
 
-    /// Returns the shape id and the value slice to store for an event whose field names are
-    /// `names`, sorted and distinct, with `values` in the same order.
+    /// Finds or adds the shape of `names`, which must be sorted and distinct, and returns its
+    /// id with the value slice to store for `values`, given in the same order.
     pub(super) fn place(
         &mut self,
         names: &[Sym],
