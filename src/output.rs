@@ -31,9 +31,9 @@ pub fn event_json(store: &EventStore, index: usize) -> Value {
         return Value::Null;
     };
     let mut fields = Map::new();
-    for (name, value) in event.fields() {
+    for (name, value) in store.fields(event) {
         fields.insert(
-            store.strings.resolve(*name).to_owned(),
+            store.strings.resolve(name).to_owned(),
             value_json(&value.resolve(&store.strings)),
         );
     }
@@ -42,9 +42,9 @@ pub fn event_json(store: &EventStore, index: usize) -> Value {
         "log.source": store.log_source(index),
         "platform": event.platform.attack_name(),
         "origin": {
-            "path": store.file_path(event.origin.file).map(|p| p.display().to_string()),
-            "record": event.origin.record,
-            "offset": event.origin.offset,
+            "path": store.file_path(event.origin().file).map(|p| p.display().to_string()),
+            "record": event.origin().record,
+            "offset": event.origin().offset,
         },
         "fields": fields,
     })
@@ -299,9 +299,9 @@ pub fn write_table(out: &mut dyn Write, setup: &Setup, result: &ScanResult) -> s
                     out,
                     "      from {} record {}",
                     store
-                        .file_path(event.origin.file)
+                        .file_path(event.origin().file)
                         .map_or_else(String::new, |p| clean(&p.display().to_string())),
-                    event.origin.record
+                    event.origin().record
                 )?;
             }
         }

@@ -50,9 +50,9 @@ fn chains(result: &ScanResult, analytic: &str) -> Vec<Vec<(String, u64)>> {
                         .iter()
                         .map(|step| {
                             let event = &store.events()[step.event];
-                            let path = store.file_path(event.origin.file).expect("known file");
+                            let path = store.file_path(event.origin().file).expect("known file");
                             let name = path.file_name().expect("file name");
-                            (name.to_string_lossy().into_owned(), event.origin.record)
+                            (name.to_string_lossy().into_owned(), event.origin().record)
                         })
                         .collect()
                 })

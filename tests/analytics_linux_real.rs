@@ -44,9 +44,9 @@ fn chains(result: &ScanResult, analytic: &str) -> Vec<Vec<(String, u64)>> {
                 .iter()
                 .map(|step| {
                     let event = &store.events()[step.event];
-                    let path = store.file_path(event.origin.file).expect("known file");
+                    let path = store.file_path(event.origin().file).expect("known file");
                     let name = path.file_name().expect("file name");
-                    (name.to_string_lossy().into_owned(), event.origin.record)
+                    (name.to_string_lossy().into_owned(), event.origin().record)
                 })
                 .collect()
         })
@@ -87,9 +87,9 @@ fn step_matches(
         .iter()
         .map(|m| {
             let event = &store.events()[selected[m.events[0]]];
-            let path = store.file_path(event.origin.file).expect("known file");
+            let path = store.file_path(event.origin().file).expect("known file");
             let name = path.file_name().expect("file name");
-            (name.to_string_lossy().into_owned(), event.origin.record)
+            (name.to_string_lossy().into_owned(), event.origin().record)
         })
         .collect()
 }
@@ -186,13 +186,13 @@ fn an0760_public_audit_connect_has_no_address() {
         .filter(|&i| text(&result, i, "event.code") == Some("connect"))
         .collect();
     assert_eq!(connects.len(), 1);
-    assert_eq!(result.store.events()[connects[0]].origin.record, 28);
+    assert_eq!(result.store.events()[connects[0]].origin().record, 28);
     assert_eq!(text(&result, connects[0], "destination.ip"), None);
     let metadata: Vec<usize> = (0..result.store.len())
         .filter(|&i| text(&result, i, "destination.ip") == Some("169.254.169.254"))
         .collect();
     assert_eq!(metadata.len(), 1);
-    assert_eq!(result.store.events()[metadata[0]].origin.record, 22);
+    assert_eq!(result.store.events()[metadata[0]].origin().record, 22);
     assert_eq!(result.store.log_source(metadata[0]), "auditd:SOCKADDR");
     assert!(chains(&result, "AN0760").is_empty());
 }

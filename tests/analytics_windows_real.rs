@@ -43,7 +43,7 @@ fn chain_records(result: &ScanResult, analytic: &str) -> Vec<Vec<u64>> {
         .map(|c| {
             c.steps
                 .iter()
-                .map(|s| result.store.events()[s.event].origin.record)
+                .map(|s| result.store.events()[s.event].origin().record)
                 .collect()
         })
         .collect()
@@ -76,7 +76,7 @@ fn step_records(setup: &Setup, result: &ScanResult, analytic: &str, step: usize)
     let mut records: Vec<u64> = eql::execute(&query, &documents, &setup.options)
         .expect("step runs")
         .iter()
-        .map(|m| store.events()[selected[m.events[0]]].origin.record)
+        .map(|m| store.events()[selected[m.events[0]]].origin().record)
         .collect();
     records.sort_unstable();
     records
@@ -178,7 +178,7 @@ fn mimikatz_security_handles_are_read_only() {
     let analytic = setup.analytic("AN0757").expect("AN0757 ships");
     let read: Vec<u64> = engine::select_events(&result.store, analytic)
         .iter()
-        .map(|&i| result.store.events()[i].origin.record)
+        .map(|&i| result.store.events()[i].origin().record)
         .collect();
     assert_eq!(read, [4, 5]);
     assert!(step_records(&setup, &result, "AN0757", 1).is_empty());

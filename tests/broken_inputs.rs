@@ -79,7 +79,7 @@ fn str_field<'a>(store: &'a EventStore, index: usize, name: &str) -> Option<&'a 
 
 /// The `record` part of each event's origin, in store order: the line for text formats.
 fn origin_records(store: &EventStore) -> Vec<u64> {
-    store.events().iter().map(|e| e.origin.record).collect()
+    store.events().iter().map(|e| e.origin().record).collect()
 }
 
 fn line_location(line: u64, offset: usize) -> Location {
@@ -126,7 +126,7 @@ fn json_lines_with_bom_load() {
     assert_eq!(file.events_loaded, 2);
     assert!(file.errors.is_empty(), "{:?}", file.errors);
     // The BOM is three bytes, so the first record starts at offset 3.
-    assert_eq!(store.events()[0].origin.offset, Some(3));
+    assert_eq!(store.events()[0].origin().offset, Some(3));
 }
 
 #[test]
@@ -275,7 +275,7 @@ fn json_concatenated_documents_load() {
 
     assert_eq!(file.events_loaded, 3);
     assert!(file.errors.is_empty(), "{:?}", file.errors);
-    let offsets: Vec<Option<u64>> = store.events().iter().map(|e| e.origin.offset).collect();
+    let offsets: Vec<Option<u64>> = store.events().iter().map(|e| e.origin().offset).collect();
     let length = good(1).len() as u64;
     assert_eq!(offsets, vec![Some(0), Some(length), Some(2 * length)]);
 }

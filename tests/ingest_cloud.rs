@@ -115,7 +115,7 @@ fn flat_sysmon_keeps_process_fields() {
     );
     // 2020-10-23T02:36:43.547Z
     assert_eq!(store.events()[bits].timestamp, 1_603_420_603_547_000_000);
-    assert_eq!(store.events()[bits].origin.record, 118);
+    assert_eq!(store.events()[bits].origin().record, 118);
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn nxlog_event_time_is_utc() {
     // EventTime 00:18:55 host time, which is UTC-4, and Sysmon's UtcTime is 04:18:55.218.
     assert_eq!(store.events()[event].timestamp, 1_595_391_535_000_000_000);
     assert_eq!(str_field(&store, event, "registry.hive"), Some("HKLM"));
-    assert_eq!(store.events()[event].origin.record, 133);
+    assert_eq!(store.events()[event].origin().record, 133);
     let powershell = events_of(&store, name)
         .into_iter()
         .filter(|&i| store.log_source(i) == "WinEventLog:PowerShell")
@@ -162,7 +162,7 @@ fn sentinel_security_events_map() {
         str_field(&store, created, "process.parent.name"),
         Some("tomcat9.exe")
     );
-    assert_eq!(store.events()[created].origin.record, 17);
+    assert_eq!(store.events()[created].origin().record, 17);
     // EventData given as an XML string.
     let connection = find(&store, name, "winlog.event_data.DestPort", "8080");
     assert_eq!(str_field(&store, connection, "event.code"), Some("5156"));
@@ -187,7 +187,7 @@ fn windows_json_raw_record_reads_back() {
         "file.path",
         "C:\\Users\\wardog\\AppData\\Local\\Temp\\lsass-comsvcs.dmp",
     );
-    assert_eq!(store.events()[dump].origin.record, 75);
+    assert_eq!(store.events()[dump].origin().record, 75);
     let raw = ingest::read_raw_event(&store, dump).unwrap();
     assert!(raw.contains("lsass-comsvcs.dmp"), "{raw}");
     assert!(raw.contains("\"EventID\": 11"), "{raw}");
@@ -409,7 +409,7 @@ fn zeek_samples_load() {
         str_field(&store, first_ssl, "event.dataset"),
         Some("zeek.ssl")
     );
-    assert_eq!(store.events()[first_ssl].origin.record, 1);
+    assert_eq!(store.events()[first_ssl].origin().record, 1);
 
     let cert = find(
         &store,
@@ -432,7 +432,7 @@ fn zeek_samples_load() {
         store.field(downgrade, "tls.resumed"),
         Some(ValueRef::Bool(false))
     );
-    assert_eq!(store.events()[downgrade].origin.record, 10);
+    assert_eq!(store.events()[downgrade].origin().record, 10);
     let raw = ingest::read_raw_event(&store, downgrade).unwrap();
     assert!(
         raw.starts_with("1692161685.536254\tCwPdEL3GjlTuYf5iAd"),

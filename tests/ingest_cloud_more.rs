@@ -197,7 +197,7 @@ fn vpc_flow_default_format_maps() {
         str_field(&store, ssh, "event.start"),
         Some("2024-06-20T08:00:00Z")
     );
-    assert_eq!(store.events()[ssh].origin.record, 2);
+    assert_eq!(store.events()[ssh].origin().record, 2);
 
     let rdp = find(&store, name, "source.ip", "198.51.100.7");
     assert_eq!(
@@ -321,7 +321,7 @@ fn m365_purview_csv_maps_audit_data() {
     assert_eq!(str_field(&store, rule, "event.provider"), Some("Exchange"));
     // CreationTime 2024-06-20T08:14:31, UTC.
     assert_eq!(store.events()[rule].timestamp, 1_718_871_271_000_000_000);
-    assert_eq!(store.events()[rule].origin.record, 2);
+    assert_eq!(store.events()[rule].origin().record, 2);
 
     let download = find(&store, name, "event.action", "FileDownloaded");
     assert_eq!(
@@ -333,18 +333,18 @@ fn m365_purview_csv_maps_audit_data() {
         Some("Q2 payroll.xlsx")
     );
     assert_eq!(store.field(download, "event.outcome"), None);
-    assert_eq!(store.events()[download].origin.record, 3);
+    assert_eq!(store.events()[download].origin().record, 3);
 
     let failed = find(&store, name, "event.action", "UserLoginFailed");
     assert_eq!(str_field(&store, failed, "user.name"), Some("ann"));
     assert_eq!(str_field(&store, failed, "source.ip"), Some("192.0.2.77"));
     assert_eq!(str_field(&store, failed, "event.outcome"), Some("failure"));
-    assert_eq!(store.events()[failed].origin.record, 5);
+    assert_eq!(store.events()[failed].origin().record, 5);
 
     let mail = find(&store, name, "event.action", "MailItemsAccessed");
     assert_eq!(str_field(&store, mail, "source.ip"), Some("2001:db8::77"));
     assert_eq!(str_field(&store, mail, "event.outcome"), Some("success"));
-    assert_eq!(store.events()[mail].origin.record, 7);
+    assert_eq!(store.events()[mail].origin().record, 7);
 }
 
 #[test]
@@ -360,14 +360,14 @@ fn m365_powershell_and_legacy_csv_map() {
         str_field(&store, role, "event.provider"),
         Some("AzureActiveDirectory")
     );
-    assert_eq!(store.events()[role].origin.record, 3);
+    assert_eq!(store.events()[role].origin().record, 3);
 
     let forward = find(&store, powershell, "event.action", "Set-Mailbox");
     assert_eq!(
         str_field(&store, forward, "source.ip"),
         Some("2001:db8::23")
     );
-    assert_eq!(store.events()[forward].origin.record, 4);
+    assert_eq!(store.events()[forward].origin().record, 4);
 
     let read = find(&store, legacy, "event.action", "FileAccessed");
     assert_eq!(str_field(&store, read, "source.ip"), Some("198.51.100.150"));
@@ -409,7 +409,7 @@ fn okta_events_map() {
         store.field(login, "event.category"),
         Some(strings(&["authentication", "session"]))
     );
-    assert_eq!(store.events()[login].origin.record, 2);
+    assert_eq!(store.events()[login].origin().record, 2);
 
     let failed = find(&store, array, "source.ip", "203.0.113.66");
     assert_eq!(str_field(&store, failed, "event.outcome"), Some("failure"));
@@ -456,7 +456,7 @@ fn okta_events_map() {
         str_field(&store, reset, "user.target.full_name"),
         Some("Kim Lee")
     );
-    assert_eq!(store.events()[reset].origin.record, 3);
+    assert_eq!(store.events()[reset].origin().record, 3);
 }
 
 #[test]
@@ -489,7 +489,7 @@ fn gcp_audit_entries_map() {
         str_field(&store, iam, "cloud.project.id"),
         Some("prod-analytics-4412")
     );
-    assert_eq!(store.events()[iam].origin.record, 2);
+    assert_eq!(store.events()[iam].origin().record, 2);
 
     let denied = find(&store, array, "event.action", "storage.objects.get");
     assert_eq!(
@@ -531,7 +531,7 @@ fn gcp_audit_entries_map() {
         str_field(&store, key, "user_agent.original"),
         Some("curl/8.5.0")
     );
-    assert_eq!(store.events()[key].origin.record, 2);
+    assert_eq!(store.events()[key].origin().record, 2);
 }
 
 #[test]
@@ -609,7 +609,7 @@ fn kubernetes_audit_events_map() {
         store.field(binding, "related.ip"),
         Some(strings(&["203.0.113.50", "10.0.0.4"]))
     );
-    assert_eq!(store.events()[binding].origin.record, 4);
+    assert_eq!(store.events()[binding].origin().record, 4);
 
     let webhook = find(&store, list, "event.action", "delete");
     assert_eq!(str_field(&store, webhook, "user.name"), Some("dev-alice"));
@@ -618,9 +618,9 @@ fn kubernetes_audit_events_map() {
         Some("system:admin")
     );
     assert_eq!(str_field(&store, webhook, "event.outcome"), Some("success"));
-    assert_eq!(store.events()[webhook].origin.record, 42);
+    assert_eq!(store.events()[webhook].origin().record, 42);
     let kubelet = find(&store, list, "user.name", "system:node:node-1");
-    assert_eq!(store.events()[kubelet].origin.record, 6);
+    assert_eq!(store.events()[kubelet].origin().record, 6);
 }
 
 #[test]

@@ -168,7 +168,7 @@ fn syslog_beats_auth_fields() {
         events
             .iter()
             .copied()
-            .find(|&i| store.events()[i].origin.record == line)
+            .find(|&i| store.events()[i].origin().record == line)
             .unwrap_or_else(|| panic!("no event for line {line}"))
     };
 
@@ -252,7 +252,7 @@ fn syslog_fail2ban_comments_and_addresses() {
     let first = events
         .iter()
         .copied()
-        .find(|&i| store.events()[i].origin.record == 5)
+        .find(|&i| store.events()[i].origin().record == 5)
         .unwrap();
     assert_eq!(str_field(&store, first, "user.name"), Some("myhlj1374"));
     assert_eq!(

@@ -119,7 +119,7 @@ fn elastic_endpoint_macos_files() {
     assert_eq!(clipboard.len(), 2);
     let mut lines: Vec<u64> = clipboard
         .iter()
-        .map(|&i| store.events()[i].origin.record)
+        .map(|&i| store.events()[i].origin().record)
         .collect();
     lines.sort_unstable();
     assert_eq!(lines, vec![1, 118]);
@@ -145,7 +145,7 @@ fn elastic_endpoint_macos_files() {
         &store,
         "lateral_movement_credaccess_kerberos_bifrost_procexec.json",
     );
-    assert_eq!(store.events()[bifrost[0]].origin.record, 12);
+    assert_eq!(store.events()[bifrost[0]].origin().record, 12);
     let raw = read_raw_event(&store, bifrost[0]).unwrap();
     assert!(raw.starts_with('{'), "{raw}");
     assert!(raw.contains("\"_id\": \"Umin9nYBimKzADJjJNWD\""), "{raw}");
@@ -245,7 +245,7 @@ fn unified_log_json_sample() {
         str_field(&store, 1, "unified_log.eventType"),
         Some("activityCreateEvent")
     );
-    assert_eq!(store.events()[1].origin.record, 31);
+    assert_eq!(store.events()[1].origin().record, 31);
 
     let raw = read_raw_event(&store, 1).unwrap();
     assert!(raw.contains("activityCreateEvent"), "{raw}");

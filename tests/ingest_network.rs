@@ -182,7 +182,7 @@ fn nfdump_csv_rows_map() {
     assert_eq!(text(&store, https, "netflow.flg"), Some(".AP.SF"));
     assert_eq!(text(&store, https, "netflow.nh"), Some("192.0.2.254"));
     assert_eq!(text(&store, https, "network.direction"), Some("ingress"));
-    assert_eq!(store.events()[https].origin.record, 3);
+    assert_eq!(store.events()[https].origin().record, 3);
     // Zero MAC addresses, MPLS labels and latencies are left out.
     assert_eq!(store.field(https, "netflow.ismc"), None);
     assert_eq!(store.field(https, "netflow.mpls1"), None);
@@ -235,7 +235,7 @@ fn generic_csv_with_crlf_and_cut_row() {
         Some(ValueRef::Int(60_000_000_000))
     );
     assert_eq!(text(&store, beacon, "observer.ip"), Some("192.0.2.2"));
-    assert_eq!(store.events()[beacon].origin.record, 2);
+    assert_eq!(store.events()[beacon].origin().record, 2);
 
     let dns = find(
         &store,
@@ -258,7 +258,7 @@ fn generic_csv_with_crlf_and_cut_row() {
         store.field(v6, "event.duration"),
         Some(ValueRef::Int(1_250_000_000))
     );
-    assert_eq!(store.events()[v6].origin.record, 4);
+    assert_eq!(store.events()[v6].origin().record, 4);
     let raw = ingest::read_raw_event(&store, v6).expect("raw row");
     assert!(
         raw.starts_with("10.1.0.8,2001:db8::1,49814,443,tcp"),
@@ -430,7 +430,7 @@ fn cisco_ios_relay_file_maps() {
     let linux = find(&store, "cisco_ios.log", &[("user.name", "ops")]);
     assert_eq!(store.log_source(linux), "linux:syslog");
     assert_eq!(store.events()[linux].platform, Platform::Linux);
-    assert_eq!(store.events()[linux].origin.record, 8);
+    assert_eq!(store.events()[linux].origin().record, 8);
     let raw = ingest::read_raw_event(&store, linux).expect("raw line");
     assert_eq!(
         raw,
@@ -564,7 +564,7 @@ fn cisco_asa_messages_map() {
         text(&store, cut, "message"),
         Some("User authentication succ")
     );
-    assert_eq!(store.events()[cut].origin.record, 12);
+    assert_eq!(store.events()[cut].origin().record, 12);
 }
 
 #[test]
@@ -609,7 +609,7 @@ fn docker_events_map() {
         ),
         Some("shop")
     );
-    assert_eq!(store.events()[create].origin.record, 1);
+    assert_eq!(store.events()[create].origin().record, 1);
 
     let pull = find(&store, "docker_events.json", &[("event.action", "pull")]);
     assert_eq!(text(&store, pull, "container.image.name"), Some("alpine"));
@@ -1042,7 +1042,7 @@ fn gzip_evtx_matches_plain() {
     for index in 0..plain_store.len() {
         let (a, b) = (&plain_store.events()[index], &packed_store.events()[index]);
         assert_eq!(a.timestamp, b.timestamp, "event {index}");
-        assert_eq!(a.origin.record, b.origin.record, "event {index}");
+        assert_eq!(a.origin().record, b.origin().record, "event {index}");
         assert_eq!(
             plain_store.field(index, "event.code"),
             packed_store.field(index, "event.code"),

@@ -110,7 +110,7 @@ fn dirty_header_file_loads_every_chunk() {
     }
     let last = events
         .iter()
-        .map(|&i| store.events()[i].origin.record)
+        .map(|&i| store.events()[i].origin().record)
         .max();
     assert_eq!(last, Some(901));
     assert!(
@@ -181,7 +181,7 @@ fn hidden_run_key_value_fields() {
         text(&store, 0, "winlog.record_id"),
         Some(ValueRef::Int(306346))
     );
-    assert_eq!(store.events()[0].origin.record, 1);
+    assert_eq!(store.events()[0].origin().record, 1);
     assert_eq!(
         text(&store, 0, "registry.hive"),
         Some(ValueRef::Str("HKLM"))
@@ -300,10 +300,9 @@ fn evtx_and_json_map_alike() {
     let evtx = events_of(&store, &format!("{stem}.evtx"))[0];
     let json = events_of(&store, &format!("{stem}.json"))[0];
     let names = |i: usize| -> Vec<&str> {
-        let mut names: Vec<&str> = store.events()[i]
-            .fields()
-            .iter()
-            .map(|(name, _)| store.strings.resolve(*name))
+        let mut names: Vec<&str> = store
+            .fields(&store.events()[i])
+            .map(|(name, _)| store.strings.resolve(name))
             .collect();
         names.sort();
         names
@@ -349,12 +348,12 @@ fn read_raw_returns_record_text() {
     ]);
 
     for event in store.events() {
-        let file = &store.files[event.origin.file as usize];
+        let file = &store.files[event.origin().file as usize];
         let format = match file.format {
             "evtx" => Format::Evtx,
             _ => Format::EvtxJson,
         };
-        let raw = ingest::read_raw(&file.path, format, &event.origin).unwrap();
+        let raw = ingest::read_raw(&file.path, format, &event.origin()).unwrap();
         assert!(raw.contains("certutil  -decode"), "{}: {raw}", file.format);
         if format == Format::Evtx {
             assert!(raw.contains("<EventRecordID>"), "{raw}");

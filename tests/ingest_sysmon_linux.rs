@@ -31,7 +31,7 @@ fn str_field<'a>(store: &'a EventStore, index: usize, name: &str) -> Option<&'a 
 /// The index of the event whose origin is line `line`.
 fn event_at_line(store: &EventStore, line: u64) -> usize {
     (0..store.len())
-        .find(|&i| store.events()[i].origin.record == line)
+        .find(|&i| store.events()[i].origin().record == line)
         .unwrap_or_else(|| panic!("no event from line {line}"))
 }
 

@@ -37,7 +37,7 @@ fn chain_records(result: &ScanResult, analytic: &str) -> Vec<Vec<u64>> {
         .map(|c| {
             c.steps
                 .iter()
-                .map(|s| result.store.events()[s.event].origin.record)
+                .map(|s| result.store.events()[s.event].origin().record)
                 .collect()
         })
         .collect()
@@ -69,7 +69,7 @@ fn step_records(setup: &Setup, result: &ScanResult, analytic: &str, step: usize)
     eql::execute(&query, &documents, &setup.options)
         .expect("step runs")
         .iter()
-        .map(|m| store.events()[selected[m.events[0]]].origin.record)
+        .map(|m| store.events()[selected[m.events[0]]].origin().record)
         .collect()
 }
 

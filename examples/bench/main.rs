@@ -118,7 +118,14 @@ fn child(mode: &str, dir: &Path) -> anyhow::Result<()> {
         "evtx-load" => {
             let cancel = std::sync::atomic::AtomicBool::new(false);
             let (store, _) = glexia::ingest::load(&[dir.to_path_buf()], &|_| {}, &cancel);
-            store.len().to_string()
+            let fields: usize = store.events().iter().map(|e| store.fields(e).len()).sum();
+            // Events, the store's own heap estimate in KiB, and fields per event.
+            format!(
+                "{} {} {:.1}",
+                store.len(),
+                store.heap_bytes() / 1024,
+                fields as f64 / store.len().max(1) as f64
+            )
         }
         "evtx-crate" => {
             // evtx_dump's defaults in evtx 0.15.1 are a thread per core (0) and attributes

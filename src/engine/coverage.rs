@@ -71,7 +71,7 @@ impl Coverage {
         let code_field = store.strings.get("event.code");
         for event in store.events() {
             *by_symbol.entry(event.log_source).or_default() += 1;
-            if let Some(StoredValue::Str(code)) = code_field.and_then(|f| event.get(f)) {
+            if let Some(StoredValue::Str(code)) = code_field.and_then(|f| store.get(event, f)) {
                 code_symbols.insert((event.log_source, *code));
             }
         }

@@ -333,7 +333,7 @@ fn select_by_scan(store: &EventStore, sources: &[(Sym, Option<Vec<Sym>>)]) -> Ve
         .iter()
         .enumerate()
         .filter(|(_, event)| {
-            let code = code_field.and_then(|field| match event.get(field) {
+            let code = code_field.and_then(|field| match store.get(event, field) {
                 Some(StoredValue::Str(code)) => Some(*code),
                 _ => None,
             });

@@ -644,7 +644,7 @@ mod tests {
             store.field(1, "aws.vpcflow.log_status"),
             Some(ValueRef::Str("NODATA"))
         );
-        assert_eq!(store.events()[0].origin.record, 2);
+        assert_eq!(store.events()[0].origin().record, 2);
     }
 
     #[test]

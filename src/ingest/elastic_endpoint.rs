@@ -345,9 +345,9 @@ mod tests {
 
         assert_eq!(report.records_read, 2);
         assert_eq!(store.len(), 1);
-        assert_eq!(store.events()[0].origin.record, 4);
+        assert_eq!(store.events()[0].origin().record, 4);
         let first = text.find("{\"_id\": \"a\"").unwrap() as u64;
-        assert_eq!(store.events()[0].origin.offset, Some(first));
+        assert_eq!(store.events()[0].origin().offset, Some(first));
         assert_eq!(
             report.errors[0].location,
             Location::Line {

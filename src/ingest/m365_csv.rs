@@ -407,9 +407,9 @@ mod tests {
             Some(ValueRef::Str("198.51.100.7"))
         );
         assert_eq!(store.events()[0].timestamp, 1_714_557_600_000_000_000);
-        assert_eq!(store.events()[0].origin.record, 3);
+        assert_eq!(store.events()[0].origin().record, 3);
         assert_eq!(
-            store.events()[0].origin.offset,
+            store.events()[0].origin().offset,
             Some(text.find("2024-05-01T10:00").unwrap() as u64)
         );
         assert_eq!(report.errors.len(), 1);

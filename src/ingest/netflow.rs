@@ -978,7 +978,7 @@ mod tests {
             "{:?}",
             report.notes
         );
-        assert_eq!(store.events()[0].origin.record, 2);
+        assert_eq!(store.events()[0].origin().record, 2);
     }
 
     #[test]
@@ -1042,7 +1042,7 @@ mod tests {
                 offset: 29
             }
         );
-        assert_eq!(store.events()[0].origin.offset, Some(46));
+        assert_eq!(store.events()[0].origin().offset, Some(46));
     }
 
     #[test]
@@ -1051,7 +1051,7 @@ mod tests {
 
         let (report, store) = scan(text);
 
-        assert_eq!(store.events()[0].origin.record, 2);
+        assert_eq!(store.events()[0].origin().record, 2);
         assert_eq!(store.field(0, "netflow.dp"), Some(ValueRef::Str("8.0")));
         assert_eq!(store.field(0, "destination.port"), None);
         assert_eq!(

@@ -80,10 +80,10 @@ pub fn read_raw_event(store: &EventStore, index: usize) -> Result<String, RawErr
         .ok_or(RawError::NoSuchEvent { index })?;
     let file = store
         .files
-        .get(event.origin.file as usize)
+        .get(event.origin().file as usize)
         .ok_or(RawError::NoSuchEvent { index })?;
     let format = Format::from_name(file.format).unwrap_or(Format::Unknown);
-    read_raw(&file.path, format, &event.origin)
+    read_raw(&file.path, format, &event.origin())
 }
 
 /// Reads the record at `origin` back from `path` as text: EVTX records as the XML the `evtx`

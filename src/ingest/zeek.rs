@@ -565,7 +565,7 @@ mod tests {
             Some(ValueRef::Str("x\ty.example"))
         );
         assert_eq!(store.field(1, "dns.question.type"), None);
-        assert_eq!(store.events()[0].origin.record, 8);
+        assert_eq!(store.events()[0].origin().record, 8);
     }
 
     #[test]

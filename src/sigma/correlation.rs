@@ -348,7 +348,7 @@ impl Runner<'_> {
             let fieldset = self.set.sources.get(source)?.fieldset.clone();
             let syms: Vec<Sym> = self.binder.bind_or_literal(&fieldset, name);
             for sym in syms {
-                if let Some(value) = record.get(sym) {
+                if let Some(value) = self.store.get(record, sym) {
                     return Some(value.resolve(&self.store.strings).to_string());
                 }
             }

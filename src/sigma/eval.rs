@@ -118,21 +118,22 @@ impl<'s> EventContext<'s> {
     fn any_text(&self, syms: Option<&[Sym]>, visit: &mut dyn FnMut(&Text<'s>) -> bool) -> bool {
         match syms {
             Some(syms) => syms.iter().any(|&sym| {
-                self.event
-                    .get(sym)
+                self.store
+                    .get(self.event, sym)
                     .is_some_and(|value| any_text(value, self.store, visit))
             }),
             None => self
-                .event
-                .fields()
-                .iter()
+                .store
+                .fields(self.event)
                 .any(|(_, value)| any_text(value, self.store, visit)),
         }
     }
 
     fn present(&self, syms: Option<&[Sym]>) -> bool {
         match syms {
-            Some(syms) => syms.iter().any(|&sym| self.event.get(sym).is_some()),
+            Some(syms) => syms
+                .iter()
+                .any(|&sym| self.store.get(self.event, sym).is_some()),
             None => true,
         }
     }
@@ -231,7 +232,7 @@ impl BoundDetection<'_> {
             Matcher::FieldRef { field, cased } => {
                 let mut others = Vec::new();
                 for &sym in self.syms_named(field) {
-                    if let Some(value) = context.event.get(sym) {
+                    if let Some(value) = context.store.get(context.event, sym) {
                         push_texts(value, context.store, &mut others);
                     }
                 }
@@ -332,8 +333,8 @@ impl<'s> FieldBinder<'s> {
         self.names.get_or_insert_with(|| {
             let mut seen: HashSet<Sym> = HashSet::new();
             for event in store.events() {
-                for (name, _) in event.fields() {
-                    seen.insert(*name);
+                for (name, _) in store.fields(event) {
+                    seen.insert(name);
                 }
             }
             let mut names: Vec<(Sym, String)> = seen
@@ -408,7 +409,7 @@ impl BoundSource {
             return false;
         }
         if let Some(codes) = &self.codes {
-            let code = common.code.and_then(|f| match event.get(f) {
+            let code = common.code.and_then(|f| match store.get(event, f) {
                 Some(StoredValue::Str(code)) => Some(*code),
                 _ => None,
             });
@@ -417,7 +418,7 @@ impl BoundSource {
             }
         }
         if !self.channels.is_empty() {
-            let channel = common.channel.and_then(|f| match event.get(f) {
+            let channel = common.channel.and_then(|f| match store.get(event, f) {
                 Some(StoredValue::Str(channel)) => Some(store.strings.resolve(*channel)),
                 _ => None,
             });
@@ -426,7 +427,7 @@ impl BoundSource {
             }
         }
         self.conditions.iter().all(|(field, wanted)| {
-            let Some(value) = field.and_then(|f| event.get(f)) else {
+            let Some(value) = field.and_then(|f| store.get(event, f)) else {
                 return false;
             };
             let mut texts = Vec::new();
@@ -524,7 +525,7 @@ impl<'r> Plan<'r> {
     /// Marks in `found` every prefilter literal that occurs in any field of `event`.
     fn scan_event(&self, store: &EventStore, event: &Event, found: &mut [bool]) {
         found.fill(false);
-        for (_, value) in event.fields() {
+        for (_, value) in store.fields(event) {
             any_text(value, store, &mut |text| {
                 self.prefilter.scan(text.raw(), found);
                 false

@@ -1,18 +1,22 @@
 //! The event store: every loaded record as a compact, normalized event.
 //!
-//! Events keep their fields as sorted `(field, value)` pairs of interned symbols rather than a
-//! JSON tree, so a collection of millions of records stays small. The raw record is not kept:
-//! each event carries its [`Origin`], and the raw text is read back from the file on demand.
+//! Events keep their field values as interned symbols and numbers rather than a JSON tree, and
+//! share their sorted field-name lists through a table of shapes, so a collection of millions
+//! of records stays small. The raw record is not kept: each event carries its [`Origin`], and
+//! the raw text is read back from the file on demand.
 
 mod column;
 mod interner;
+mod shape;
 mod value;
 
 pub use column::MAX_COLUMNS;
 pub use interner::{Interner, Sym};
+pub use shape::MAX_SHAPES;
 pub use value::{FieldRead, StoredValue, ValueRef};
 
 use column::{Cell, ColumnCache};
+use shape::{INLINE, Names, ShapeTable};
 
 use std::path::PathBuf;
 
@@ -128,48 +132,128 @@ pub struct Event {
     pub log_source: Sym,
     /// The ATT&CK platform of the host or service that wrote the record.
     pub platform: Platform,
-    /// The location of the raw record.
-    pub origin: Origin,
-    /// ECS and original fields, sorted by field symbol for binary search.
-    fields: Box<[(Sym, StoredValue)]>,
+    /// The record's number, as in [`Origin::record`].
+    record: u64,
+    /// The record's byte offset, or [`NO_OFFSET`] for none.
+    offset: u64,
+    /// The file the record was read from.
+    file: FileId,
+    /// The id of the field-name list in the store's shape table, or [`INLINE`].
+    shape: u32,
+    /// ECS and original field values, in the order of the shape's names.
+    values: Box<[StoredValue]>,
 }
 
+/// [`Event::offset`] for a record without a byte offset. No file reaches `u64::MAX` bytes.
+const NO_OFFSET: u64 = u64::MAX;
+
 impl Event {
-    /// Returns the event's fields in symbol order.
-    pub fn fields(&self) -> &[(Sym, StoredValue)] {
-        &self.fields
-    }
-
-    /// Looks up a field by its interned name.
+    /// Returns the location of the raw record.
     #[inline]
-    pub fn get(&self, field: Sym) -> Option<&StoredValue> {
-        self.fields
-            .binary_search_by_key(&field, |(name, _)| *name)
-            .ok()
-            .and_then(|i| self.fields.get(i))
-            .map(|(_, value)| value)
-    }
-
-    /// Returns the memory the event holds: itself, its fields and their lists.
-    fn memory_bytes(&self) -> usize {
-        let fields = std::mem::size_of_val::<[(Sym, StoredValue)]>(&self.fields);
-        let lists: usize = self
-            .fields
-            .iter()
-            .map(|(_, value)| value.heap_bytes())
-            .sum();
-        std::mem::size_of::<Event>() + fields + lists
-    }
-
-    /// Replaces every symbol `s` of the event with `map[s]` and restores the field order.
-    fn remap(&mut self, map: &[Sym]) {
-        self.log_source = self.log_source.remapped(map);
-        for (name, value) in self.fields.iter_mut() {
-            *name = name.remapped(map);
-            value.remap(map);
+    pub fn origin(&self) -> Origin {
+        Origin {
+            file: self.file,
+            record: self.record,
+            offset: (self.offset != NO_OFFSET).then_some(self.offset),
         }
-        // `finish` left no duplicate names and `map` is one-to-one, so order is all to restore.
-        self.fields.sort_unstable_by_key(|(name, _)| *name);
+    }
+
+    /// Returns the memory the event holds: itself, its values and their lists. The shape's
+    /// names are counted by the shape table.
+    fn memory_bytes(&self) -> usize {
+        let values = std::mem::size_of_val::<[StoredValue]>(&self.values);
+        let lists: usize = self.values.iter().map(StoredValue::heap_bytes).sum();
+        std::mem::size_of::<Event>() + values + lists
+    }
+}
+
+/// An event's fields as `(name, value)` pairs in symbol order; made by [`EventStore::fields`].
+#[derive(Clone, Debug)]
+pub struct Fields<'a> {
+    names: Names<'a>,
+    values: std::slice::Iter<'a, StoredValue>,
+    position: usize,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = (Sym, &'a StoredValue);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let name = self.names.get(self.position)?;
+        let value = self.values.next()?;
+        self.position += 1;
+        Some((name, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.values.len();
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Fields<'_> {}
+
+/// The store's counterpart of one batch shape, used to move the batch's events of that shape.
+struct ShapeMerge {
+    /// The store's shape, or [`INLINE`] when the store's table is full.
+    shape: u32,
+    /// The shape's names as store symbols, sorted.
+    names: Vec<Sym>,
+    /// For each value position in the batch, its position in the store; empty when the order
+    /// is unchanged.
+    destinations: Vec<u32>,
+}
+
+impl ShapeMerge {
+    /// Returns the remapped, sorted names of `names` and for each old position its new one.
+    fn remap_names(names: &[Sym], map: &[Sym]) -> (Vec<Sym>, Vec<u32>) {
+        let mut order: Vec<(Sym, u32)> = names
+            .iter()
+            .zip(0_u32..)
+            .map(|(name, position)| (name.remapped(map), position))
+            .collect();
+        // `finish` left no duplicate names and `map` is one-to-one, so the order is all that
+        // changes.
+        order.sort_unstable_by_key(|(name, _)| *name);
+        let mut destinations = vec![0_u32; order.len()];
+        for ((_, old), new) in order.iter().zip(0_u32..) {
+            if let Some(slot) = destinations.get_mut(*old as usize) {
+                *slot = new;
+            }
+        }
+        let sorted = order.into_iter().map(|(name, _)| name).collect();
+        (sorted, destinations)
+    }
+
+    fn new(names: &[Sym], map: &[Sym], store: &mut ShapeTable) -> ShapeMerge {
+        let (names, mut destinations) = ShapeMerge::remap_names(names, map);
+        if destinations
+            .iter()
+            .zip(0_u32..)
+            .all(|(new, old)| *new == old)
+        {
+            destinations = Vec::new();
+        }
+        let shape = store.find_or_insert(&names).unwrap_or(INLINE);
+        ShapeMerge {
+            shape,
+            names,
+            destinations,
+        }
+    }
+}
+
+/// Moves each value at position `p` of `values` to `destinations[p]`, in place.
+fn permute(values: &mut [StoredValue], destinations: &mut [u32]) {
+    for position in 0..destinations.len() {
+        while let Some(&target) = destinations.get(position) {
+            let target = target as usize;
+            if target == position || target >= values.len() {
+                break;
+            }
+            values.swap(position, target);
+            destinations.swap(position, target);
+        }
     }
 }
 
@@ -178,6 +262,7 @@ impl Event {
 #[derive(Debug, Default)]
 pub struct EventBatch {
     strings: Interner,
+    shapes: ShapeTable,
     events: Vec<Event>,
     /// The sum of the events' [`Event::memory_bytes`].
     event_bytes: usize,
@@ -188,6 +273,7 @@ impl EventBatch {
     pub fn with_capacity(events: usize) -> Self {
         EventBatch {
             strings: Interner::default(),
+            shapes: ShapeTable::default(),
             events: Vec::with_capacity(events),
             event_bytes: 0,
         }
@@ -195,15 +281,18 @@ impl EventBatch {
 
     /// Interns and appends one event.
     pub fn push(&mut self, event: EventBuilder) {
-        let event = event.finish(&mut self.strings);
+        let event = event.finish(&mut self.strings, &mut self.shapes);
         self.event_bytes = self.event_bytes.saturating_add(event.memory_bytes());
         self.events.push(event);
     }
 
-    /// Returns an estimate of the memory the batch's events and strings hold. Strings that the
-    /// store already has are counted too, so merging the batch adds at most this much.
+    /// Returns an estimate of the memory the batch's events, shapes and strings hold. Strings
+    /// and shapes that the store already has are counted too, so merging the batch adds at
+    /// most this much.
     pub fn heap_bytes(&self) -> usize {
-        self.event_bytes.saturating_add(self.strings.heap_bytes())
+        self.event_bytes
+            .saturating_add(self.strings.heap_bytes())
+            .saturating_add(self.shapes.heap_bytes())
     }
 
     /// Number of events.
@@ -341,8 +430,8 @@ impl EventBuilder {
         &self.fields
     }
 
-    /// Interns everything into `store`'s tables and returns the compact event.
-    pub fn finish(self, strings: &mut Interner) -> Event {
+    /// Interns everything into `strings` and `shapes` and returns the compact event.
+    fn finish(self, strings: &mut Interner, shapes: &mut ShapeTable) -> Event {
         let mut fields: Vec<(Sym, StoredValue)> = self
             .fields
             .into_iter()
@@ -353,12 +442,17 @@ impl EventBuilder {
         fields.reverse();
         fields.dedup_by_key(|(name, _)| *name);
         fields.reverse();
+        let (names, values): (Vec<Sym>, Vec<StoredValue>) = fields.into_iter().unzip();
+        let (shape, values) = shapes.place(&names, values);
         Event {
             timestamp: self.timestamp,
             log_source: strings.intern(&self.log_source),
             platform: self.platform,
-            origin: self.origin,
-            fields: fields.into_boxed_slice(),
+            record: self.origin.record,
+            offset: self.origin.offset.unwrap_or(NO_OFFSET),
+            file: self.origin.file,
+            shape,
+            values,
         }
     }
 }
@@ -395,6 +489,7 @@ impl FieldHandle {
 #[derive(Clone, Copy)]
 pub struct FieldReader<'a> {
     events: &'a [Event],
+    shapes: &'a ShapeTable,
     field: Sym,
     column: Option<&'a column::Column>,
 }
@@ -404,10 +499,11 @@ impl<'a> FieldReader<'a> {
     #[inline]
     pub fn read(&self, index: usize) -> Option<FieldRead<'a>> {
         let Some(column) = self.column else {
-            return self.events.get(index)?.get(self.field).map(FieldRead::from);
+            let event = self.events.get(index)?;
+            return self.shapes.get(event, self.field).map(FieldRead::from);
         };
         // A filled cell is read without touching the event.
-        match column.get(index, self.events)? {
+        match column.get(index, self.events, self.shapes)? {
             Cell::Missing => None,
             Cell::Bool(value) => Some(FieldRead::Bool(value)),
             Cell::Int(value) => Some(FieldRead::Int(value)),
@@ -416,9 +512,9 @@ impl<'a> FieldReader<'a> {
             Cell::Position(position) => self
                 .events
                 .get(index)?
-                .fields
+                .values
                 .get(position)
-                .map(|(_, value)| FieldRead::from(value)),
+                .map(FieldRead::from),
         }
     }
 }
@@ -439,6 +535,8 @@ pub struct EventStore {
     pub strings: Interner,
     /// Every loaded file, indexed by [`FileId`].
     pub files: Vec<SourceFile>,
+    /// The field-name lists of the events.
+    shapes: ShapeTable,
     events: Vec<Event>,
     /// The sum of the events' [`Event::memory_bytes`].
     event_bytes: usize,
@@ -461,31 +559,116 @@ impl EventStore {
 
     /// Interns and appends one event.
     pub fn push(&mut self, event: EventBuilder) {
-        let event = event.finish(&mut self.strings);
+        let event = event.finish(&mut self.strings, &mut self.shapes);
         self.event_bytes = self.event_bytes.saturating_add(event.memory_bytes());
         self.events.push(event);
         self.drop_columns();
     }
 
-    /// Moves a batch's events and strings into the store, after the events already in it.
+    /// Moves a batch's events, shapes and strings into the store, after the events already in
+    /// it.
     pub fn append(&mut self, batch: EventBatch) {
         let map = self.strings.absorb(batch.strings);
-        self.event_bytes = self.event_bytes.saturating_add(batch.event_bytes);
+        let merges: Vec<ShapeMerge> = (0..batch.shapes.len())
+            .map(|shape| {
+                let names = batch.shapes.names(shape as u32);
+                ShapeMerge::new(names, &map, &mut self.shapes)
+            })
+            .collect();
+        drop(batch.shapes);
+        let mut event_bytes = batch.event_bytes;
+        let mut destinations = Vec::new();
         self.events.reserve(batch.events.len());
         for mut event in batch.events {
-            event.remap(&map);
+            event.log_source = event.log_source.remapped(&map);
+            let before = event.values.len();
+            self.merge_shape(&mut event, &map, &merges, &mut destinations);
+            for value in event.values.iter_mut() {
+                value.remap(&map);
+            }
+            // Names packed into the event because the store's table is full grow it, and packed
+            // names moved into a shape of the store shrink it.
+            let size = std::mem::size_of::<StoredValue>();
+            let after = event.values.len();
+            event_bytes = event_bytes
+                .saturating_add(after.saturating_sub(before) * size)
+                .saturating_sub(before.saturating_sub(after) * size);
             self.events.push(event);
         }
+        self.event_bytes = self.event_bytes.saturating_add(event_bytes);
         self.drop_columns();
     }
 
-    /// Returns an estimate of the memory the events and strings hold, without the field
-    /// columns that queries add later. Allocator overhead is not counted.
+    /// Gives a batch event the store's shape for its names and reorders its values to match.
+    /// `destinations` is scratch space.
+    fn merge_shape(
+        &mut self,
+        event: &mut Event,
+        map: &[Sym],
+        merges: &[ShapeMerge],
+        destinations: &mut Vec<u32>,
+    ) {
+        let merge = merges.get(event.shape as usize);
+        let (names, mut values, order) = match merge {
+            Some(merge) if merge.shape != INLINE => {
+                event.shape = merge.shape;
+                if !merge.destinations.is_empty() {
+                    destinations.clear();
+                    destinations.extend_from_slice(&merge.destinations);
+                    permute(&mut event.values, destinations);
+                }
+                return;
+            }
+            // The store's table is full, so the event carries the names itself.
+            Some(merge) => {
+                let values = std::mem::take(&mut event.values).into_vec();
+                (merge.names.clone(), values, merge.destinations.clone())
+            }
+            // The event carried its own names in the batch.
+            None => {
+                let stored = std::mem::take(&mut event.values);
+                let (names, values) = self.shapes.layout(INLINE, &stored);
+                let names: Vec<Sym> = (0..names.len()).filter_map(|i| names.get(i)).collect();
+                let values = values.to_vec();
+                let (names, order) = ShapeMerge::remap_names(&names, map);
+                (names, values, order)
+            }
+        };
+        values.truncate(names.len());
+        if !order.is_empty() {
+            destinations.clear();
+            destinations.extend_from_slice(&order);
+            permute(&mut values, destinations);
+        }
+        let (shape, values) = self.shapes.place(&names, values);
+        event.shape = shape;
+        event.values = values;
+    }
+
+    /// Returns an estimate of the memory the events, shapes and strings hold, without the
+    /// field columns that queries add later. Allocator overhead is not counted.
     pub fn heap_bytes(&self) -> usize {
         let spare = (self.events.capacity() - self.events.len()) * std::mem::size_of::<Event>();
         self.event_bytes
             .saturating_add(spare)
             .saturating_add(self.strings.heap_bytes())
+            .saturating_add(self.shapes.heap_bytes())
+    }
+
+    /// Looks up a field of `event`, one of this store's events, by its interned name.
+    #[inline]
+    pub fn get<'a>(&self, event: &'a Event, field: Sym) -> Option<&'a StoredValue> {
+        self.shapes.get(event, field)
+    }
+
+    /// Returns the fields of `event`, one of this store's events, in symbol order.
+    pub fn fields<'a>(&'a self, event: &'a Event) -> Fields<'a> {
+        let (names, values) = self.shapes.layout(event.shape, &event.values);
+        Fields {
+            names,
+            values: values.iter(),
+            position: 0,
+        }
     }
 
     /// Sorts events by time; ties keep load order (file order, then record order).
@@ -518,7 +701,7 @@ impl EventStore {
     /// Looks up a field of event `index` by name without interning it.
     pub fn field(&self, index: usize, name: &str) -> Option<ValueRef<'_>> {
         let sym = self.strings.get(name)?;
-        let value = self.events.get(index)?.get(sym)?;
+        let value = self.get(self.events.get(index)?, sym)?;
         Some(value.resolve(&self.strings))
     }
 
@@ -526,7 +709,7 @@ impl EventStore {
     /// [`MAX_COLUMNS`] fields have one. Returns `None` when no event has a field of that name.
     ///
     /// Resolve once per query, not per event: the first call for a field allocates its column
-    /// of 8 bytes per event.
+    /// of 4 bytes per event.
     pub fn field_handle(&self, name: &str) -> Option<FieldHandle> {
         let field = self.strings.get(name)?;
         let column = self
@@ -553,6 +736,7 @@ impl EventStore {
             .filter(|column| column.field() == handle.field);
         FieldReader {
             events: &self.events,
+            shapes: &self.shapes,
             field: handle.field,
             column,
         }
@@ -701,5 +885,153 @@ mod tests {
         );
         assert_eq!(store.log_source(2), "WinEventLog:Security");
         assert_eq!(store.strings.len(), 8);
+    }
+
+    /// Returns every field of event `index` as `name=value` text, in the store's order.
+    fn field_texts(store: &EventStore, index: usize) -> Vec<String> {
+        store
+            .fields(&store.events()[index])
+            .map(|(name, value)| {
+                let name = store.strings.resolve(name);
+                format!("{name}={}", value.resolve(&store.strings))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn event_header_is_56_bytes() {
+        assert_eq!(std::mem::size_of::<Event>(), 56);
+    }
+
+    #[test]
+    fn origin_round_trips_through_event() {
+        for offset in [None, Some(0), Some(u64::MAX - 1)] {
+            let origin = Origin {
+                file: 3,
+                record: 9,
+                offset,
+            };
+            let mut store = EventStore::new();
+            store.push(EventBuilder::new(0, "test", Platform::Linux, origin));
+            assert_eq!(store.events()[0].origin(), origin);
+        }
+    }
+
+    #[test]
+    fn shapes_shared_by_equal_names() {
+        let mut store = EventStore::new();
+        store.push(event(1, &[("host.name", "a"), ("user.name", "alice")]));
+        store.push(event(2, &[("user.name", "bob"), ("host.name", "b")]));
+        store.push(event(3, &[("host.name", "c")]));
+
+        assert_eq!(store.shapes.len(), 2);
+        assert_eq!(store.events()[0].shape, store.events()[1].shape);
+        assert_ne!(store.events()[0].shape, store.events()[2].shape);
+        assert_eq!(field_texts(&store, 1), ["host.name=b", "user.name=bob"]);
+        assert_eq!(field_texts(&store, 2), ["host.name=c"]);
+        assert_eq!(store.fields(&store.events()[0]).len(), 2);
+    }
+
+    #[test]
+    fn append_remaps_shapes_of_batches() {
+        let mut store = EventStore::new();
+        store.push(event(0, &[("z.last", "1"), ("a.first", "2")]));
+        // The batch interns the names in the other order, so its symbols sort them the other
+        // way round and the values must be reordered on append.
+        let mut batch = EventBatch::default();
+        batch.push(event(
+            1,
+            &[("z.last", "3"), ("m.middle", "4"), ("a.first", "5")],
+        ));
+        batch.push(event(2, &[("a.first", "6"), ("z.last", "7")]));
+        batch.push(event(
+            3,
+            &[("m.middle", "8"), ("z.last", "9"), ("a.first", "10")],
+        ));
+        store.append(batch);
+
+        assert_eq!(store.len(), 4);
+        assert_eq!(store.shapes.len(), 2);
+        assert_eq!(store.events()[0].shape, store.events()[2].shape);
+        assert_eq!(store.events()[1].shape, store.events()[3].shape);
+        let sorted = |index: usize| {
+            let mut texts = field_texts(&store, index);
+            texts.sort();
+            texts
+        };
+        assert_eq!(sorted(0), ["a.first=2", "z.last=1"]);
+        assert_eq!(sorted(1), ["a.first=5", "m.middle=4", "z.last=3"]);
+        assert_eq!(sorted(2), ["a.first=6", "z.last=7"]);
+        assert_eq!(sorted(3), ["a.first=10", "m.middle=8", "z.last=9"]);
+        for index in 0..store.len() {
+            let names: Vec<Sym> = store
+                .fields(&store.events()[index])
+                .map(|(name, _)| name)
+                .collect();
+            assert!(
+                names.is_sorted(),
+                "event {index} fields out of symbol order"
+            );
+        }
+        let handle = store.field_handle("m.middle").unwrap();
+        assert_eq!(store.field_at(0, handle), None);
+        let value = store.field_at(3, handle).map(|read| match read {
+            FieldRead::Str(sym) => store.strings.resolve(sym),
+            _ => "",
+        });
+        assert_eq!(value, Some("8"));
+    }
+
+    #[test]
+    fn many_distinct_shapes_stay_bounded() {
+        // Every event gets a name of its own, so every event is a new shape, and events past
+        // the table's limit carry their names inline.
+        let count = MAX_SHAPES + 100;
+        let mut batch = EventBatch::default();
+        let mut store = EventStore::new();
+        for record in 0..count {
+            let own = format!("own.{record}");
+            let fields = [("shared", "x"), (own.as_str(), "y"), ("z.tail", "z")];
+            if record % 2 == 0 {
+                store.push(event(record as u64, &fields));
+            } else {
+                batch.push(event(record as u64, &fields));
+            }
+        }
+        store.append(batch);
+
+        assert_eq!(store.len(), count);
+        assert_eq!(store.shapes.len(), MAX_SHAPES);
+        let inline = store.events().iter().filter(|e| e.shape == INLINE).count();
+        assert_eq!(inline, count - MAX_SHAPES);
+        for index in [0, 1, count - 2, count - 1] {
+            let record = store.events()[index].origin().record;
+            let mut texts = field_texts(&store, index);
+            texts.sort();
+            assert_eq!(
+                texts,
+                [
+                    format!("own.{record}=y"),
+                    "shared=x".into(),
+                    "z.tail=z".into()
+                ]
+            );
+            let own = store.field(index, &format!("own.{record}"));
+            assert_eq!(own, Some(ValueRef::Str("y")), "event {index}");
+        }
+        // Events stored as `(name, value)` pairs took a 64-byte header and 24 bytes per field,
+        // and one with its names inline must cost no more.
+        for event in store.events().iter().filter(|e| e.shape == INLINE) {
+            let pairs = 64 + 3 * std::mem::size_of::<(Sym, StoredValue)>();
+            assert!(
+                event.memory_bytes() <= pairs,
+                "{} bytes",
+                event.memory_bytes()
+            );
+        }
+        let handle = store.field_handle("z.tail").unwrap();
+        for index in 0..store.len() {
+            assert!(store.field_at(index, handle).is_some(), "event {index}");
+        }
     }
 }

@@ -885,10 +885,9 @@ impl App {
                     *show_raw = !*show_raw;
                     // Showing the raw record scrolls to it, since at 80x24 it starts below the
                     // fields, off screen; the four header lines precede the fields.
-                    let fields = store
-                        .as_ref()
-                        .and_then(|s| s.events().get(*event))
-                        .map_or(0, |e| e.fields().len());
+                    let fields = store.as_ref().map_or(0, |s| {
+                        s.events().get(*event).map_or(0, |e| s.fields(e).len())
+                    });
                     if *show_raw {
                         let heading = FIELD_LINE + fields;
                         *cursor = ListCursor {

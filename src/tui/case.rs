@@ -36,12 +36,12 @@ impl EventKey {
     pub fn of(store: &EventStore, index: usize) -> Option<EventKey> {
         let event = store.events().get(index)?;
         let file = store
-            .file_path(event.origin.file)
+            .file_path(event.origin().file)
             .map(|path| path.display().to_string())
             .unwrap_or_default();
         Some(EventKey {
             file,
-            record: event.origin.record,
+            record: event.origin().record,
         })
     }
 }
@@ -70,7 +70,7 @@ pub fn locate<'k>(
         return found;
     }
     for (index, event) in store.events().iter().enumerate() {
-        if let Some(key) = wanted.get(&(event.origin.file, event.origin.record)) {
+        if let Some(key) = wanted.get(&(event.origin().file, event.origin().record)) {
             found.insert((*key).clone(), index);
         }
     }

@@ -377,7 +377,7 @@ pub fn host_counts(store: &EventStore) -> Vec<PickerEntry> {
     let mut by_symbol = HashMap::new();
     let mut other: BTreeMap<String, usize> = BTreeMap::new();
     for event in store.events() {
-        match event.get(field) {
+        match store.get(event, field) {
             Some(StoredValue::Str(sym)) => *by_symbol.entry(*sym).or_insert(0) += 1,
             Some(value) => {
                 let text = value.resolve(&store.strings).to_string();
@@ -413,7 +413,8 @@ pub fn host_neighbors(
     // Comparing interned symbols avoids building a string per event; hosts stored as numbers
     // or lists, which the symbol cannot match, fall back to comparing text.
     let host_symbol = store.strings.get(host);
-    let on_host = |index: &usize| match store.events().get(*index).and_then(|e| e.get(field)) {
+    let on_host = |index: &usize| match store.events().get(*index).and_then(|e| store.get(e, field))
+    {
         Some(StoredValue::Str(sym)) => Some(*sym) == host_symbol,
         Some(value) => value.resolve(&store.strings).to_string() == host,
         None => false,
@@ -442,12 +443,11 @@ pub fn sorted_fields(store: &EventStore, index: usize) -> Vec<(String, String)> 
     let Some(event) = store.events().get(index) else {
         return Vec::new();
     };
-    let mut fields: Vec<(String, String)> = event
-        .fields()
-        .iter()
+    let mut fields: Vec<(String, String)> = store
+        .fields(event)
         .map(|(name, value)| {
             let value = value.resolve(&store.strings).to_string();
-            (store.strings.resolve(*name).to_owned(), value)
+            (store.strings.resolve(name).to_owned(), value)
         })
         .collect();
     fields.sort();
@@ -470,7 +470,7 @@ pub fn events_with_value(
     let symbol = store.strings.get(value);
     let mut events = Vec::new();
     for (index, event) in store.events().iter().enumerate() {
-        let matches = match event.get(field) {
+        let matches = match store.get(event, field) {
             Some(StoredValue::Str(sym)) => Some(*sym) == symbol,
             Some(other) => other.resolve(&store.strings).to_string() == value,
             None => false,

@@ -45,6 +45,6 @@ pub fn events_of(store: &EventStore, name: &str) -> Vec<usize> {
         .position(|f| f.path.file_name().is_some_and(|n| n == name))
         .unwrap_or_else(|| panic!("{name} not in store"));
     (0..store.len())
-        .filter(|&i| store.events()[i].origin.file as usize == file)
+        .filter(|&i| store.events()[i].origin().file as usize == file)
         .collect()
 }

@@ -102,11 +102,11 @@ fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Lin
         )];
     };
     let path = store
-        .file_path(event.origin.file)
+        .file_path(event.origin().file)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "unknown file".to_owned());
-    let mut origin = format!("{} record {}", sanitize(&path), event.origin.record);
-    if let Some(offset) = event.origin.offset {
+    let mut origin = format!("{} record {}", sanitize(&path), event.origin().record);
+    if let Some(offset) = event.origin().offset {
         origin.push_str(&format!(" at byte {offset}"));
     }
     let mut lines = vec![
@@ -121,7 +121,10 @@ fn document(app: &App, index: usize, show_raw: bool, raw: &RawRecord) -> Vec<Lin
             ),
         ),
         labeled(app, "Origin", origin),
-        Line::styled(format!("Fields ({})", event.fields().len()), theme.accent),
+        Line::styled(
+            format!("Fields ({})", store.fields(event).len()),
+            theme.accent,
+        ),
     ];
 
     for (name, value) in model::sorted_fields(store, index) {
