@@ -139,11 +139,10 @@ fn canonical_events(store: &EventStore) -> Vec<String> {
         .events()
         .iter()
         .map(|event| {
-            let mut fields: Vec<String> = event
-                .fields()
-                .iter()
+            let mut fields: Vec<String> = store
+                .fields(event)
                 .map(|(name, value)| {
-                    let name = store.strings.resolve(*name);
+                    let name = store.strings.resolve(name);
                     format!("{name}={:?}", value.resolve(&store.strings))
                 })
                 .collect();
@@ -152,7 +151,7 @@ fn canonical_events(store: &EventStore) -> Vec<String> {
                 "{} {} {} {}",
                 store.strings.resolve(event.log_source),
                 event.timestamp,
-                event.origin.record,
+                event.origin().record,
                 fields.join(" ")
             )
         })

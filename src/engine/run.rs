@@ -238,7 +238,7 @@ impl SourceIndex {
                     too_many: true,
                 };
             };
-            let code = code_field.and_then(|field| match event.get(field) {
+            let code = code_field.and_then(|field| match store.get(event, field) {
                 Some(StoredValue::Str(code)) => Some(*code),
                 _ => None,
             });

@@ -850,7 +850,7 @@ mod tests {
         }
     }
 
-    fn event(record: u64, fields: &[(&'static str, &str)]) -> EventBuilder {
+    fn event(record: u64, fields: &[(&str, &str)]) -> EventBuilder {
         let origin = Origin {
             file: 0,
             record,
@@ -858,7 +858,7 @@ mod tests {
         };
         let mut builder = EventBuilder::new(0, "WinEventLog:Security", Platform::Windows, origin);
         for (name, value) in fields {
-            builder.field(*name, *value);
+            builder.field((*name).to_owned(), *value);
         }
         builder
     }
