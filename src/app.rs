@@ -208,13 +208,17 @@ fn scan(setup: &Setup, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> 
         || file_errors
         || !result.errors.is_empty()
         || !setup.problems.is_empty();
-    Ok(if failed {
+    let code = if failed {
         EXIT_ERROR
     } else if result.findings.is_empty() {
         EXIT_NOTHING_FOUND
     } else {
         EXIT_FOUND
-    })
+    };
+    // The process exits next, which returns the memory at once; freeing millions of events
+    // one by one first would only delay the exit (about 3% of a scan's CPU time at 1M events).
+    std::mem::forget(result);
+    Ok(code)
 }
 
 /// Returns the bundled samples folder, in the source tree the binary was built from.

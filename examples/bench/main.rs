@@ -89,11 +89,14 @@ fn child(mode: &str, dir: &Path) -> anyhow::Result<()> {
                 .iter()
                 .map(|f| format!("{}={}", f.analytic, f.chains.len()))
                 .collect();
-            format!(
+            let line = format!(
                 "{} {}",
                 result.report.totals.events_loaded,
                 chains.join(",")
-            )
+            );
+            // As `glexia scan` does, the process exits without freeing the events one by one.
+            std::mem::forget(result);
+            line
         }
         "serde" => {
             let mut count = 0u64;
