@@ -18,7 +18,11 @@ pub use value::{FieldRead, StoredValue, ValueRef};
 use column::{Cell, ColumnCache};
 use shape::{INLINE, Names, ShapeTable};
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::PathBuf;
+
+use rustc_hash::FxBuildHasher;
 
 /// Nanoseconds since the Unix epoch, UTC.
 pub type Timestamp = i64;
@@ -263,6 +267,7 @@ fn permute(values: &mut [StoredValue], destinations: &mut [u32]) {
 pub struct EventBatch {
     strings: Interner,
     shapes: ShapeTable,
+    literals: LiteralNames,
     events: Vec<Event>,
     /// The sum of the events' [`Event::memory_bytes`].
     event_bytes: usize,
@@ -274,6 +279,7 @@ impl EventBatch {
         EventBatch {
             strings: Interner::default(),
             shapes: ShapeTable::default(),
+            literals: LiteralNames::default(),
             events: Vec::with_capacity(events),
             event_bytes: 0,
         }
@@ -281,7 +287,7 @@ impl EventBatch {
 
     /// Interns and appends one event.
     pub fn push(&mut self, event: EventBuilder) {
-        let event = event.finish(&mut self.strings, &mut self.shapes);
+        let event = event.finish(&mut self.strings, &mut self.shapes, &mut self.literals);
         self.event_bytes = self.event_bytes.saturating_add(event.memory_bytes());
         self.events.push(event);
     }
@@ -332,6 +338,30 @@ const FIELDS_RESERVED: usize = 32;
 /// A field name before interning: borrowed when a mapping names the field with a literal, owned
 /// when the name is built from the record (such as `winlog.event_data.<name>`).
 pub type FieldName = std::borrow::Cow<'static, str>;
+
+/// The symbols of field names that mappings write as literals, found by the literal's address
+/// instead of by hashing and comparing its text each time an event is interned.
+///
+/// Two literals with the same text at different addresses get entries of their own that hold
+/// the same symbol, so the cache never changes which symbol a name gets.
+#[derive(Debug, Default)]
+struct LiteralNames {
+    symbols: HashMap<(usize, usize), Sym, FxBuildHasher>,
+}
+
+impl LiteralNames {
+    /// Returns the symbol of `name`, interning it into `strings` the first time.
+    #[inline]
+    fn intern(&mut self, name: &FieldName, strings: &mut Interner) -> Sym {
+        match name {
+            Cow::Borrowed(literal) => *self
+                .symbols
+                .entry((literal.as_ptr() as usize, literal.len()))
+                .or_insert_with(|| strings.intern(literal)),
+            Cow::Owned(built) => strings.intern(built),
+        }
+    }
+}
 
 /// A field value before interning.
 #[derive(Clone, Debug, PartialEq)]
@@ -431,11 +461,19 @@ impl EventBuilder {
     }
 
     /// Interns everything into `strings` and `shapes` and returns the compact event.
-    fn finish(self, strings: &mut Interner, shapes: &mut ShapeTable) -> Event {
+    fn finish(
+        self,
+        strings: &mut Interner,
+        shapes: &mut ShapeTable,
+        literals: &mut LiteralNames,
+    ) -> Event {
         let mut fields: Vec<(Sym, StoredValue)> = self
             .fields
             .into_iter()
-            .map(|(name, value)| (strings.intern(&name), StoredValue::intern(value, strings)))
+            .map(|(name, value)| {
+                let name = literals.intern(&name, strings);
+                (name, StoredValue::intern(value, strings))
+            })
             .collect();
         // Stable sort keeps insertion order among duplicates, so dedup keeps the last one.
         fields.sort_by_key(|(name, _)| *name);
@@ -537,6 +575,7 @@ pub struct EventStore {
     pub files: Vec<SourceFile>,
     /// The field-name lists of the events.
     shapes: ShapeTable,
+    literals: LiteralNames,
     events: Vec<Event>,
     /// The sum of the events' [`Event::memory_bytes`].
     event_bytes: usize,
@@ -559,7 +598,7 @@ impl EventStore {
 
     /// Interns and appends one event.
     pub fn push(&mut self, event: EventBuilder) {
-        let event = event.finish(&mut self.strings, &mut self.shapes);
+        let event = event.finish(&mut self.strings, &mut self.shapes, &mut self.literals);
         self.event_bytes = self.event_bytes.saturating_add(event.memory_bytes());
         self.events.push(event);
         self.drop_columns();
@@ -861,6 +900,21 @@ mod tests {
             builder.field((*name).to_owned(), *value);
         }
         builder
+    }
+
+    #[test]
+    fn literal_names_match_built_names() {
+        let mut strings = Interner::default();
+        let mut literals = LiteralNames::default();
+        let literal = literals.intern(&Cow::Borrowed("host.name"), &mut strings);
+        let again = literals.intern(&Cow::Borrowed("host.name"), &mut strings);
+        let built = literals.intern(&Cow::Owned(format!("host.{}", "name")), &mut strings);
+        // A literal with the same text elsewhere in memory: a slice of a longer literal.
+        let other = literals.intern(&Cow::Borrowed(&"xhost.name"[1..]), &mut strings);
+        assert_eq!(again, literal);
+        assert_eq!(built, literal);
+        assert_eq!(other, literal);
+        assert_eq!(strings.resolve(literal), "host.name");
     }
 
     #[test]
