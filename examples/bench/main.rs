@@ -425,7 +425,12 @@ fn evtx_row(root: &Path, runs: usize) -> anyhow::Result<Option<Row>> {
     let (baseline, _) = measure("evtx-crate", &evtx_dir, runs)?;
     Ok(Some(Row {
         label: "EVTX recordings".to_owned(),
-        events: events.trim().parse().unwrap_or(0),
+        // The load child prints the event count first, then its heap estimate and fields.
+        events: events
+            .split_whitespace()
+            .next()
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(0),
         megabytes: bytes as f64 / 1e6,
         glexia,
         baseline,
