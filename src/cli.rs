@@ -11,7 +11,6 @@ use crate::query_command::{LineageFields, QueryFormat, TimestampUnit};
 /// Investigate security event logs in a terminal with ATT&CK analytics.
 #[derive(Debug, Parser)]
 #[command(name = "glexia", version, about, long_about = None)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Log files or folders to open in the TUI; folders are walked recursively. With none, the
     /// bundled samples open, marked SAMPLE DATA.

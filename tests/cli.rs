@@ -541,6 +541,17 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 #[test]
+fn global_option_before_command() {
+    // A global option before the command name must not turn the command into a path to open.
+    let samples = samples();
+    let samples = samples.to_string_lossy();
+    let (code, stdout, stderr) = run(&["--tz", "UTC", "query", "any where false", &samples]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("TUI"), "{stderr}");
+    assert!(stdout.contains("0 matches"), "{stdout}");
+}
+
+#[test]
 fn query_rejects_options_it_ignores() {
     let samples = samples();
     let samples = samples.to_string_lossy();
