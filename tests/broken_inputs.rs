@@ -1451,6 +1451,36 @@ fn gzip_loads_like_plain_text() {
     }
 }
 
+#[test]
+fn gzip_cut_short_loads_records_before_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (1..=2_000).map(|id| format!("{}\n", good(id))).collect();
+    let mut packed = gzip(text.as_bytes());
+    packed.truncate(packed.len() * 6 / 10);
+    let path = write(dir.path(), "cut.jsonl.gz", packed);
+
+    let (store, file) = load_one(&path);
+
+    assert_eq!(file.status, FileStatus::Loaded);
+    assert!(file.events_loaded > 100, "{} events", file.events_loaded);
+    assert!(file.events_loaded < 2_000, "{} events", file.events_loaded);
+    assert_eq!(
+        origin_records(&store),
+        (1..=file.events_loaded).collect::<Vec<_>>()
+    );
+    let damage: Vec<_> = file
+        .errors
+        .iter()
+        .filter(|e| e.location == Location::File)
+        .collect();
+    assert_eq!(damage.len(), 1, "{:?}", file.errors);
+    assert!(
+        damage[0].message.contains("cut short"),
+        "{}",
+        damage[0].message
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Counts over whole collections
 

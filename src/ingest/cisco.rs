@@ -368,7 +368,7 @@ pub(crate) fn parse(
         .and_then(|m| m.modified())
         .ok()
         .map(DateTime::<Utc>::from);
-    match super::input::read_all(path) {
+    match super::input::read_all(path, report) {
         Ok(bytes) => parse_bytes(&bytes, file, time, modified, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));

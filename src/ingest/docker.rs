@@ -323,7 +323,7 @@ pub(crate) fn parse_daemon(
     report: &mut FileReport,
     events: &mut dyn EventSink,
 ) -> bool {
-    let bytes = match super::input::read_all(path) {
+    let bytes = match super::input::read_all(path, report) {
         Ok(bytes) => bytes,
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));

@@ -73,7 +73,7 @@ fn parse_gzip(
     report: &mut FileReport,
     events: &mut dyn EventSink,
 ) -> bool {
-    let bytes = match super::input::read_all(path) {
+    let bytes = match super::input::read_all(path, report) {
         Ok(bytes) => bytes,
         Err(err) => {
             report.push_error(Location::File, format!("cannot decompress gzip: {err}"));

@@ -10,6 +10,8 @@ use std::path::Path;
 
 use flate2::bufread::MultiGzDecoder;
 
+use super::report::{FileReport, Location};
+
 /// The two bytes every gzip member starts with (RFC 1952).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -61,12 +63,28 @@ pub fn read_prefix(path: &Path, len: usize) -> std::io::Result<Vec<u8>> {
 
 /// Reads the whole content of `path`, decompressed when it is gzip.
 ///
-/// Fails with [`std::io::ErrorKind::InvalidData`] when a gzip file is corrupt or expands past
+/// For a gzip stream that is cut short or corrupt, returns the content that decompressed
+/// before the damage and notes the damage in `report`. The records of a collection cut off
+/// midway then still load, and the parser reports the record cut in two. Fails when nothing
+/// decompresses, and with [`std::io::ErrorKind::InvalidData`] when a gzip file expands past
 /// [`MAX_DECOMPRESSED_LEN`].
-pub fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
+pub fn read_all(path: &Path, report: &mut FileReport) -> std::io::Result<Vec<u8>> {
     let (mut reader, compressed) = open(path)?;
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
+    // On an error, `read_to_end` keeps the bytes it read before it.
+    if let Err(error) = reader.read_to_end(&mut bytes) {
+        if !compressed || bytes.is_empty() {
+            return Err(error);
+        }
+        report.push_error(
+            Location::File,
+            format!(
+                "the gzip stream is damaged or cut short after {} bytes of content ({error}); \
+                 the records before that point are loaded",
+                bytes.len()
+            ),
+        );
+    }
     if compressed && bytes.len() as u64 > MAX_DECOMPRESSED_LEN {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -95,6 +113,12 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    use crate::ingest::{FileStatus, Format};
+
+    fn report() -> FileReport {
+        FileReport::new("test".into(), Format::Unknown, FileStatus::Loaded)
+    }
+
     fn gzip(bytes: &[u8]) -> Vec<u8> {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(bytes).unwrap();
@@ -109,8 +133,8 @@ mod tests {
         std::fs::write(&plain, b"hello\nworld\n").unwrap();
         std::fs::write(&packed, gzip(b"hello\nworld\n")).unwrap();
 
-        assert_eq!(read_all(&plain).unwrap(), b"hello\nworld\n");
-        assert_eq!(read_all(&packed).unwrap(), b"hello\nworld\n");
+        assert_eq!(read_all(&plain, &mut report()).unwrap(), b"hello\nworld\n");
+        assert_eq!(read_all(&packed, &mut report()).unwrap(), b"hello\nworld\n");
         assert_eq!(read_prefix(&packed, 5).unwrap(), b"hello");
         let mut rest = String::new();
         open_at(&packed, 6)
@@ -128,19 +152,40 @@ mod tests {
         bytes.extend(gzip(b"b\n"));
         std::fs::write(&path, bytes).unwrap();
 
-        assert_eq!(read_all(&path).unwrap(), b"a\nb\n");
+        assert_eq!(read_all(&path, &mut report()).unwrap(), b"a\nb\n");
     }
 
     #[test]
-    fn corrupt_gzip_is_an_error() {
+    fn gzip_cut_short_keeps_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.gz");
+        let text: String = (0..20_000).map(|n| format!("line {n}\n")).collect();
+        let mut bytes = gzip(text.as_bytes());
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&path, bytes).unwrap();
+
+        let mut report = report();
+        let content = read_all(&path, &mut report).unwrap();
+        assert!(!content.is_empty());
+        assert!(text.as_bytes().starts_with(&content));
+        assert_eq!(report.errors.len(), 1);
+        assert!(
+            report.errors[0].message.contains("cut short"),
+            "{:?}",
+            report.errors
+        );
+    }
+
+    #[test]
+    fn gzip_header_only_is_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.gz");
         let mut bytes = gzip(b"some text that compresses");
-        let middle = bytes.len() / 2;
-        bytes.truncate(middle);
+        // The 10-byte member header alone: nothing decompresses.
+        bytes.truncate(10);
         std::fs::write(&path, bytes).unwrap();
 
-        assert!(read_all(&path).is_err());
+        assert!(read_all(&path, &mut report()).is_err());
     }
 
     #[test]

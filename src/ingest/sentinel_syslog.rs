@@ -27,7 +27,7 @@ pub(crate) fn parse(
     report: &mut FileReport,
     events: &mut dyn EventSink,
 ) -> bool {
-    match super::input::read_all(path) {
+    match super::input::read_all(path, report) {
         Ok(bytes) => parse_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));

@@ -55,7 +55,7 @@ pub(crate) fn parse(
         .ok()
         .map(DateTime::<Utc>::from);
     let time = options.for_file(path);
-    match super::input::read_all(path) {
+    match super::input::read_all(path, report) {
         Ok(bytes) => parse_bytes(&bytes, file, &time, modified, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));

@@ -240,7 +240,7 @@ pub(crate) fn parse_tsv(
     report: &mut FileReport,
     events: &mut dyn EventSink,
 ) -> bool {
-    match super::input::read_all(path) {
+    match super::input::read_all(path, report) {
         Ok(bytes) => parse_tsv_bytes(&bytes, file, cancel, report, events),
         Err(err) => {
             report.push_error(Location::File, format!("cannot read file: {err}"));
