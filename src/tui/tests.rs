@@ -1528,3 +1528,33 @@ fn rerun_closes_stale_pivot() {
 mod hostile_text;
 mod query_prompt;
 mod scrolling;
+
+#[test]
+fn event_view_marks_cut_lines() {
+    let mut app = loaded_app();
+    press(&mut app, &[Enter, Enter, Enter]);
+    assert!(matches!(app.current(), View::Event { event: 0, .. }));
+    app.handle(Inbound::Resize(30, 24));
+    app.settle();
+    let screen = draw(&app, 30, 24);
+    let origin = screen
+        .lines()
+        .find(|line| line.contains("Origin:"))
+        .unwrap_or_else(|| panic!("no origin line in\n{screen}"));
+    // "Origin: /cases/ws01-sysmon.evtx record 101" is wider than the 28 inner columns.
+    assert!(origin.ends_with("…│"), "{origin}");
+    let time = screen
+        .lines()
+        .find(|line| line.contains("Time:"))
+        .unwrap_or_else(|| panic!("no time line in\n{screen}"));
+    assert!(!time.contains('…'), "{time}");
+
+    // Scrolled far enough right, the rest of the line fits and the mark goes.
+    press(&mut app, &[Char('l'), Char('l'), Char('l'), Char('l')]);
+    let screen = draw(&app, 30, 24);
+    let origin = screen
+        .lines()
+        .find(|line| line.contains("record 101"))
+        .unwrap_or_else(|| panic!("no origin line in\n{screen}"));
+    assert!(!origin.contains('…'), "{origin}");
+}

@@ -48,14 +48,33 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
             }
         })
         .collect();
+    // The rows whose line goes past the right edge; they get their mark after the draw.
+    let inner = area.inner(ratatui::layout::Margin::new(1, 1));
+    let cut_rows: Vec<u16> = visible_lines
+        .iter()
+        .take(usize::from(inner.height))
+        .enumerate()
+        .filter(|(_, line)| line.width() > column + usize::from(inner.width))
+        .filter_map(|(row, _)| u16::try_from(row).ok())
+        .collect();
     // Lines are not wrapped, so a long value or raw line scrolls sideways instead.
-    let column = u16::try_from(*column).unwrap_or(u16::MAX);
+    let scroll = u16::try_from(*column).unwrap_or(u16::MAX);
     frame.render_widget(
         Paragraph::new(visible_lines)
             .block(pane(app, title, focused))
-            .scroll((0, column)),
+            .scroll((0, scroll)),
         area,
     );
+    // A `…` in the last column shows that the line goes on, and → or l scrolls to the rest.
+    if inner.width > 1 {
+        let x = inner.right() - 1;
+        for row in cut_rows {
+            let y = inner.y + row;
+            if let Some(cell) = frame.buffer_mut().cell_mut((x, y)) {
+                cell.set_symbol("…");
+            }
+        }
+    }
 }
 
 /// Number of lines [`draw`] shows for `view`, used to bound scrolling.
