@@ -130,7 +130,7 @@ pub fn analytics(
                 // The error goes to standard error, so that a script reading the output of
                 // `show` never takes it for an analytic.
                 eprintln!(
-                    "error: '{id}' is not in the ATT&CK {} catalog",
+                    "glexia: '{id}' is not in the ATT&CK {} catalog",
                     catalog.attack_version()
                 );
                 return Ok(FAILURE);
