@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::analytics::{Analytic, STATISTIC_PREFIX};
 use crate::eql::{self, Document, FieldKey, Value};
 use crate::ingest;
-use crate::store::{EventStore, FieldHandle, FieldRead, StoredValue, Sym, ValueRef};
+use crate::store::{Event, EventStore, FieldHandle, FieldRead, StoredValue, Sym, ValueRef};
 
 use super::statistics::StatisticColumns;
 use super::{Chain, ChainStep, Finding, JoinKey};
@@ -238,11 +238,7 @@ impl SourceIndex {
                     too_many: true,
                 };
             };
-            let code = code_field.and_then(|field| match store.get(event, field) {
-                Some(StoredValue::Str(code)) => Some(*code),
-                _ => None,
-            });
-            let pair = (event.log_source, code);
+            let pair = (event.log_source, event_code(store, event, code_field));
             match &mut last {
                 Some((key, positions)) if *key == pair => positions.push(position),
                 _ => {
@@ -275,14 +271,8 @@ impl SourceIndex {
             return select_by_scan(store, &sources);
         }
         let mut lists: Vec<&[u32]> = Vec::new();
-        for ((source, code), positions) in &self.groups {
-            let read = sources.iter().any(|(read_source, codes)| {
-                read_source == source
-                    && codes
-                        .as_ref()
-                        .is_none_or(|codes| code.is_some_and(|c| codes.contains(&c)))
-            });
-            if read {
+        for (&(source, code), positions) in &self.groups {
+            if reads(&sources, source, code) {
                 lists.push(positions);
             }
         }
@@ -290,7 +280,7 @@ impl SourceIndex {
         for list in &lists {
             selected.extend(list.iter().map(|&p| p as usize));
         }
-        // Each list ascends; a pair appears in one list only, so sorting restores store order
+        // Each list ascends and a pair has one list only, so sorting restores store order
         // without duplicates.
         if lists.len() > 1 {
             selected.sort_unstable();
@@ -299,8 +289,8 @@ impl SourceIndex {
     }
 }
 
-/// Per log source symbol an analytic reads: `None` reads every code, `Some` lists the code
-/// symbols read. Sources and codes that no event has are left out.
+/// Lists the log source symbols an analytic reads, each with `None` for every code or `Some`
+/// with the code symbols read. Sources and codes that no event has are left out.
 fn sources_read(store: &EventStore, analytic: &Analytic) -> Vec<(Sym, Option<Vec<Sym>>)> {
     let mut sources: Vec<(Sym, Option<Vec<Sym>>)> = Vec::new();
     for read in &analytic.reads {
@@ -325,6 +315,25 @@ fn sources_read(store: &EventStore, analytic: &Analytic) -> Vec<(Sym, Option<Vec
     sources
 }
 
+/// Returns the symbol of `event`'s string `event.code`, `code_field` being that name's symbol.
+fn event_code(store: &EventStore, event: &Event, code_field: Option<Sym>) -> Option<Sym> {
+    match store.get(event, code_field?) {
+        Some(StoredValue::Str(code)) => Some(*code),
+        _ => None,
+    }
+}
+
+/// Tests whether an event of log source `source` and code `code` is among `sources`, as
+/// [`sources_read`] lists them.
+fn reads(sources: &[(Sym, Option<Vec<Sym>>)], source: Sym, code: Option<Sym>) -> bool {
+    sources.iter().any(|(read_source, codes)| {
+        *read_source == source
+            && codes
+                .as_ref()
+                .is_none_or(|codes| code.is_some_and(|c| codes.contains(&c)))
+    })
+}
+
 /// Selects by visiting every event, for stores too large for [`SourceIndex`].
 fn select_by_scan(store: &EventStore, sources: &[(Sym, Option<Vec<Sym>>)]) -> Vec<usize> {
     let code_field = store.strings.get("event.code");
@@ -333,16 +342,11 @@ fn select_by_scan(store: &EventStore, sources: &[(Sym, Option<Vec<Sym>>)]) -> Ve
         .iter()
         .enumerate()
         .filter(|(_, event)| {
-            let code = code_field.and_then(|field| match store.get(event, field) {
-                Some(StoredValue::Str(code)) => Some(*code),
-                _ => None,
-            });
-            sources.iter().any(|(source, codes)| {
-                *source == event.log_source
-                    && codes
-                        .as_ref()
-                        .is_none_or(|codes| code.is_some_and(|c| codes.contains(&c)))
-            })
+            reads(
+                sources,
+                event.log_source,
+                event_code(store, event, code_field),
+            )
         })
         .map(|(i, _)| i)
         .collect()

@@ -120,8 +120,8 @@ fn parse_records<T: std::io::Read + std::io::Seek>(
     let mut events = ClampedTimeCounter::new(events);
     let mut parser = parser.with_configuration(settings());
 
-    // The crate renders each record as JSON text; it is read into a tree that borrows its
-    // strings from that text, which allocates far less than the crate's own `Value` output.
+    // The crate renders each record as JSON text. Reading it into a tree that borrows its
+    // strings from that text allocates far less than the crate's own `Value` output.
     for result in parser.records_json() {
         if report.records_read.is_multiple_of(CANCEL_CHECK_INTERVAL)
             && cancel.load(Ordering::Relaxed)

@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, view: &View, area: Rect, focused: bool
             }
         })
         .collect();
-    // The rows whose line goes past the right edge; they get their mark after the draw.
+    // The rows whose line goes past the right edge, marked after the draw.
     let inner = area.inner(ratatui::layout::Margin::new(1, 1));
     let cut_rows: Vec<u16> = visible_lines
         .iter()
