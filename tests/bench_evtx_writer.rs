@@ -34,7 +34,7 @@ fn generate_plan(root: &Path, plan: generate::Plan) -> (PathBuf, PathBuf) {
     (jsonl, evtx)
 }
 
-/// The evtx_dump-style files of `dir`, the ones converted to EVTX.
+/// Lists the evtx_dump-style files of `dir`, the ones converted to EVTX.
 fn evtx_dump_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = files_with(dir, "jsonl");
     files.retain(|path| evtx_writer::is_evtx_dump_file(path));

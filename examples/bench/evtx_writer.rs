@@ -17,7 +17,7 @@
 //! first uses them and linked into the chunk's string table.
 //!
 //! The JSON maps to XML as evtx_dump renders it: an object is an element, its `#attributes`
-//! object holds the attributes, a scalar is an element whose text is a substitution, and every
+//! object contains the attributes, a scalar is an element whose text is a substitution, and every
 //! key of `EventData` is a `<Data Name="key">` element.
 //!
 //! NOTE: the output has only the elements of the source JSON. Windows also writes an `xmlns`

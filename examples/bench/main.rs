@@ -5,10 +5,10 @@
 //! - `glexia scan` end to end (load, sort, every analytic, JSON written to a sink);
 //! - the bare baseline: reading the same folder, parsing each JSON line with serde_json and
 //!   reading the text lines (auditd, VPC flows) without parsing them;
-//! - `glexia scan` over binary EVTX copies of the evtx_dump-style Windows records (see
-//!   `evtx_writer.rs`; the other formats have no EVTX form), against the evtx crate reading
-//!   those files as `evtx_dump -o jsonl` does by default: chunks parsed on every core
-//!   (`num_threads(0)`) and every record rendered to one line of JSON;
+//! - `glexia scan` over binary EVTX copies of the evtx_dump-style Windows records, which
+//!   `evtx_writer.rs` writes (the other formats have no EVTX form). The baseline is the evtx
+//!   crate reading those files as `evtx_dump -o jsonl` does by default, parsing chunks on every
+//!   core (`num_threads(0)`) and rendering every record to one line of JSON;
 //! - on the public EVTX recordings beside the repository, when present: Glexia's load of them
 //!   against the same evtx crate baseline;
 //! - the latency step: the release TUI on the same folder inside tmux, its first frame and how
